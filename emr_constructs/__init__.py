@@ -1,0 +1,27 @@
+"""cdktf constructs for Amazon EMR, on cdktf core only (no prebuilt provider bindings).
+
+Named ``emr_constructs`` because a package called ``constructs`` would shadow the library
+cdktf itself imports.
+"""
+from .cluster import EmrCluster
+from .configurations import configurations_json, merge_configurations
+from .iam import EmrRoles, IamProps
+from .log_bucket import LogBucket, LogBucketProps
+from .props import (
+    BootstrapAction,
+    ClusterProps,
+    Configuration,
+    EbsVolume,
+    InstanceFleet,
+    InstanceGroup,
+    InstanceTypeConfig,
+    Network,
+)
+from .provider import AwsProvider
+from .validation import ConfigError, Problem
+
+__all__ = [
+    "AwsProvider", "BootstrapAction", "ClusterProps", "ConfigError", "Configuration", "EbsVolume",
+    "EmrCluster", "EmrRoles", "IamProps", "InstanceFleet", "InstanceGroup", "InstanceTypeConfig",
+    "LogBucket", "LogBucketProps", "Network", "Problem", "configurations_json", "merge_configurations",
+]

@@ -1,0 +1,200 @@
+"""The EMR cluster construct: one constructor call gives a working, secure cluster.
+
+It creates its log bucket and IAM roles unless you bring your own (never both), and exposes
+what it created: ``cluster``, ``log_bucket``, ``roles``, ``task_groups``, ``task_fleet``.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+from cdktf import Annotations
+from constructs import Construct
+
+from . import defaults
+from .cluster_rules import validate_cluster_props
+from .configurations import configurations_json
+from .iam import EmrRoles, IamProps
+from .log_bucket import LogBucket, LogBucketProps
+from .props import ClusterProps, EbsVolume, InstanceFleet, InstanceGroup
+from .resources import EmrCluster as EmrClusterResource
+from .resources import EmrInstanceFleet, EmrInstanceGroup
+from .validation import Checker
+
+
+def _ebs(volumes: Sequence[EbsVolume]) -> list[dict[str, Any]]:
+    return [
+        {
+            "size": v.size_gb,
+            "type": v.type,
+            "iops": v.iops,
+            "throughput": v.throughput,
+            "volumes_per_instance": v.volumes_per_instance,
+        }
+        for v in volumes
+    ]
+
+
+def _group(group: InstanceGroup, *, with_throughput: bool = True) -> dict[str, Any]:
+    ebs = _ebs(group.ebs_volumes)
+    if not with_throughput:
+        for volume in ebs:
+            volume.pop("throughput")
+    return {
+        "name": group.name,
+        "instance_type": group.instance_type,
+        "instance_count": group.instance_count,
+        "bid_price": group.bid_price,
+        "ebs_config": ebs,
+    }
+
+
+def _fleet(fleet: InstanceFleet) -> dict[str, Any]:
+    launch: dict[str, Any] = {}
+    if fleet.target_on_demand_capacity:
+        launch["on_demand_specification"] = [{"allocation_strategy": fleet.on_demand_allocation_strategy}]
+    if fleet.target_spot_capacity:
+        launch["spot_specification"] = [{
+            "allocation_strategy": fleet.spot_allocation_strategy,
+            "timeout_action": fleet.spot_timeout_action,
+            "timeout_duration_minutes": fleet.spot_timeout_minutes,
+        }]
+    configs = []
+    for cfg in fleet.instance_types:
+        ebs = _ebs(cfg.ebs_volumes)
+        for volume in ebs:
+            volume.pop("throughput")
+        configs.append({
+            "instance_type": cfg.instance_type,
+            "weighted_capacity": cfg.weighted_capacity,
+            "bid_price_as_percentage_of_on_demand_price": cfg.bid_price_as_percentage_of_on_demand_price,
+            "ebs_config": ebs,
+        })
+    return {
+        "name": fleet.name,
+        "target_on_demand_capacity": fleet.target_on_demand_capacity,
+        "target_spot_capacity": fleet.target_spot_capacity,
+        "instance_type_configs": configs,
+        "launch_specifications": [launch] if launch else None,
+    }
+
+
+class EmrCluster(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        props: ClusterProps,
+        *,
+        iam_props: Optional[IamProps] = None,
+        roles: Optional[EmrRoles] = None,
+        log_bucket_props: Optional[LogBucketProps] = None,
+        log_bucket: Optional[LogBucket] = None,
+        autoscaling_role_arn: Optional[str] = None,
+    ) -> None:
+        c = Checker()
+        c.check(not (roles and iam_props), "roles", "EmrRoles", "pass roles or iam_props, not both")
+        if roles is None and iam_props is None:
+            c.fail("iam_props", None, "pass iam_props (to create roles) or roles (to bring your own)")
+        c.check(not (log_bucket and log_bucket_props), "log_bucket", "LogBucket",
+                "pass log_bucket or log_bucket_props, not both")
+        c.raise_if_any("EMR cluster arguments")
+        validate_cluster_props(props)
+        super().__init__(scope, id)
+        self.props = props
+
+        self.log_bucket = log_bucket or LogBucket(
+            self, "log-bucket", log_bucket_props or LogBucketProps(),
+            partition=iam_props.partition if iam_props else "aws",
+        )
+        self.roles = roles or EmrRoles(self, "roles", iam_props, log_bucket=self.log_bucket)
+        if roles is not None:
+            self.log_bucket.grant_write(roles.instance_role)
+        autoscaling_role = autoscaling_role_arn or (
+            self.roles.autoscaling_role.arn if self.roles.autoscaling_role else None
+        )
+
+        if not props.network.subnet_ids:
+            Annotations.of(self).add_warning(
+                "no subnet given: EMR launches into the default VPC's subnet; pass private subnets "
+                "in network.subnet_ids for production"
+            )
+
+        fleets = props.uses_fleets
+        ec2 = {
+            "instance_profile": self.roles.instance_profile.arn,
+            "subnet_id": props.network.subnet_ids[0] if props.network.subnet_ids and not fleets else None,
+            "subnet_ids": list(props.network.subnet_ids) if fleets and props.network.subnet_ids else None,
+            "emr_managed_master_security_group": props.network.emr_managed_master_security_group,
+            "emr_managed_slave_security_group": props.network.emr_managed_slave_security_group,
+            "service_access_security_group": props.network.service_access_security_group,
+            "additional_master_security_groups": ",".join(props.network.additional_master_security_groups) or None,
+            "additional_slave_security_groups": ",".join(props.network.additional_slave_security_groups) or None,
+            "key_name": props.network.key_name,
+        }
+        attributes: dict[str, Any] = {
+            "name": props.name,
+            "release_label": props.release_label,
+            "applications": list(props.applications),
+            "service_role": self.roles.service_role.arn,
+            "autoscaling_role": autoscaling_role,
+            "log_uri": self.log_bucket.log_uri,
+            "log_encryption_kms_key_id": props.log_encryption_kms_key_id,
+            "security_configuration": props.security_configuration,
+            "step_concurrency_level": props.step_concurrency_level,
+            "termination_protection": props.termination_protection,
+            "unhealthy_node_replacement": props.unhealthy_node_replacement,
+            "visible_to_all_users": props.visible_to_all_users,
+            "keep_job_flow_alive_when_no_steps": True,
+            "scale_down_behavior": props.scale_down_behavior,
+            "ebs_root_volume_size": props.ebs_root_volume_size_gb,
+            "custom_ami_id": props.custom_ami_id,
+            "configurations_json": configurations_json(props.configurations),
+            "ec2_attributes": [ec2],
+            "bootstrap_action": [
+                {"name": b.name, "path": b.path, "args": list(b.args) or None} for b in props.bootstrap_actions
+            ],
+            "auto_termination_policy": (
+                [{"idle_timeout": props.idle_timeout_seconds}] if props.idle_timeout_seconds else None
+            ),
+            "tags": {**props.tags, **defaults.MANAGED_POLICY_TAG},
+        }
+        if fleets:
+            attributes["master_instance_fleet"] = [_fleet(props.master)]
+            attributes["core_instance_fleet"] = [_fleet(props.core)] if props.core else None
+        else:
+            attributes["master_instance_group"] = [_group(props.master)]
+            attributes["core_instance_group"] = [_group(props.core)] if props.core else None
+
+        self.cluster = EmrClusterResource(
+            self, "cluster", attributes,
+            depends_on=self.roles.dependables,
+            ignore_changes=self._scaled_cluster_attributes(),
+        )
+        self.cluster_id = self.cluster.resource_id
+        self.cluster_name = self.cluster.attr("name")
+        self.master_dns = self.cluster.attr("master_public_dns")
+
+        scaled = ["instance_count"] if props.capacity_managed_by_scaling else None
+        self.task_groups: list[EmrInstanceGroup] = []
+        if not fleets:
+            for i, group in enumerate(props.task):
+                attrs = {"cluster_id": self.cluster_id, **_group(group, with_throughput=False)}
+                attrs["name"] = group.name or f"task-{i}"
+                self.task_groups.append(EmrInstanceGroup(self, f"task-{i}", attrs, ignore_changes=scaled))
+        self.task_fleet: Optional[EmrInstanceFleet] = None
+        if fleets and isinstance(props.task, InstanceFleet):
+            attrs = {"cluster_id": self.cluster_id, **_fleet(props.task)}
+            attrs["name"] = props.task.name or "task"
+            self.task_fleet = EmrInstanceFleet(
+                self, "task-fleet", attrs,
+                ignore_changes=["target_on_demand_capacity", "target_spot_capacity"]
+                if props.capacity_managed_by_scaling else None,
+            )
+
+    def _scaled_cluster_attributes(self) -> Optional[list[str]]:
+        """Counts EMR scaling changes at run time: Terraform must not fight over them."""
+        if not self.props.capacity_managed_by_scaling or self.props.core is None:
+            return None
+        if self.props.uses_fleets:
+            return ["core_instance_fleet[0].target_on_demand_capacity", "core_instance_fleet[0].target_spot_capacity"]
+        return ["core_instance_group[0].instance_count"]

@@ -1,0 +1,22 @@
+"""Every default of the library, in one place. User values are merged over these."""
+from __future__ import annotations
+
+RELEASE_LABEL = "emr-7.2.0"
+APPLICATIONS = ("Spark",)
+INSTANCE_TYPE = "m5.xlarge"
+CORE_INSTANCE_COUNT = 2
+EBS_VOLUME_TYPE = "gp3"
+EBS_VOLUME_SIZE_GB = 64
+STEP_CONCURRENCY_LEVEL = 1
+SCALE_DOWN_BEHAVIOR = "TERMINATE_AT_TASK_COMPLETION"
+
+# The tag AmazonEMRServicePolicy_v2 requires on every resource EMR may touch.
+MANAGED_POLICY_TAG = {"for-use-with-amazon-emr-managed-policies": "true"}
+
+LOG_PREFIX = "logs/"
+LOG_EXPIRE_AFTER_DAYS = 90
+LOG_NONCURRENT_EXPIRE_AFTER_DAYS = 30
+ABORT_INCOMPLETE_UPLOAD_DAYS = 7
+
+SERVICE_POLICY_ARN = "arn:{partition}:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2"
+AUTOSCALING_POLICY_ARN = "arn:{partition}:iam::aws:policy/service-role/AmazonElasticMapReduceforAutoScalingRole"

@@ -1,0 +1,151 @@
+"""IAM for EMR: a service role, a least-privilege instance role and profile, and an
+optional autoscaling role.
+
+The instance role replaces the deprecated ``AmazonElasticMapReduceforEC2Role`` (which grants
+s3:* on every bucket) with exactly: log writes, and the data buckets you list.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from constructs import Construct
+
+from . import defaults
+from .log_bucket import _BUCKET_NAME, LogBucket
+from .policy import Statement, policy_document, trust_policy
+from .resources import IamInstanceProfile, IamRole, IamRolePolicy, IamRolePolicyAttachment
+from .validation import Checker
+
+DATA_READ_ACTIONS = ("s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation")
+DATA_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")
+GLUE_READ_ACTIONS = (
+    "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
+    "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IamProps:
+    name_prefix: str
+    account_id: str
+    region: str
+    partition: str = "aws"
+    read_buckets: tuple[str, ...] = ()
+    read_write_buckets: tuple[str, ...] = ()
+    glue_catalog_read: bool = False
+    permissions_boundary_arn: Optional[str] = None
+    with_autoscaling_role: bool = False
+
+
+def validate_iam_props(props: IamProps) -> None:
+    c = Checker()
+    c.matches("name_prefix", props.name_prefix, r"[\w+=,.@-]{1,40}",
+              "must be 1-40 characters of letters, digits and +=,.@_- (role names are at most 64)")
+    c.matches("account_id", props.account_id, r"\d{12}", "must be a 12-digit AWS account id")
+    c.matches("region", props.region, r"[a-z]{2}(-[a-z]+)+-\d", "must be an AWS region such as eu-west-1")
+    c.one_of("partition", props.partition, ("aws", "aws-cn", "aws-us-gov"))
+    for field in ("read_buckets", "read_write_buckets"):
+        for i, name in enumerate(getattr(props, field)):
+            c.matches(f"{field}[{i}]", name, _BUCKET_NAME, "must be an S3 bucket name (no s3:// and no path)")
+    c.matches("permissions_boundary_arn", props.permissions_boundary_arn, r"arn:aws[a-z-]*:iam::(\d{12}|aws):policy/.+",
+              "must be an IAM managed policy ARN")
+    c.raise_if_any("IAM props")
+
+
+class EmrRoles(Construct):
+    """Exposes ``service_role``, ``instance_role``, ``instance_profile`` and ``autoscaling_role``."""
+
+    def __init__(self, scope: Construct, id: str, props: IamProps, *, log_bucket: LogBucket) -> None:
+        validate_iam_props(props)
+        super().__init__(scope, id)
+        self.props = props
+        p = props.partition
+        boundary = props.permissions_boundary_arn
+
+        self.instance_role = IamRole(self, "instance-role", {
+            "name": f"{props.name_prefix}-emr-instance",
+            "description": "EMR EC2 instances: log writes and the listed data buckets only",
+            "assume_role_policy": trust_policy("ec2.amazonaws.com"),
+            "permissions_boundary": boundary,
+        })
+        self.instance_profile = IamInstanceProfile(self, "instance-profile", {
+            "name": f"{props.name_prefix}-emr-instance",
+            "role": self.instance_role.resource_id,
+        })
+        self.instance_policy = IamRolePolicy(self, "instance-policy", {
+            "name": "emr-instance-least-privilege",
+            "role": self.instance_role.resource_id,
+            "policy": policy_document(log_bucket.write_statements() + self._data_statements()),
+        })
+
+        source_conditions = {
+            "StringEquals": {"aws:SourceAccount": props.account_id},
+            "ArnLike": {"aws:SourceArn": f"arn:{p}:elasticmapreduce:{props.region}:{props.account_id}:*"},
+        }
+        self.service_role = IamRole(self, "service-role", {
+            "name": f"{props.name_prefix}-emr-service",
+            "description": "EMR service role (AmazonEMRServicePolicy_v2)",
+            "assume_role_policy": trust_policy("elasticmapreduce.amazonaws.com", source_conditions),
+            "permissions_boundary": boundary,
+        })
+        self.service_policy_attachment = IamRolePolicyAttachment(self, "service-policy", {
+            "role": self.service_role.resource_id,
+            "policy_arn": defaults.SERVICE_POLICY_ARN.format(partition=p),
+        })
+        passable = [(self.instance_role, "ec2.amazonaws.com")]
+
+        self.autoscaling_role: Optional[IamRole] = None
+        if props.with_autoscaling_role:
+            self.autoscaling_role = IamRole(self, "autoscaling-role", {
+                "name": f"{props.name_prefix}-emr-autoscaling",
+                "description": "EMR custom automatic scaling",
+                "assume_role_policy": policy_document([Statement(
+                    actions=["sts:AssumeRole"],
+                    principals={"Service": ["application-autoscaling.amazonaws.com", "elasticmapreduce.amazonaws.com"]},
+                    conditions={"StringEquals": {"aws:SourceAccount": props.account_id}},
+                )]),
+                "permissions_boundary": boundary,
+            })
+            IamRolePolicyAttachment(self, "autoscaling-policy", {
+                "role": self.autoscaling_role.resource_id,
+                "policy_arn": defaults.AUTOSCALING_POLICY_ARN.format(partition=p),
+            })
+            passable.append((self.autoscaling_role, "application-autoscaling.amazonaws.com"))
+        self.service_pass_role = IamRolePolicy(self, "service-pass-role", {
+            "name": "emr-pass-instance-role",
+            "role": self.service_role.resource_id,
+            "policy": policy_document([
+                Statement(sid=f"PassTo{service.split('.')[0].title().replace('-', '')}", actions=["iam:PassRole"],
+                          resources=[role.arn], conditions={"StringEquals": {"iam:PassedToService": service}})
+                for role, service in passable
+            ]),
+        })
+
+    @property
+    def dependables(self) -> list:
+        """What must exist before EMR may use these roles."""
+        return [self.instance_profile, self.instance_policy, self.service_policy_attachment, self.service_pass_role]
+
+    def _data_statements(self) -> list[Statement]:
+        p = self.props.partition
+        readable = self.props.read_buckets + self.props.read_write_buckets
+        statements = []
+        if readable:
+            statements.append(Statement(
+                sid="ReadDataBuckets", actions=list(DATA_READ_ACTIONS),
+                resources=[arn for b in readable for arn in (f"arn:{p}:s3:::{b}", f"arn:{p}:s3:::{b}/*")],
+            ))
+        if self.props.read_write_buckets:
+            statements.append(Statement(
+                sid="WriteDataBuckets", actions=list(DATA_WRITE_ACTIONS),
+                resources=[f"arn:{p}:s3:::{b}/*" for b in self.props.read_write_buckets],
+            ))
+        if self.props.glue_catalog_read:
+            region, account = self.props.region, self.props.account_id
+            statements.append(Statement(
+                sid="ReadGlueCatalog", actions=list(GLUE_READ_ACTIONS),
+                resources=[f"arn:{p}:glue:{region}:{account}:{kind}" for kind in ("catalog", "database/*", "table/*/*")],
+            ))
+        return statements

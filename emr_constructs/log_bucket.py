@@ -1,0 +1,177 @@
+"""The S3 bucket EMR writes cluster and step logs to: bring your own, or let us create it.
+
+A created bucket is private and encrypted, keeps versions, expires old logs, aborts stale
+multipart uploads, refuses plain HTTP and old TLS, and disables ACLs.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from constructs import Construct
+
+from . import defaults
+from .policy import Statement, policy_document
+from .resources import (
+    IamRole,
+    IamRolePolicy,
+    S3Bucket,
+    S3BucketEncryption,
+    S3BucketLifecycle,
+    S3BucketOwnershipControls,
+    S3BucketPolicy,
+    S3BucketPublicAccessBlock,
+    S3BucketVersioning,
+)
+from .validation import Checker
+
+_BUCKET_NAME = r"(?!xn--)(?!.*-s3alias$)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9](?!.*\.\.)[a-z0-9.-]{1,61}[a-z0-9]"
+
+# What an EMR node needs to push its logs: objects under the prefix, multipart for big files.
+LOG_WRITE_ACTIONS = ("s3:PutObject", "s3:AbortMultipartUpload")
+LOG_LIST_ACTIONS = ("s3:ListBucket", "s3:GetBucketLocation")
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogBucketProps:
+    bucket_name: Optional[str] = None
+    bucket_prefix: Optional[str] = None
+    log_prefix: str = defaults.LOG_PREFIX
+    expire_after_days: int = defaults.LOG_EXPIRE_AFTER_DAYS
+    noncurrent_expire_after_days: int = defaults.LOG_NONCURRENT_EXPIRE_AFTER_DAYS
+    abort_incomplete_upload_days: int = defaults.ABORT_INCOMPLETE_UPLOAD_DAYS
+    kms_key_arn: Optional[str] = None
+    force_destroy: bool = False
+
+
+def validate_log_bucket_props(props: LogBucketProps) -> None:
+    c = Checker()
+    c.check(not (props.bucket_name and props.bucket_prefix), "bucket_name", props.bucket_name,
+            "set bucket_name or bucket_prefix, not both")
+    c.matches("bucket_name", props.bucket_name, _BUCKET_NAME,
+              "must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots or hyphens")
+    c.matches("bucket_prefix", props.bucket_prefix, r"[a-z0-9][a-z0-9.-]{0,36}",
+              "must be 1-37 lowercase letters, digits, dots or hyphens")
+    c.matches("log_prefix", props.log_prefix, r"([A-Za-z0-9!_.*'()-]+/)*",
+              "must be empty or end with '/' and use only S3-safe characters")
+    c.int_range("expire_after_days", props.expire_after_days, 1)
+    c.int_range("noncurrent_expire_after_days", props.noncurrent_expire_after_days, 1)
+    c.int_range("abort_incomplete_upload_days", props.abort_incomplete_upload_days, 1)
+    c.matches("kms_key_arn", props.kms_key_arn, r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/.+",
+              "must be a KMS key or alias ARN")
+    c.raise_if_any("log bucket props")
+
+
+class LogBucket(Construct):
+    """Exposes ``bucket_name``, ``bucket_arn``, ``log_uri`` and, when created, ``bucket``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        props: LogBucketProps = LogBucketProps(),
+        *,
+        partition: str = "aws",
+    ) -> None:
+        validate_log_bucket_props(props)
+        super().__init__(scope, id)
+        self.props = props
+        self.partition = partition
+        self.log_prefix = props.log_prefix
+        self.bucket: Optional[S3Bucket] = S3Bucket(self, "bucket", {
+            "bucket": props.bucket_name,
+            "bucket_prefix": props.bucket_prefix,
+            "force_destroy": props.force_destroy or None,
+        })
+        self.bucket_name = self.bucket.resource_id
+        self.bucket_arn = self.bucket.arn
+        self._secure(props)
+
+    @classmethod
+    def from_existing(
+        cls, scope: Construct, id: str, *, bucket_name: str, log_prefix: str = defaults.LOG_PREFIX,
+        partition: str = "aws",
+    ) -> "LogBucket":
+        """Use a bucket someone else manages: nothing is created, grants still work."""
+        c = Checker()
+        c.matches("bucket_name", bucket_name, _BUCKET_NAME, "must be a valid S3 bucket name")
+        c.raise_if_any("existing log bucket")
+        self = cls.__new__(cls)
+        Construct.__init__(self, scope, id)
+        self.props = None
+        self.partition = partition
+        self.log_prefix = log_prefix
+        self.bucket = None
+        self.bucket_name = bucket_name
+        self.bucket_arn = f"arn:{partition}:s3:::{bucket_name}"
+        return self
+
+    @property
+    def log_uri(self) -> str:
+        return f"s3://{self.bucket_name}/{self.log_prefix}"
+
+    def _secure(self, props: LogBucketProps) -> None:
+        bucket_id = self.bucket_name
+        S3BucketPublicAccessBlock(self, "public-access-block", {
+            "bucket": bucket_id,
+            "block_public_acls": True,
+            "block_public_policy": True,
+            "ignore_public_acls": True,
+            "restrict_public_buckets": True,
+        })
+        S3BucketOwnershipControls(self, "ownership", {
+            "bucket": bucket_id, "rule": [{"object_ownership": "BucketOwnerEnforced"}],
+        })
+        versioning = S3BucketVersioning(self, "versioning", {
+            "bucket": bucket_id, "versioning_configuration": [{"status": "Enabled"}],
+        })
+        sse = {"sse_algorithm": "aws:kms", "kms_master_key_id": props.kms_key_arn} if props.kms_key_arn \
+            else {"sse_algorithm": "AES256"}
+        S3BucketEncryption(self, "encryption", {
+            "bucket": bucket_id,
+            "rule": [{"apply_server_side_encryption_by_default": [sse],
+                      "bucket_key_enabled": True if props.kms_key_arn else None}],
+        })
+        S3BucketLifecycle(self, "lifecycle", {
+            "bucket": bucket_id,
+            "rule": [
+                {
+                    "id": "expire-logs",
+                    "status": "Enabled",
+                    "filter": [{"prefix": ""}],
+                    "expiration": [{"days": props.expire_after_days}],
+                    "noncurrent_version_expiration": [{"noncurrent_days": props.noncurrent_expire_after_days}],
+                    "abort_incomplete_multipart_upload": [
+                        {"days_after_initiation": props.abort_incomplete_upload_days}
+                    ],
+                }
+            ],
+        }, depends_on=[versioning])
+        S3BucketPolicy(self, "tls-only", {"bucket": bucket_id, "policy": self._tls_only_policy()})
+
+    def _tls_only_policy(self) -> str:
+        everything = [self.bucket_arn, f"{self.bucket_arn}/*"]
+        return policy_document([
+            Statement(sid="DenyInsecureTransport", effect="Deny", principals={"AWS": "*"}, actions=["s3:*"],
+                      resources=everything, conditions={"Bool": {"aws:SecureTransport": "false"}}),
+            Statement(sid="DenyOutdatedTls", effect="Deny", principals={"AWS": "*"}, actions=["s3:*"],
+                      resources=everything, conditions={"NumericLessThan": {"s3:TlsVersion": "1.2"}}),
+        ])
+
+    def write_statements(self) -> list[Statement]:
+        """Least privilege for EMR nodes to push logs under ``log_prefix``."""
+        return [
+            Statement(sid="WriteEmrLogs", actions=list(LOG_WRITE_ACTIONS),
+                      resources=[f"{self.bucket_arn}/{self.log_prefix}*"]),
+            Statement(sid="ListEmrLogBucket", actions=list(LOG_LIST_ACTIONS), resources=[self.bucket_arn]),
+        ]
+
+    def grant_write(self, role: IamRole, id: str = "grant-write") -> IamRolePolicy:
+        """Attach ``write_statements`` to ``role`` as an inline policy: PutObject and
+        AbortMultipartUpload under the log prefix, ListBucket and GetBucketLocation on the bucket."""
+        return IamRolePolicy(self, id, {
+            "name": "emr-log-write",
+            "role": role.resource_id,
+            "policy": policy_document(self.write_statements()),
+        })

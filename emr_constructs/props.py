@@ -1,0 +1,106 @@
+"""Typed props of an EMR cluster. Frozen, keyword-only: the types users see.
+
+These never reach jsii as objects: the constructs turn them into plain dicts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+from . import defaults
+
+
+@dataclass(frozen=True, kw_only=True)
+class EbsVolume:
+    size_gb: int = defaults.EBS_VOLUME_SIZE_GB
+    type: str = defaults.EBS_VOLUME_TYPE
+    iops: Optional[int] = None
+    throughput: Optional[int] = None
+    volumes_per_instance: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstanceGroup:
+    instance_type: str = defaults.INSTANCE_TYPE
+    instance_count: int = 1
+    ebs_volumes: tuple[EbsVolume, ...] = (EbsVolume(),)
+    bid_price: Optional[str] = None
+    name: Optional[str] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstanceTypeConfig:
+    instance_type: str
+    weighted_capacity: int = 1
+    bid_price_as_percentage_of_on_demand_price: Optional[float] = None
+    ebs_volumes: tuple[EbsVolume, ...] = (EbsVolume(),)
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstanceFleet:
+    instance_types: tuple[InstanceTypeConfig, ...]
+    target_on_demand_capacity: int = 0
+    target_spot_capacity: int = 0
+    on_demand_allocation_strategy: str = "lowest-price"
+    spot_allocation_strategy: str = "price-capacity-optimized"
+    spot_timeout_action: str = "SWITCH_TO_ON_DEMAND"
+    spot_timeout_minutes: int = 10
+    name: Optional[str] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BootstrapAction:
+    name: str
+    path: str
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Configuration:
+    """One EMR configuration classification, e.g. ``spark-defaults``."""
+
+    classification: str
+    properties: Mapping[str, str] = field(default_factory=dict)
+    configurations: tuple["Configuration", ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Network:
+    """Where the cluster runs. Private subnets are the default expectation."""
+
+    subnet_ids: tuple[str, ...] = ()
+    emr_managed_master_security_group: Optional[str] = None
+    emr_managed_slave_security_group: Optional[str] = None
+    service_access_security_group: Optional[str] = None
+    additional_master_security_groups: tuple[str, ...] = ()
+    additional_slave_security_groups: tuple[str, ...] = ()
+    key_name: Optional[str] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterProps:
+    name: str
+    release_label: str = defaults.RELEASE_LABEL
+    applications: tuple[str, ...] = defaults.APPLICATIONS
+    master: InstanceGroup | InstanceFleet = InstanceGroup()
+    core: Optional[InstanceGroup | InstanceFleet] = InstanceGroup(instance_count=defaults.CORE_INSTANCE_COUNT)
+    task: tuple[InstanceGroup, ...] | Optional[InstanceFleet] = ()
+    network: Network = Network()
+    bootstrap_actions: tuple[BootstrapAction, ...] = ()
+    configurations: tuple[Configuration, ...] = ()
+    step_concurrency_level: int = defaults.STEP_CONCURRENCY_LEVEL
+    idle_timeout_seconds: Optional[int] = None
+    termination_protection: bool = False
+    unhealthy_node_replacement: bool = True
+    visible_to_all_users: bool = True
+    scale_down_behavior: str = defaults.SCALE_DOWN_BEHAVIOR
+    ebs_root_volume_size_gb: Optional[int] = None
+    custom_ami_id: Optional[str] = None
+    security_configuration: Optional[str] = None
+    log_encryption_kms_key_id: Optional[str] = None
+    capacity_managed_by_scaling: bool = False
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def uses_fleets(self) -> bool:
+        return isinstance(self.master, InstanceFleet)

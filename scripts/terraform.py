@@ -1,0 +1,76 @@
+"""Run terraform offline against the provider mirror: init, validate, plan.
+
+Used by tests, `make demo` and `make bench`. Nothing here reaches the network: providers
+come from the mirror and the CLI config forbids any other installation method.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Optional
+
+PLUGIN_DIR = Path(os.environ.get("EMR_TF_PLUGIN_DIR", "/opt/tf-plugins"))
+
+
+class TerraformError(RuntimeError):
+    def __init__(self, command: list[str], result: subprocess.CompletedProcess) -> None:
+        self.result = result
+        super().__init__(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+
+
+def mirror_available() -> bool:
+    return (PLUGIN_DIR / "registry.terraform.io" / "hashicorp" / "aws").is_dir() and shutil.which("terraform") is not None
+
+
+def terraform_env(work_dir: Path) -> dict[str, str]:
+    """An environment that keeps terraform offline and quiet."""
+    rc = work_dir / ".terraformrc"
+    if not rc.exists():
+        rc.write_text(
+            'provider_installation {\n'
+            f'  filesystem_mirror {{\n    path = "{PLUGIN_DIR}"\n  }}\n'
+            '  direct {\n    exclude = ["*/*/*"]\n  }\n'
+            '}\n'
+        )
+    env = dict(os.environ)
+    env.update({"CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": str(rc), "TF_IN_AUTOMATION": "1",
+                "TF_INPUT": "0"})
+    return env
+
+
+def run(work_dir: Path, *args: str, env: Optional[dict[str, str]] = None, check: bool = True,
+        timeout: int = 600) -> subprocess.CompletedProcess:
+    command = ["terraform", *args]
+    result = subprocess.run(command, cwd=work_dir, env=env or terraform_env(work_dir), capture_output=True,
+                            text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise TerraformError(command, result)
+    return result
+
+
+def prepare(stack_dir: Path, work_dir: Path, *, backend: bool = False) -> Path:
+    """Copy a synthesized stack into ``work_dir`` and init it from the mirror.
+
+    ``backend=False`` is enough for validate and needs no state storage.
+    """
+    work_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(stack_dir / "cdk.tf.json", work_dir / "cdk.tf.json")
+    run(work_dir, "init", f"-backend={str(backend).lower()}", "-input=false", "-no-color")
+    return work_dir
+
+
+def validate(work_dir: Path) -> dict:
+    result = run(work_dir, "validate", "-json", "-no-color", check=False)
+    report = json.loads(result.stdout)
+    if not report.get("valid"):
+        raise TerraformError(["terraform", "validate"], result)
+    return report
+
+
+def plan(work_dir: Path, out: str = "plan.tfplan") -> dict:
+    """An offline plan, returned as `terraform show -json`."""
+    run(work_dir, "plan", "-input=false", "-no-color", "-refresh=false", f"-out={out}")
+    return json.loads(run(work_dir, "show", "-json", out).stdout)

@@ -1,0 +1,71 @@
+"""One deployable stack: provider, backend, an EMR cluster and the outputs the runner reads."""
+from __future__ import annotations
+
+from cdktf import S3Backend, TerraformOutput, TerraformStack
+from constructs import Construct
+
+from emr_constructs import EmrCluster, IamProps
+from emr_constructs.provider import AwsProvider
+from emr_constructs.resources import CallerIdentity
+
+from .environment import Environment
+from .spec import StackSpec
+
+# The step runner reads these names; never rename them.
+OUTPUT_NAMES = (
+    "cluster_id", "cluster_name", "log_uri", "log_bucket", "master_public_dns", "master_private_dns",
+    "service_role_arn", "instance_profile_arn",
+)
+
+
+class EmrStack(TerraformStack):
+    def __init__(self, scope: Construct, spec: StackSpec, environment: Environment) -> None:
+        super().__init__(scope, spec.stack_name)
+        self.spec = spec
+        AwsProvider(
+            self, "aws",
+            region=environment.region,
+            default_tags=environment.default_tags,
+            allowed_account_ids=[environment.account_id] if environment.account_id and not environment.is_local else None,
+            extra=environment.provider_settings(),
+        )
+        if environment.backend:
+            backend = environment.backend
+            s3 = S3Backend(self, bucket=backend.bucket, key=f"{backend.key_prefix}/{spec.stack_name}.tfstate",
+                           region=backend.region, encrypt=True, dynamodb_table=backend.dynamodb_table)
+            if not backend.dynamodb_table:
+                s3.add_override("use_lockfile", True)
+
+        account_id = environment.account_id or CallerIdentity(self, "current").attr("account_id")
+        access = spec.access
+        self.emr = EmrCluster(
+            self, "emr", spec.cluster,
+            iam_props=IamProps(
+                name_prefix=spec.cluster.name,
+                account_id=account_id,
+                region=environment.region,
+                partition=environment.partition,
+                read_buckets=access.read_buckets,
+                read_write_buckets=access.read_write_buckets,
+                glue_catalog_read=access.glue_catalog_read,
+                permissions_boundary_arn=access.permissions_boundary_arn,
+            ),
+            log_bucket_props=spec.log_bucket,
+        )
+        self._outputs()
+
+    def _outputs(self) -> None:
+        emr = self.emr
+        values = {
+            "cluster_id": (emr.cluster_id, "EMR cluster id (j-...)"),
+            "cluster_name": (emr.cluster_name, "EMR cluster name"),
+            "log_uri": (emr.log_bucket.log_uri, "LogUri; step logs are under <log_uri><cluster_id>/steps/<step_id>/"),
+            "log_bucket": (emr.log_bucket.bucket_name, "S3 bucket holding the cluster's logs"),
+            "master_public_dns": (emr.master_dns, "Primary node DNS name as EMR reports it"),
+            "master_private_dns": (emr.master_dns,
+                                   "Primary node DNS name; in a private subnet EMR reports the private name"),
+            "service_role_arn": (emr.roles.service_role.arn, "EMR service role ARN"),
+            "instance_profile_arn": (emr.roles.instance_profile.arn, "EC2 instance profile ARN"),
+        }
+        for name, (value, description) in values.items():
+            TerraformOutput(self, name, value=value, description=description)

@@ -1,0 +1,95 @@
+"""The shipped examples: one stack each. Edit subnets and buckets to deploy them for real."""
+from __future__ import annotations
+
+from emr_constructs import (
+    BootstrapAction,
+    ClusterProps,
+    Configuration,
+    EbsVolume,
+    InstanceFleet,
+    InstanceGroup,
+    InstanceTypeConfig,
+    LogBucketProps,
+    Network,
+)
+
+from .spec import AccessProps, StackSpec
+
+PRIVATE_SUBNETS = ("subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60003")
+
+MINIMAL = StackSpec(
+    stack_name="emr-minimal",
+    description="The smallest working cluster: Spark, 1 primary + 2 core m5.xlarge.",
+    cluster=ClusterProps(name="spark-minimal", idle_timeout_seconds=3600),
+)
+
+PRODUCTION = StackSpec(
+    stack_name="emr-production",
+    description="Instance groups, spot task nodes, parallel steps, private subnet, idle shutdown.",
+    cluster=ClusterProps(
+        name="spark-production",
+        release_label="emr-7.2.0",
+        applications=("Spark", "Hadoop", "Livy"),
+        master=InstanceGroup(instance_type="m5.xlarge", instance_count=1, name="primary"),
+        core=InstanceGroup(
+            instance_type="r5.2xlarge", instance_count=3, name="core",
+            ebs_volumes=(EbsVolume(size_gb=256, type="gp3", throughput=250, volumes_per_instance=2),),
+        ),
+        task=(
+            InstanceGroup(instance_type="r5.2xlarge", instance_count=2, name="task-spot", bid_price="0.30"),
+        ),
+        network=Network(subnet_ids=PRIVATE_SUBNETS[:1]),
+        bootstrap_actions=(
+            BootstrapAction(name="python-deps", path="s3://example-emr-artifacts/bootstrap/install-deps.sh",
+                            args=("--requirements", "s3://example-emr-artifacts/requirements.txt")),
+        ),
+        configurations=(
+            Configuration(classification="spark-defaults", properties={
+                "spark.dynamicAllocation.enabled": "true",
+                "spark.sql.adaptive.enabled": "true",
+            }),
+            Configuration(classification="spark-env", configurations=(
+                Configuration(classification="export", properties={"PYSPARK_PYTHON": "/usr/bin/python3"}),
+            )),
+        ),
+        step_concurrency_level=10,
+        idle_timeout_seconds=3600,
+        termination_protection=True,
+        tags={"team": "data-platform", "env": "prod"},
+    ),
+    log_bucket=LogBucketProps(bucket_prefix="spark-production-logs-", expire_after_days=30),
+    access=AccessProps(read_buckets=("example-emr-artifacts",), read_write_buckets=("example-data-lake",)),
+)
+
+FLEETS = StackSpec(
+    stack_name="emr-fleets",
+    description="Instance fleets across three subnets: on-demand core, weighted spot task fleet.",
+    cluster=ClusterProps(
+        name="spark-fleets",
+        master=InstanceFleet(
+            target_on_demand_capacity=1,
+            instance_types=tuple(InstanceTypeConfig(instance_type=t) for t in ("m5.xlarge", "m6i.xlarge", "m5a.xlarge")),
+        ),
+        core=InstanceFleet(
+            target_on_demand_capacity=2,
+            instance_types=(InstanceTypeConfig(instance_type="r5.2xlarge"), InstanceTypeConfig(instance_type="r6i.2xlarge")),
+        ),
+        task=InstanceFleet(
+            target_spot_capacity=8,
+            spot_timeout_minutes=15,
+            instance_types=(
+                InstanceTypeConfig(instance_type="r5.2xlarge", weighted_capacity=2),
+                InstanceTypeConfig(instance_type="r5.4xlarge", weighted_capacity=4),
+                InstanceTypeConfig(instance_type="r6i.4xlarge", weighted_capacity=4,
+                                   bid_price_as_percentage_of_on_demand_price=80),
+            ),
+        ),
+        network=Network(subnet_ids=PRIVATE_SUBNETS),
+        step_concurrency_level=5,
+        idle_timeout_seconds=7200,
+    ),
+    access=AccessProps(read_write_buckets=("example-data-lake",)),
+)
+
+EXAMPLES: dict[str, StackSpec] = {spec.stack_name: spec for spec in (MINIMAL, PRODUCTION, FLEETS)}
+DEFAULT_STACK = MINIMAL.stack_name
