@@ -1,0 +1,25 @@
+"""The small interface log readers implement, so the runner does not care where logs live.
+
+Today: S3 after a step ends (s3_logs.S3StepLogs). Later, `--follow` can add a CloudWatch Logs or
+incremental-S3 implementation with a `read_stderr_since(cursor)` method without touching the runner.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class StepLogSource(Protocol):
+    def location(self, cluster_id: str, step_id: str) -> str | None:
+        """Where the step's logs live (e.g. s3://bucket/logs/j-1/steps/s-1/), or None if unknown."""
+
+    def read_stderr(self, cluster_id: str, step_id: str) -> str | None:
+        """The step's whole stderr as text (all rotated parts, oldest first), or None if absent."""
+
+
+def step_log_prefix(log_uri: str, cluster_id: str, step_id: str) -> str:
+    """`<LogUri>/<cluster>/steps/<step>/`, with EMR's s3n:// and s3a:// schemes normalised to s3://."""
+    uri = log_uri
+    for scheme in ("s3n://", "s3a://"):
+        if uri.startswith(scheme):
+            uri = "s3://" + uri[len(scheme):]
+    return f"{uri.rstrip('/')}/{cluster_id}/steps/{step_id}/"
