@@ -21,7 +21,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	touch $(STAMP)
 
 test: venv
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 
 synth: venv
 	$(PY) -m scripts.synth

@@ -5,6 +5,8 @@ what it created: ``cluster``, ``log_bucket``, ``roles``, ``task_groups``, ``task
 """
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import Any, Optional, Sequence
 
 from cdktf import Annotations
@@ -78,6 +80,14 @@ def _fleet(fleet: InstanceFleet) -> dict[str, Any]:
     }
 
 
+def _named_after(cluster_name: str, props: LogBucketProps) -> LogBucketProps:
+    """Give a created log bucket a recognisable prefix unless the user named it."""
+    if props.bucket_name or props.bucket_prefix:
+        return props
+    stem = re.sub(r"[^a-z0-9-]+", "-", cluster_name.lower()).strip("-")[:30] or "emr"
+    return replace(props, bucket_prefix=f"{stem}-logs-")
+
+
 class EmrCluster(Construct):
     def __init__(
         self,
@@ -103,7 +113,7 @@ class EmrCluster(Construct):
         self.props = props
 
         self.log_bucket = log_bucket or LogBucket(
-            self, "log-bucket", log_bucket_props or LogBucketProps(),
+            self, "log-bucket", _named_after(props.name, log_bucket_props or LogBucketProps()),
             partition=iam_props.partition if iam_props else "aws",
         )
         self.roles = roles or EmrRoles(self, "roles", iam_props, log_bucket=self.log_bucket)
