@@ -1,0 +1,51 @@
+"""``python -m local_emr --port N``: serve until SIGINT/SIGTERM, then clean up everything."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from .config import EmulatorConfig
+from .server import LocalEmr
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local_emr", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=5055, help="port (0 picks a free one; default 5055)")
+    for name, what in (("boot", "STARTING -> BOOTSTRAPPING"), ("bootstrap", "BOOTSTRAPPING -> WAITING"),
+                       ("terminate", "TERMINATING -> TERMINATED")):
+        parser.add_argument(f"--{name}-seconds", type=float, default=None,
+                            help=f"{what} delay (env LOCAL_EMR_{name.upper()}_SECONDS)")
+    parser.add_argument("--work-dir", default=None, help="parent dir for per-step temp dirs")
+    parser.add_argument("--verbose", action="store_true", help="log every HTTP request")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    config = EmulatorConfig.from_env(
+        boot_seconds=args.boot_seconds, bootstrap_seconds=args.bootstrap_seconds,
+        terminate_seconds=args.terminate_seconds, work_dir=args.work_dir,
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    emr = LocalEmr(port=args.port, host=args.host, config=config, log_requests=args.verbose).start()
+    try:
+        print(f"local_emr listening on {emr.endpoint_url}", flush=True)
+        print(f"  export AWS_ENDPOINT_URL={emr.endpoint_url} AWS_ACCESS_KEY_ID=testing "
+              "AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1", flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        print("local_emr: stopping (killing step processes)", file=sys.stderr, flush=True)
+        emr.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

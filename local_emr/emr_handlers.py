@@ -1,0 +1,198 @@
+"""EMR operations moto 5.2.5 lacks, and hooks that run after the ones it has.
+
+Handlers take the parsed JSON request and return the JSON response dict, or raise EmrError.
+They run with the shared lock held, so they may touch moto's EMR backend freely.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from moto.emr.models import ElasticMapReduceBackend, emr_backends
+
+from .lifecycle import CANCEL_SIGNALS, Lifecycle
+from .models import SHUTDOWN_MESSAGE, EmulatedCluster, adopt_cluster, emr_timestamp
+
+
+class EmrError(Exception):
+    """An EMR error response: ``__type`` and message, HTTP 400."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    account_id: str
+    region: str
+    lifecycle: Lifecycle
+
+    @property
+    def backend(self) -> ElasticMapReduceBackend:
+        return emr_backends[self.account_id][self.region]
+
+    def cluster(self, params: dict[str, Any]) -> EmulatedCluster:
+        cluster_id = params.get("ClusterId")
+        if not cluster_id:
+            raise EmrError("ValidationException", "ClusterId is required.")
+        cluster = self.backend.clusters.get(cluster_id)
+        if cluster is None:
+            raise EmrError("InvalidRequestException", f"Cluster id '{cluster_id}' is not valid.")
+        if not isinstance(cluster, EmulatedCluster):
+            raise EmrError("InvalidRequestException", f"Cluster '{cluster_id}' was not created through this emulator.")
+        return cluster
+
+    def active_cluster(self, params: dict[str, Any]) -> EmulatedCluster:
+        cluster = self.cluster(params)
+        if not cluster.is_active:
+            raise EmrError("ValidationException", SHUTDOWN_MESSAGE)
+        return cluster
+
+
+Handler = Callable[[RequestContext, dict[str, Any]], dict[str, Any]]
+PostHook = Callable[[RequestContext, dict[str, Any], dict[str, Any]], None]
+
+
+# ---- managed scaling --------------------------------------------------------------------------
+
+def put_managed_scaling_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    cluster = ctx.active_cluster(params)
+    policy = params.get("ManagedScalingPolicy") or {}
+    limits = policy.get("ComputeLimits") or {}
+    for key in ("UnitType", "MinimumCapacityUnits", "MaximumCapacityUnits"):
+        if key not in limits:
+            raise EmrError("ValidationException", f"ManagedScalingPolicy.ComputeLimits.{key} is required.")
+    if limits["MinimumCapacityUnits"] > limits["MaximumCapacityUnits"]:
+        raise EmrError("ValidationException", "MinimumCapacityUnits must not exceed MaximumCapacityUnits.")
+    cluster.managed_scaling_policy = policy
+    return {}
+
+
+def get_managed_scaling_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """``{}`` when there is no policy, which is what the AWS provider reads as "gone"."""
+    cluster = ctx.cluster(params)
+    policy = cluster.managed_scaling_policy if cluster.is_active else None
+    return {"ManagedScalingPolicy": policy} if policy else {}
+
+
+def remove_managed_scaling_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    cluster = ctx.cluster(params)
+    cluster.managed_scaling_policy = None
+    return {}
+
+
+# ---- auto-termination ---------------------------------------------------------------------------
+
+def put_auto_termination_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    cluster = ctx.active_cluster(params)
+    policy = params.get("AutoTerminationPolicy") or {}
+    idle = policy.get("IdleTimeout", 3600)
+    if not isinstance(idle, int) or idle < 1 or idle > 604800:
+        raise EmrError("ValidationException", "IdleTimeout must be between 60 and 604800 seconds.")
+    cluster.auto_termination_policy = {"IdleTimeout": idle}
+    return {}
+
+
+def get_auto_termination_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    cluster = ctx.cluster(params)
+    policy = cluster.auto_termination_policy
+    return {"AutoTerminationPolicy": policy} if policy else {}
+
+
+def remove_auto_termination_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    cluster = ctx.cluster(params)
+    cluster.auto_termination_policy = None
+    return {}
+
+
+# ---- steps ---------------------------------------------------------------------------------------
+
+def cancel_steps(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    cluster = ctx.cluster(params)
+    option = params.get("StepCancellationOption") or "SEND_INTERRUPT"
+    if option not in CANCEL_SIGNALS:
+        raise EmrError("ValidationException", f"StepCancellationOption must be one of {sorted(CANCEL_SIGNALS)}.")
+    step_ids = params.get("StepIds") or []
+    if not step_ids:
+        raise EmrError("ValidationException", "StepIds is required.")
+    return {"CancelStepsInfoList": ctx.lifecycle.cancel_steps(cluster, list(step_ids), option)}
+
+
+# ---- instance fleets -----------------------------------------------------------------------------
+
+def _fleet_id() -> str:
+    return "if-" + "".join(random.choices(string.ascii_uppercase + string.digits, k=13))
+
+
+def list_instance_fleets(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Fleets echo what RunJobFlow asked for, fully provisioned; instance-group clusters have none."""
+    cluster = ctx.cluster(params)
+    while len(cluster.fleet_ids) < len(cluster.requested_fleets):
+        cluster.fleet_ids.append(_fleet_id())
+    ended = not cluster.is_active and cluster.state != "TERMINATING"
+    fleets = []
+    for fleet_id, req in zip(cluster.fleet_ids, cluster.requested_fleets):
+        fleets.append({
+            "Id": fleet_id,
+            "Name": req.get("Name", ""),
+            "Status": {
+                "State": "TERMINATED" if ended else "RUNNING",
+                "StateChangeReason": {},
+                "Timeline": {"CreationDateTime": emr_timestamp(cluster.creation_datetime),
+                             "ReadyDateTime": emr_timestamp(cluster.ready_datetime)},
+            },
+            "InstanceFleetType": req.get("InstanceFleetType"),
+            "TargetOnDemandCapacity": req.get("TargetOnDemandCapacity", 0),
+            "TargetSpotCapacity": req.get("TargetSpotCapacity", 0),
+            "ProvisionedOnDemandCapacity": 0 if ended else req.get("TargetOnDemandCapacity", 0),
+            "ProvisionedSpotCapacity": 0 if ended else req.get("TargetSpotCapacity", 0),
+            "InstanceTypeSpecifications": [
+                {
+                    "InstanceType": cfg.get("InstanceType"),
+                    "WeightedCapacity": cfg.get("WeightedCapacity", 1),
+                    **({"BidPrice": cfg["BidPrice"]} if "BidPrice" in cfg else {}),
+                    **({"BidPriceAsPercentageOfOnDemandPrice": cfg["BidPriceAsPercentageOfOnDemandPrice"]}
+                       if "BidPriceAsPercentageOfOnDemandPrice" in cfg else {}),
+                    "Configurations": cfg.get("Configurations", []),
+                    "EbsBlockDevices": [
+                        {"VolumeSpecification": dev.get("VolumeSpecification", {}), "Device": f"/dev/sd{chr(98 + i)}"}
+                        for i, dev in enumerate((cfg.get("EbsConfiguration") or {}).get("EbsBlockDeviceConfigs", []))
+                    ],
+                    "EbsOptimized": (cfg.get("EbsConfiguration") or {}).get("EbsOptimized", False),
+                }
+                for cfg in req.get("InstanceTypeConfigs", [])
+            ],
+            **({"LaunchSpecifications": req["LaunchSpecifications"]} if "LaunchSpecifications" in req else {}),
+        })
+    return {"InstanceFleets": fleets}
+
+
+# ---- hooks after moto handled a call -------------------------------------------------------------
+
+def after_run_job_flow(ctx: RequestContext, params: dict[str, Any], response: dict[str, Any]) -> None:
+    """moto makes a cluster WAITING (or TERMINATED) at once; restart it at STARTING under our scheduler."""
+    cluster = ctx.backend.clusters[response["JobFlowId"]]
+    adopted = adopt_cluster(cluster, params, ctx.lifecycle.clock())
+    ctx.lifecycle.register(adopted)
+
+
+OVERRIDES: dict[str, Handler] = {
+    "ListInstanceFleets": list_instance_fleets,
+    "PutManagedScalingPolicy": put_managed_scaling_policy,
+    "GetManagedScalingPolicy": get_managed_scaling_policy,
+    "RemoveManagedScalingPolicy": remove_managed_scaling_policy,
+    "PutAutoTerminationPolicy": put_auto_termination_policy,
+    "GetAutoTerminationPolicy": get_auto_termination_policy,
+    "RemoveAutoTerminationPolicy": remove_auto_termination_policy,
+    "CancelSteps": cancel_steps,
+}
+
+POST_HOOKS: dict[str, PostHook] = {
+    "RunJobFlow": after_run_job_flow,
+}

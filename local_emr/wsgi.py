@@ -1,0 +1,109 @@
+"""WSGI layer in front of moto: EMR JSON calls we own are answered here, the rest go to moto.
+
+Every EMR call (ours or moto's) runs under the shared lock so the scheduler never sees a
+half-made cluster, and wakes the scheduler afterwards so state changes show up promptly.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.iam.models import get_account_id_from
+
+from .emr_handlers import OVERRIDES, POST_HOOKS, EmrError, RequestContext
+from .lifecycle import Lifecycle
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+EMR_TARGET_PREFIX = "ElasticMapReduce."
+JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/")
+
+
+def credential_scope(environ: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(access key id, region) from a SigV4 Authorization header."""
+    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return (match.group(1), match.group(2)) if match else (None, None)
+
+
+def account_for(environ: dict[str, Any], access_key: str | None) -> str:
+    """Same precedence as moto: MOTO_ACCOUNT_ID, x-moto-account-id header, then the access key."""
+    if "MOTO_ACCOUNT_ID" in os.environ:
+        return os.environ["MOTO_ACCOUNT_ID"]
+    if environ.get("HTTP_X_MOTO_ACCOUNT_ID"):
+        return str(environ["HTTP_X_MOTO_ACCOUNT_ID"])
+    return get_account_id_from(access_key) if access_key else DEFAULT_ACCOUNT_ID
+
+
+class EmrMiddleware:
+    def __init__(self, app: WsgiApp, lifecycle: Lifecycle) -> None:
+        self.app = app
+        self.lifecycle = lifecycle
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not target.startswith(EMR_TARGET_PREFIX):
+            return self.app(environ, start_response)
+        operation = target[len(EMR_TARGET_PREFIX):]
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        access_key, region = credential_scope(environ)
+        region = region or "us-east-1"
+        # moto's EMR reads the region only from the host name; make it match the signature.
+        environ["HTTP_HOST"] = f"elasticmapreduce.{region}.amazonaws.com"
+        ctx = RequestContext(account_for(environ, access_key), region, self.lifecycle)
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError:
+            return self._respond(start_response, 400, {"__type": "SerializationException",
+                                                       "message": "Request body is not valid JSON"})
+        try:
+            with self.lifecycle.lock:
+                if operation in OVERRIDES:
+                    return self._respond(start_response, 200, OVERRIDES[operation](ctx, params))
+                status, headers, chunks = self._call_moto(environ)
+                if status.startswith("200") and operation in POST_HOOKS:
+                    POST_HOOKS[operation](ctx, params, json.loads(b"".join(chunks) or b"{}"))
+        except EmrError as err:
+            return self._respond(start_response, 400, {"__type": err.code, "message": err.message})
+        except Exception as exc:  # surface bugs as a 500 the SDK shows, not a dropped connection
+            traceback.print_exc(file=sys.stderr)
+            return self._respond(start_response, 500, {"__type": "InternalServerError", "message": repr(exc)})
+        finally:
+            self.lifecycle.wake()
+        start_response(status, headers)
+        return chunks
+
+    def _call_moto(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+            captured["status"], captured["headers"] = status, headers
+            return lambda _data: None
+
+        result = self.app(environ, capture)
+        try:
+            chunks = [bytes(c) for c in result]
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        return captured["status"], captured["headers"], chunks
+
+    @staticmethod
+    def _respond(start_response: Callable[..., Any], code: int, payload: dict[str, Any]) -> list[bytes]:
+        data = json.dumps(payload).encode()
+        reason = {200: "OK", 400: "Bad Request", 500: "Internal Server Error"}[code]
+        headers = [("Content-Type", JSON_CONTENT_TYPE), ("Content-Length", str(len(data)))]
+        if code != 200:
+            headers.append(("x-amzn-ErrorType", str(payload["__type"])))
+        start_response(f"{code} {reason}", headers)
+        return [data]
