@@ -24,7 +24,7 @@ test: venv
 	$(PY) -m pytest -q
 
 synth: venv
-	$(PY) -m scripts.synth
+	$(PY) app.py
 
 demo: venv
 	$(PY) -m scripts.demo

@@ -1,0 +1,119 @@
+"""`make bench`: synthesis speed and memory against the cdktf core floor.
+
+The last line printed is one JSON object (the keys the issues ask for). Figures are medians
+of repeated runs in fresh processes, measured here and never asserted by a timed test.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+
+EMPTY_STACK = """
+from cdktf import App, TerraformStack
+app = App(outdir={outdir!r})
+TerraformStack(app, "empty")
+app.synth()
+"""
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def _peak_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def timed_run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds, and the peak RSS in MB of the largest process in the child's tree."""
+    peaks: dict[int, int] = {}
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            for pid in _descendants(process.pid):
+                peaks[pid] = max(peaks.get(pid, 0), _peak_kb(pid))
+            done.wait(0.02)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    _, stderr = process.communicate()
+    seconds = time.perf_counter() - start
+    done.set()
+    watcher.join()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{stderr.decode()}")
+    return seconds, max(peaks.values(), default=0) / 1024
+
+
+def measure_synth() -> dict[str, float]:
+    env = dict(os.environ, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20", EMR_STACKS="")
+    full, floor, rss = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(RUNS):
+            seconds, peak = timed_run([sys.executable, "-c", EMPTY_STACK.format(outdir=f"{tmp}/e{i}")], env)
+            floor.append(seconds)
+            seconds, peak = timed_run(
+                [sys.executable, "-c",
+                 f"from cdktf import App; from stacks.app_builder import build_app; "
+                 f"build_app(App(outdir={tmp + '/f' + str(i)!r})).synth()"],
+                env,
+            )
+            full.append(seconds)
+            rss.append(peak)
+    synth, core = statistics.median(full), statistics.median(floor)
+    return {
+        "synth_seconds": round(synth, 3),
+        "core_floor_seconds": round(core, 3),
+        "synth_vs_core_floor_ratio": round(synth / core, 3),
+        "synth_peak_rss_mb": round(max(rss), 1),
+    }
+
+
+def main() -> None:
+    result = measure_synth()
+    print(f"full synth of every shipped stack: median {result['synth_seconds']} s over {RUNS} runs; "
+          f"empty cdktf stack: {result['core_floor_seconds']} s; largest process {result['synth_peak_rss_mb']} MB")
+    if (ROOT / "scripts" / "bench_poll.py").exists():
+        from scripts.bench_poll import measure as measure_poll
+
+        result.update(measure_poll())
+    print(json.dumps(result, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
