@@ -90,3 +90,7 @@ class TransientAwsError(StepRunnerError):
 
 class ThrottledError(TransientAwsError):
     """AWS throttled a call even after the SDK's own retries; the caller should back off."""
+
+
+class RunCancelled(StepRunnerError):
+    """The user asked to stop before any step was submitted."""

@@ -246,7 +246,8 @@ class RunMachine:
                 rec.phase = Phase.DONE
                 rec.outcome = Outcome.NOT_SUBMITTED
                 rec.note = "run stopped before submission"
-            elif rec.phase is Phase.ACTIVE and rec.cancel_reason is None:
+            rec.details_deadline = None
+            if rec.phase is Phase.ACTIVE and rec.cancel_reason is None:
                 rec.cancel_reason = reason
                 events.append(Event("cancel", rec.name, f"cancelling ({reason.value.lower()})", rec.step_id))
         self.last_event_at = now

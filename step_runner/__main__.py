@@ -1,0 +1,6 @@
+"""`python -m step_runner`."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,173 @@
+"""A thin adapter over a boto3 EMR client passed in by the caller.
+
+It speaks EMR's shapes and limits (10 StepIds per ListSteps, 256 steps per AddJobFlowSteps and
+CancelSteps, Marker pagination) and turns botocore errors into the library's typed exceptions.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from .errors import AwsCallError, ClusterNotFoundError, ThrottledError, TransientAwsError
+from .retry import is_retriable_client_error, is_throttle
+from .state import CLUSTER_ACTIVE, LIST_STEPS_MAX_IDS, STEP_ACTIVE, ClusterInfo, FailureInfo, StepObservation
+
+MAX_STEPS_PER_CALL = 256
+SDK_RETRY_CONFIG = {"mode": "adaptive", "max_attempts": 5}
+
+
+def make_clients(region: str | None = None, profile: str | None = None) -> tuple[Any, Any]:
+    """EMR and S3 clients with adaptive client-side rate limiting; only the CLI calls this."""
+    import boto3
+    from botocore.config import Config
+
+    session = boto3.session.Session(profile_name=profile, region_name=region)
+    config = Config(retries=dict(SDK_RETRY_CONFIG))
+    return session.client("emr", config=config), session.client("s3", config=config)
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield list(items[i:i + size])
+
+
+def observation(summary: dict[str, Any]) -> StepObservation:
+    """A ListSteps StepSummary (or DescribeStep Step) as the core's StepObservation."""
+    status = summary.get("Status", {})
+    timeline = status.get("Timeline", {})
+    reason = status.get("StateChangeReason", {})
+    fd = status.get("FailureDetails")
+    failure = FailureInfo(fd.get("Reason"), fd.get("Message"), fd.get("LogFile")) if fd else None
+    return StepObservation(
+        step_id=summary["Id"],
+        name=summary.get("Name", ""),
+        state=status.get("State", "PENDING"),
+        created=timeline.get("CreationDateTime"),
+        started=timeline.get("StartDateTime"),
+        ended=timeline.get("EndDateTime"),
+        failure=failure,
+        reason_code=reason.get("Code"),
+        reason_message=reason.get("Message"),
+    )
+
+
+class EmrAdapter:
+    """EMR calls the runner needs, one method per intent."""
+
+    def __init__(self, emr_client: Any) -> None:
+        self.emr = emr_client
+        self.calls = 0
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        method = getattr(self.emr, _snake(operation))
+        self.calls += 1
+        try:
+            return method(**kwargs)
+        except ClientError as exc:
+            err = exc.response.get("Error", {})
+            code = err.get("Code", "Unknown")
+            message = err.get("Message", "")
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if is_throttle(code):
+                raise ThrottledError(operation, code) from exc
+            if is_retriable_client_error(code, status):
+                raise TransientAwsError(operation, code, message) from exc
+            raise AwsCallError(operation, code, message) from exc
+        except NoCredentialsError as exc:
+            raise AwsCallError(operation, "NoCredentials", str(exc)) from exc
+        except BotoCoreError as exc:
+            raise TransientAwsError(operation, type(exc).__name__, str(exc)) from exc
+
+    def describe_cluster(self, cluster_id: str) -> ClusterInfo:
+        try:
+            c = self._call("DescribeCluster", ClusterId=cluster_id)["Cluster"]
+        except AwsCallError as exc:
+            if exc.code in ("InvalidRequestException", "ValidationException"):
+                raise ClusterNotFoundError(f"no cluster {cluster_id}: {exc}") from exc
+            raise
+        status = c.get("Status", {})
+        reason = status.get("StateChangeReason", {})
+        return ClusterInfo(
+            cluster_id=c.get("Id", cluster_id),
+            name=c.get("Name", ""),
+            state=status.get("State", "STARTING"),
+            step_concurrency_level=int(c.get("StepConcurrencyLevel") or 1),
+            release_label=c.get("ReleaseLabel"),
+            log_uri=c.get("LogUri"),
+            reason_code=reason.get("Code"),
+            reason_message=reason.get("Message"),
+        )
+
+    def find_cluster_by_name(self, name: str) -> str:
+        """The id of the one active cluster with this name (ListClusters, all pages)."""
+        matches: list[str] = []
+        kwargs: dict[str, Any] = {"ClusterStates": sorted(CLUSTER_ACTIVE)}
+        while True:
+            page = self._call("ListClusters", **kwargs)
+            matches += [c["Id"] for c in page.get("Clusters", []) if c.get("Name") == name]
+            if not page.get("Marker"):
+                break
+            kwargs["Marker"] = page["Marker"]
+        if not matches:
+            raise ClusterNotFoundError(f"no active cluster named {name!r}")
+        if len(matches) > 1:
+            raise ClusterNotFoundError(f"{len(matches)} active clusters are named {name!r} "
+                                       f"({', '.join(matches)}); pass --cluster-id")
+        return matches[0]
+
+    def count_active_steps(self, cluster_id: str) -> int:
+        """Steps PENDING/RUNNING/CANCEL_PENDING on the cluster, ours or anyone's."""
+        return sum(1 for _ in self._list(cluster_id, StepStates=sorted(STEP_ACTIVE)))
+
+    def add_steps(self, cluster_id: str, configs: Sequence[dict[str, Any]]) -> list[str]:
+        """Submit in as few AddJobFlowSteps calls as EMR allows; ids come back in order."""
+        ids: list[str] = []
+        for batch in chunks(configs, MAX_STEPS_PER_CALL):
+            ids += self._call("AddJobFlowSteps", JobFlowId=cluster_id, Steps=batch)["StepIds"]
+        return ids
+
+    def list_steps(self, cluster_id: str, step_ids: Sequence[str]) -> list[StepObservation]:
+        """Status of the given steps, 10 ids per ListSteps call."""
+        found: list[StepObservation] = []
+        for batch in chunks(step_ids, LIST_STEPS_MAX_IDS):
+            found += list(self._list(cluster_id, StepIds=batch))
+        return found
+
+    def iter_all_steps(self, cluster_id: str, created_after: datetime | None = None) -> Iterator[StepObservation]:
+        """Every step on the cluster, newest first (pages of 50); stops at steps older than created_after."""
+        for obs in self._list(cluster_id):
+            if created_after is not None and obs.created is not None and obs.created < created_after:
+                return
+            yield obs
+
+    def _list(self, cluster_id: str, **filters: Any) -> Iterator[StepObservation]:
+        kwargs: dict[str, Any] = {"ClusterId": cluster_id, **filters}
+        while True:
+            page = self._call("ListSteps", **kwargs)
+            for summary in page.get("Steps", []):
+                yield observation(summary)
+            if not page.get("Marker"):
+                return
+            kwargs["Marker"] = page["Marker"]
+
+    def cancel_steps(self, cluster_id: str, step_ids: Sequence[str], option: str | None) -> list[dict[str, Any]]:
+        """CancelSteps; `option` is None for releases before 5.28, which ignore it."""
+        results: list[dict[str, Any]] = []
+        for batch in chunks(step_ids, MAX_STEPS_PER_CALL):
+            kwargs: dict[str, Any] = {"ClusterId": cluster_id, "StepIds": batch}
+            if option:
+                kwargs["StepCancellationOption"] = option
+            results += self._call("CancelSteps", **kwargs).get("CancelStepsInfoList", [])
+        return results
+
+
+def _snake(operation: str) -> str:
+    out = []
+    for i, ch in enumerate(operation):
+        if ch.isupper() and i:
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)

@@ -1,0 +1,159 @@
+"""Run results and their three renderings: a human table, one JSON object, JUnit XML."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .logs import ProbableCause
+from .state import FailureInfo
+
+
+@dataclass
+class StepResult:
+    name: str
+    step_id: str | None
+    outcome: str
+    state: str | None
+    attempts: int = 0
+    step_ids: list[str] = field(default_factory=list)
+    created: datetime | None = None
+    started: datetime | None = None
+    ended: datetime | None = None
+    failure: FailureInfo | None = None
+    log_location: str | None = None
+    probable_cause: ProbableCause | None = None
+    note: str | None = None
+
+    @property
+    def duration(self) -> float | None:
+        if self.started and self.ended:
+            return (self.ended - self.started).total_seconds()
+        return None
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    cluster_id: str
+    outcome: str
+    steps: list[StepResult]
+    message: str | None = None
+    exit_code: int | None = None
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def _fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
+
+
+def to_dict(report: RunReport) -> dict[str, Any]:
+    """The `--json` object; keys are stable for scripts."""
+    return {
+        "run_id": report.run_id,
+        "cluster_id": report.cluster_id,
+        "outcome": report.outcome,
+        "exit_code": report.exit_code,
+        "message": report.message,
+        "steps": [
+            {
+                "name": s.name,
+                "step_id": s.step_id,
+                "step_ids": s.step_ids,
+                "attempts": s.attempts,
+                "outcome": s.outcome,
+                "state": s.state,
+                "created": _iso(s.created),
+                "started": _iso(s.started),
+                "ended": _iso(s.ended),
+                "duration_seconds": s.duration,
+                "failure_details": None if s.failure is None else {
+                    "reason": s.failure.reason, "message": s.failure.message, "log_file": s.failure.log_file},
+                "log_location": s.log_location,
+                "probable_cause": None if s.probable_cause is None else {
+                    "kind": s.probable_cause.kind,
+                    "summary": s.probable_cause.summary,
+                    "lines": list(s.probable_cause.lines),
+                    "application_id": s.probable_cause.application_id,
+                },
+                "note": s.note,
+            }
+            for s in report.steps
+        ],
+    }
+
+
+def render_table(report: RunReport) -> str:
+    """Plain-text table plus a failure section per failed step."""
+    headers = ("STEP", "STEP ID", "OUTCOME", "TRIES", "STARTED", "DURATION")
+    rows = [
+        (s.name, s.step_id or "-", s.outcome, str(s.attempts),
+         s.started.strftime("%Y-%m-%d %H:%M:%S") if s.started else "-", _fmt_duration(s.duration))
+        for s in report.steps
+    ]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    out = [f"run {report.run_id} on {report.cluster_id}: {report.outcome}"]
+    if report.message:
+        out.append(report.message)
+    out += ["", line(headers), line(tuple("-" * w for w in widths))] + [line(r) for r in rows]
+    for s in report.steps:
+        if s.outcome == "COMPLETED":
+            continue
+        details = []
+        if s.note:
+            details.append(f"  note: {s.note}")
+        if s.failure:
+            for label, value in (("reason", s.failure.reason), ("message", s.failure.message),
+                                 ("log file", s.failure.log_file)):
+                if value:
+                    details.append(f"  {label}: {value}")
+        if s.log_location and s.step_id:
+            details.append(f"  logs: {s.log_location}")
+        if s.probable_cause:
+            details.append(f"  probable cause ({s.probable_cause.kind}): {s.probable_cause.summary}")
+            details += [f"    | {ln}" for ln in s.probable_cause.lines]
+        if details:
+            out += ["", f"{s.name} ({s.outcome}):"] + details
+    return "\n".join(out)
+
+
+def to_junit(report: RunReport) -> str:
+    """One <testcase> per step; failed steps carry FailureDetails and the probable cause."""
+    failures = sum(1 for s in report.steps if s.outcome in ("FAILED", "INTERRUPTED", "TIMED_OUT"))
+    skipped = sum(1 for s in report.steps if s.outcome in ("SKIPPED", "NOT_SUBMITTED", "CANCELLED", "STILL_ACTIVE"))
+    total_time = sum(s.duration or 0.0 for s in report.steps)
+    suite = ET.Element("testsuite", {
+        "name": f"emr-steps run {report.run_id}", "tests": str(len(report.steps)),
+        "failures": str(failures), "errors": "0", "skipped": str(skipped), "time": f"{total_time:.1f}",
+    })
+    for s in report.steps:
+        case = ET.SubElement(suite, "testcase", {
+            "classname": report.cluster_id, "name": s.name, "time": f"{s.duration or 0.0:.1f}"})
+        if s.outcome in ("FAILED", "INTERRUPTED", "TIMED_OUT"):
+            summary = (s.probable_cause.summary if s.probable_cause else None) or (
+                s.failure.message if s.failure else None) or s.outcome
+            body = []
+            if s.failure:
+                body += [f"Reason: {s.failure.reason}", f"Message: {s.failure.message}", f"LogFile: {s.failure.log_file}"]
+            if s.log_location:
+                body.append(f"Logs: {s.log_location}")
+            if s.probable_cause:
+                body += ["", s.probable_cause.text()]
+            fail = ET.SubElement(case, "failure", {"message": summary, "type": s.outcome})
+            fail.text = "\n".join(body)
+        elif s.outcome != "COMPLETED":
+            ET.SubElement(case, "skipped", {"message": s.note or s.outcome})
+        if s.step_id:
+            ET.SubElement(case, "system-out").text = f"step {s.step_id} attempts={s.attempts} state={s.state}"
+    ET.indent(suite)
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
