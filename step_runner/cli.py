@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import secrets
 import signal
 import sys
@@ -62,6 +63,7 @@ class Deps:
     make_clients: Callable[[str | None, str | None], tuple[Any, Any]] = make_clients
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] | None = None
+    rand: Callable[[], float] = random.random
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
@@ -180,12 +182,12 @@ def _main(args: argparse.Namespace, deps: Deps) -> int:
     cancel = CancelToken()
     progress = _Progress(deps.stderr, quiet=args.quiet)
     sleep = deps.sleep or _interruptible_sleep(cancel)
-    runner = StepRunner(adapter, clock=deps.clock, sleep=sleep, config=config, on_event=progress.event,
+    runner = StepRunner(adapter, clock=deps.clock, sleep=sleep, rand=deps.rand, config=config, on_event=progress.event,
                         cancel=cancel)
     if deps.install_signals:
         _install_signals(cancel, deps.stderr, run_id)
 
-    cluster = runner.wait_for_cluster(cluster_id)
+    cluster = runner.wait_for_cluster(cluster_id, need_free_slot=not args.resume)
     runner.log_source = S3StepLogs(s3_client, cluster.log_uri or outputs.get("log_uri"))
     started = datetime.fromisoformat(saved.started_at) if saved else deps.now()
     run_state = saved or state_file.RunState(run_id, cluster_id, str(Path(spec_path).resolve()), started.isoformat())

@@ -9,7 +9,8 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import ClientError, HTTPClientError, NoCredentialsError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from .errors import AwsCallError, ClusterNotFoundError, ThrottledError, TransientAwsError
 from .retry import is_retriable_client_error, is_throttle
@@ -78,7 +79,7 @@ class EmrAdapter:
             raise AwsCallError(operation, code, message) from exc
         except NoCredentialsError as exc:
             raise AwsCallError(operation, "NoCredentials", str(exc)) from exc
-        except BotoCoreError as exc:
+        except (HTTPClientError, BotoConnectionError) as exc:
             raise TransientAwsError(operation, type(exc).__name__, str(exc)) from exc
 
     def describe_cluster(self, cluster_id: str) -> ClusterInfo:

@@ -84,8 +84,9 @@ class StepRunner:
 
     # --- cluster ---------------------------------------------------------------------------
 
-    def wait_for_cluster(self, cluster_id: str) -> ClusterInfo:
-        """Block until WAITING (or RUNNING with a free step slot); fail fast on dead states."""
+    def wait_for_cluster(self, cluster_id: str, *, need_free_slot: bool = True) -> ClusterInfo:
+        """Block until WAITING (or RUNNING with a free step slot); fail fast on dead states.
+        Resuming only needs a live cluster: its busy slots may be our own steps."""
         start = self.clock()
         last_state = "UNKNOWN"
         throttles = 0
@@ -95,7 +96,7 @@ class StepRunner:
             try:
                 info = self.emr.describe_cluster(cluster_id)
                 active = 0
-                if info.state == "RUNNING":
+                if info.state == "RUNNING" and need_free_slot:
                     active = self.emr.count_active_steps(cluster_id)
                 throttles = 0
                 verdict = cluster_verdict(info.state, active, info.step_concurrency_level)

@@ -270,11 +270,21 @@ def parse_spec(data: Any, source: str = "step spec") -> StepPlan:
         if not step_problems:
             steps.append(_build(merged))
 
-    if not problems:
-        problems += dependency_problems({s.name: s.depends_on for s in steps})
+    problems += dependency_problems(_declared_deps(raw_steps))
     if problems:
         raise SpecError(problems, source)
     return StepPlan(tuple(steps), source)
+
+
+def _declared_deps(raw_steps: list[Any]) -> dict[str, list[str]]:
+    """Dependency edges of every named step, even one with other problems, so all are reported."""
+    deps: dict[str, list[str]] = {}
+    for raw in raw_steps:
+        if isinstance(raw, Mapping) and isinstance(raw.get("name"), str) and raw["name"] not in deps:
+            wanted = raw.get("depends_on") or []
+            wanted = [wanted] if isinstance(wanted, str) else wanted
+            deps[raw["name"]] = [d for d in wanted if isinstance(d, str)] if isinstance(wanted, list) else []
+    return deps
 
 
 def _build(m: Mapping[str, Any]) -> StepSpec:
