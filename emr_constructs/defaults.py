@@ -20,3 +20,14 @@ ABORT_INCOMPLETE_UPLOAD_DAYS = 7
 
 SERVICE_POLICY_ARN = "arn:{partition}:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2"
 AUTOSCALING_POLICY_ARN = "arn:{partition}:iam::aws:policy/service-role/AmazonElasticMapReduceforAutoScalingRole"
+
+# Security (issue 6): encryption, instance metadata, networking.
+KMS_DELETION_WINDOW_DAYS = 30
+KMS_ROTATION_PERIOD_DAYS = 365
+S3_ENCRYPTION_MODE = "SSE-KMS"
+IMDS_MIN_VERSION = 2
+IMDS_HOP_LIMIT = 1
+ACCESS_LOG_PREFIX = "s3-access/"
+ACCESS_LOG_EXPIRE_AFTER_DAYS = 365
+HTTPS_EGRESS_CIDRS = ("0.0.0.0/0",)
+EXAMPLE_VPC_CIDR = "10.42.0.0/16"

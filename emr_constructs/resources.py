@@ -58,5 +58,85 @@ class EmrInstanceFleet(AwsResource):
     TYPE = "aws_emr_instance_fleet"
 
 
+class EmrManagedScalingPolicy(AwsResource):
+    TYPE = "aws_emr_managed_scaling_policy"
+
+
+class KmsKey(AwsResource):
+    TYPE = "aws_kms_key"
+
+
+class SnsTopic(AwsResource):
+    TYPE = "aws_sns_topic"
+
+
+class CloudwatchMetricAlarm(AwsResource):
+    TYPE = "aws_cloudwatch_metric_alarm"
+
+
+class CloudwatchDashboard(AwsResource):
+    TYPE = "aws_cloudwatch_dashboard"
+
+
 class CallerIdentity(AwsDataSource):
     TYPE = "aws_caller_identity"
+
+
+class S3BucketLogging(AwsResource):
+    TYPE = "aws_s3_bucket_logging"
+
+
+class KmsKey(AwsResource):
+    TYPE = "aws_kms_key"
+
+
+class KmsAlias(AwsResource):
+    TYPE = "aws_kms_alias"
+
+
+class EmrSecurityConfiguration(AwsResource):
+    TYPE = "aws_emr_security_configuration"
+
+
+class EmrBlockPublicAccessConfiguration(AwsResource):
+    TYPE = "aws_emr_block_public_access_configuration"
+
+
+class SecurityGroup(AwsResource):
+    TYPE = "aws_security_group"
+
+
+class SecurityGroupIngressRule(AwsResource):
+    TYPE = "aws_vpc_security_group_ingress_rule"
+
+
+class SecurityGroupEgressRule(AwsResource):
+    TYPE = "aws_vpc_security_group_egress_rule"
+
+
+class Vpc(AwsResource):
+    TYPE = "aws_vpc"
+
+
+class Subnet(AwsResource):
+    TYPE = "aws_subnet"
+
+
+class RouteTable(AwsResource):
+    TYPE = "aws_route_table"
+
+
+class RouteTableAssociation(AwsResource):
+    TYPE = "aws_route_table_association"
+
+
+class VpcEndpoint(AwsResource):
+    TYPE = "aws_vpc_endpoint"
+
+
+class DefaultSecurityGroup(AwsResource):
+    TYPE = "aws_default_security_group"
+
+
+class FlowLog(AwsResource):
+    TYPE = "aws_flow_log"
