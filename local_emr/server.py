@@ -8,7 +8,9 @@ Stopping kills every step process tree, joins all threads and frees the port.
 
 from __future__ import annotations
 
+import sys
 import threading
+import time
 from typing import Any
 
 import moto
@@ -71,12 +73,15 @@ class LocalEmr:
         )
 
         class QuietHandler(MotoRequestHandler):
+            """Request lines are logged by the middleware (with the operation name) if at all."""
+
             def log_request(self, *args: Any, **kwargs: Any) -> None:
                 pass
 
-        app = EmrMiddleware(DomainDispatcherApplication(create_backend_app), self.lifecycle)
+        log = (lambda line: print(f"local_emr {time.strftime('%H:%M:%S')} {line}", file=sys.stderr, flush=True)) if self.log_requests else None
+        app = EmrMiddleware(DomainDispatcherApplication(create_backend_app), self.lifecycle, log=log)
         self._server = make_server(self.host, self.requested_port, app, threaded=True,
-                                   request_handler=MotoRequestHandler if self.log_requests else QuietHandler)
+                                   request_handler=QuietHandler)
         self._server.daemon_threads = True  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="local-emr-http", daemon=True)

@@ -43,11 +43,26 @@ def account_for(environ: dict[str, Any], access_key: str | None) -> str:
 
 
 class EmrMiddleware:
-    def __init__(self, app: WsgiApp, lifecycle: Lifecycle) -> None:
+    def __init__(self, app: WsgiApp, lifecycle: Lifecycle, log: Callable[[str], None] | None = None) -> None:
         self.app = app
         self.lifecycle = lifecycle
+        self.log = log
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if self.log is None:
+            return self._handle(environ, start_response)
+        seen: dict[str, str] = {}
+
+        def recording(status: str, headers: Any, exc_info: Any = None) -> Any:
+            seen["status"] = status
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        result = self._handle(environ, recording)
+        target = environ.get("HTTP_X_AMZ_TARGET") or f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+        self.log(f"{target} -> {seen.get('status', '?')}")
+        return result
+
+    def _handle(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if not target.startswith(EMR_TARGET_PREFIX):
             return self.app(environ, start_response)

@@ -1,0 +1,89 @@
+"""Pure pieces of the emulator: scheduling rules, argv translation, failure reasons, config."""
+
+from __future__ import annotations
+
+import pytest
+
+from local_emr.config import EmulatorConfig
+from local_emr.failure import failure_details, probable_cause
+from local_emr.lifecycle import next_boot_state, step_log_prefix, steps_to_start
+from local_emr.server import check_moto_version
+from local_emr.step_command import StepCommandError, build_argv, localize_s3_args, localize_spark_args
+
+
+def test_steps_start_in_submission_order_within_concurrency() -> None:
+    assert steps_to_start(["PENDING", "PENDING", "PENDING"], 1) == [0]
+    assert steps_to_start(["COMPLETED", "RUNNING", "PENDING", "PENDING", "PENDING"], 3) == [2, 3]
+    assert steps_to_start(["RUNNING", "CANCEL_PENDING", "PENDING"], 2) == []
+    assert steps_to_start(["CANCELLED", "FAILED", "PENDING"], 1) == [2]
+
+
+def test_boot_phases_follow_configured_delays() -> None:
+    cfg = EmulatorConfig(boot_seconds=1, bootstrap_seconds=2)
+    assert next_boot_state("STARTING", 0.5, cfg) is None
+    assert next_boot_state("STARTING", 1.0, cfg) == "BOOTSTRAPPING"
+    assert next_boot_state("BOOTSTRAPPING", 1.9, cfg) is None
+    assert next_boot_state("BOOTSTRAPPING", 2.0, cfg) == "WAITING"
+    assert next_boot_state("WAITING", 99, cfg) is None
+
+
+def test_step_logs_go_where_emr_puts_them() -> None:
+    assert str(step_log_prefix("s3://b/logs/", "j-1", "s-2")) == "s3://b/logs/j-1/steps/s-2"
+    assert str(step_log_prefix("s3://b", "j-1", "s-2")) == "s3://b/j-1/steps/s-2"
+    assert step_log_prefix(None, "j-1", "s-2") is None
+
+
+def test_spark_args_are_forced_to_local_mode() -> None:
+    assert localize_spark_args(["app.py"]) == ["--master", "local[*]", "app.py"]
+    assert localize_spark_args(["--master", "yarn", "--deploy-mode", "cluster", "app.py"]) == \
+        ["--master", "local[*]", "app.py"]
+    assert localize_spark_args(["--master", "local[2]", "app.py"]) == ["--master", "local[2]", "app.py"]
+    assert localize_spark_args(["--deploy-mode=cluster", "--master=yarn", "a.py"]) == ["--master=local[*]", "a.py"]
+
+
+def test_only_existing_s3_objects_are_localized() -> None:
+    existing = {"s3://b/app.py": "/tmp/x/b/app.py", "s3://b/dep.zip": "/tmp/x/b/dep.zip"}
+    args = ["s3://b/app.py", "--py-files", "s3://b/dep.zip,s3://b/missing.zip", "s3://b/out/", "plain"]
+    assert localize_s3_args(args, existing.get) == [
+        "/tmp/x/b/app.py", "--py-files", "/tmp/x/b/dep.zip,s3://b/missing.zip", "s3://b/out/", "plain"]
+
+
+def test_command_runner_resolves_spark_submit() -> None:
+    argv = build_argv("command-runner.jar", ["spark-submit", "--deploy-mode", "cluster", "s3://b/app.py", "1"],
+                      None, fetch={"s3://b/app.py": "/w/b/app.py"}.get, spark_submit=lambda: "/opt/spark-submit")
+    assert argv == ["/opt/spark-submit", "--master", "local[*]", "/w/b/app.py", "1"]
+    assert build_argv("command-runner.jar", ["bash", "-c", "true"], None, fetch=lambda _: None) == \
+        ["bash", "-c", "true"]
+
+
+def test_missing_spark_submit_and_jars_are_clear_errors() -> None:
+    with pytest.raises(StepCommandError, match="pyspark"):
+        build_argv("command-runner.jar", ["spark-submit", "a.py"], None, fetch=lambda _: None,
+                   spark_submit=lambda: None)
+    with pytest.raises(StepCommandError, match="JAR not found"):
+        build_argv("s3://b/missing.jar", [], None, fetch=lambda _: None)
+
+
+def test_probable_cause_is_the_last_exception_line() -> None:
+    lines = ["INFO starting", "Traceback (most recent call last):", '  File "x.py", line 1',
+             "ValueError: bad input", "INFO shutting down"]
+    assert probable_cause(lines) == "ValueError: bad input"
+    assert probable_cause(["all good"]) is None
+    details = failure_details(2, ["nothing useful"], "s3://b/l/stderr.gz")
+    assert details == {"Reason": "Unknown Error.", "Message": "Command exited with return code 2",
+                       "LogFile": "s3://b/l/stderr.gz"}
+    assert failure_details(-9, [], None)["Message"] == "Command was killed by signal 9"
+
+
+def test_config_reads_env_and_overrides_win() -> None:
+    cfg = EmulatorConfig.from_env({"LOCAL_EMR_BOOT_SECONDS": "3", "LOCAL_EMR_TERMINATE_SECONDS": "4"},
+                                  terminate_seconds=1.5, bootstrap_seconds=None)
+    assert (cfg.boot_seconds, cfg.bootstrap_seconds, cfg.terminate_seconds) == (3.0, 0.2, 1.5)
+    with pytest.raises(ValueError):
+        EmulatorConfig(boot_seconds=-1)
+
+
+def test_moto_version_is_pinned() -> None:
+    check_moto_version()
+    with pytest.raises(RuntimeError, match="moto==5.2.5"):
+        check_moto_version("5.3.0")
