@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import state_file
-from .emr_adapter import EmrAdapter, make_clients
+from .emr_adapter import EmrAdapter, make_clients, make_submit_client
 from .errors import (AwsCallError, ClusterDiedError, ClusterWaitTimeout, InputError, ResumeError, RunCancelled,
                      StepRunnerError)
 from .machine import Event, RunMachine, RunOutcome
@@ -61,6 +61,9 @@ class Deps:
     """What main() needs from the outside world; tests replace any of it."""
 
     make_clients: Callable[[str | None, str | None], tuple[Any, Any]] = make_clients
+    # EMR client for AddJobFlowSteps alone, SDK retries off. None: the default one when make_clients is
+    # the default, else submit through the make_clients EMR client (so a fake never pairs with a real one).
+    make_submit_client: Callable[[str | None, str | None], Any] | None = None
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] | None = None
     rand: Callable[[], float] = random.random
@@ -68,6 +71,10 @@ class Deps:
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     install_signals: bool = True
+
+    def __post_init__(self) -> None:
+        if self.make_submit_client is None and self.make_clients is make_clients:
+            self.make_submit_client = make_submit_client
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -173,7 +180,8 @@ def _main(args: argparse.Namespace, deps: Deps) -> int:
         fetch_logs=not args.no_logs,
     )
     emr_client, s3_client = deps.make_clients(args.region, args.profile)
-    adapter = EmrAdapter(emr_client)
+    submit_client = deps.make_submit_client(args.region, args.profile) if deps.make_submit_client else None
+    adapter = EmrAdapter(emr_client, submit_client=submit_client)
     outputs = load_outputs(args.outputs, args.stack) if args.outputs else {}
     cluster_id = _resolve_cluster(args, adapter, outputs, saved)
     if saved and saved.cluster_id != cluster_id:
@@ -192,12 +200,15 @@ def _main(args: argparse.Namespace, deps: Deps) -> int:
     started = datetime.fromisoformat(saved.started_at) if saved else deps.now()
     run_state = saved or state_file.RunState(run_id, cluster_id, str(Path(spec_path).resolve()), started.isoformat())
     state_path = state_file.state_path(state_dir, run_id)
+    if not saved:  # before any AddJobFlowSteps: a crash right after one still leaves a resumable run
+        state_file.save(run_state, state_path)
     runner.on_progress = _state_saver(run_state, state_path)
     progress.line(f"run {run_id} on {cluster_id} ({cluster.state}, StepConcurrencyLevel "
                   f"{cluster.step_concurrency_level}); state file {state_path}")
 
-    report, _ = runner.run(plan, cluster, run_id, resume=bool(args.resume),
-                           created_after=started - timedelta(minutes=5))
+    # Resuming without a state file: the run's start is unknown, so search the cluster's whole step history.
+    created_after = None if args.resume and not saved else started - timedelta(minutes=5)
+    report, _ = runner.run(plan, cluster, run_id, resume=bool(args.resume), created_after=created_after)
     report.exit_code = EXIT_CODES[RunOutcome(report.outcome)]
     run_state.finished = True
     state_file.save(run_state, state_path)

@@ -5,6 +5,7 @@ CancelSteps, Marker pagination) and turns botocore errors into the library's typ
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -18,16 +19,33 @@ from .state import CLUSTER_ACTIVE, LIST_STEPS_MAX_IDS, STEP_ACTIVE, ClusterInfo,
 
 MAX_STEPS_PER_CALL = 256
 SDK_RETRY_CONFIG = {"mode": "adaptive", "max_attempts": 5}
+# AddJobFlowSteps has no idempotency token: an SDK retry after a 5xx or a timeout can create the
+# steps twice unseen. The submit client makes one attempt; the runner then reconciles by run token.
+SUBMIT_RETRY_CONFIG = {"mode": "standard", "total_max_attempts": 1}
+
+
+@functools.lru_cache(maxsize=None)
+def _session(region: str | None, profile: str | None) -> Any:
+    """One boto3 session per (region, profile), so credentials (and any MFA prompt) resolve once."""
+    import boto3
+
+    return boto3.session.Session(profile_name=profile, region_name=region)
 
 
 def make_clients(region: str | None = None, profile: str | None = None) -> tuple[Any, Any]:
     """EMR and S3 clients with adaptive client-side rate limiting; only the CLI calls this."""
-    import boto3
     from botocore.config import Config
 
-    session = boto3.session.Session(profile_name=profile, region_name=region)
     config = Config(retries=dict(SDK_RETRY_CONFIG))
+    session = _session(region, profile)
     return session.client("emr", config=config), session.client("s3", config=config)
+
+
+def make_submit_client(region: str | None = None, profile: str | None = None) -> Any:
+    """The EMR client for AddJobFlowSteps alone: SDK retries off (see SUBMIT_RETRY_CONFIG)."""
+    from botocore.config import Config
+
+    return _session(region, profile).client("emr", config=Config(retries=dict(SUBMIT_RETRY_CONFIG)))
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
@@ -56,14 +74,21 @@ def observation(summary: dict[str, Any]) -> StepObservation:
 
 
 class EmrAdapter:
-    """EMR calls the runner needs, one method per intent."""
+    """EMR calls the runner needs, one method per intent.
 
-    def __init__(self, emr_client: Any) -> None:
+    `submit_client` sends AddJobFlowSteps and nothing else; give it SDK retries off
+    (`make_submit_client`). By default AddJobFlowSteps goes through `emr_client`, which is right only
+    when that client does not retry either (botocore Stubber): otherwise a 5xx or timeout retried
+    inside botocore can create a step twice without the runner seeing the first copy.
+    """
+
+    def __init__(self, emr_client: Any, *, submit_client: Any | None = None) -> None:
         self.emr = emr_client
+        self.submit_client = submit_client if submit_client is not None else emr_client
         self.calls = 0
 
-    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        method = getattr(self.emr, _snake(operation))
+    def _call(self, operation: str, *, via: Any | None = None, **kwargs: Any) -> dict[str, Any]:
+        method = getattr(via if via is not None else self.emr, _snake(operation))
         self.calls += 1
         try:
             return method(**kwargs)
@@ -124,10 +149,12 @@ class EmrAdapter:
         return sum(1 for _ in self._list(cluster_id, StepStates=sorted(STEP_ACTIVE)))
 
     def add_steps(self, cluster_id: str, configs: Sequence[dict[str, Any]]) -> list[str]:
-        """Submit in as few AddJobFlowSteps calls as EMR allows; ids come back in order."""
+        """Submit in as few AddJobFlowSteps calls as EMR allows; ids come back in order.
+        One attempt per batch (see `submit_client`): after a TransientAwsError the steps may or may
+        not exist, and the caller must look for them (ListSteps, by run token) before submitting again."""
         ids: list[str] = []
         for batch in chunks(configs, MAX_STEPS_PER_CALL):
-            ids += self._call("AddJobFlowSteps", JobFlowId=cluster_id, Steps=batch)["StepIds"]
+            ids += self._call("AddJobFlowSteps", via=self.submit_client, JobFlowId=cluster_id, Steps=batch)["StepIds"]
         return ids
 
     def list_steps(self, cluster_id: str, step_ids: Sequence[str]) -> list[StepObservation]:
