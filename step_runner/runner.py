@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .emr_adapter import EmrAdapter
-from .errors import ClusterDiedError, ClusterWaitTimeout, RunCancelled, TransientAwsError
+from .errors import AwsCallError, ClusterDiedError, ClusterWaitTimeout, RunCancelled, TransientAwsError
 from .log_source import StepLogSource
 from .logs import probable_cause
 from .machine import SEND_INTERRUPT, TERMINATE_PROCESS, Event, Phase, RunMachine, RunOutcome, StepRecord
@@ -152,6 +152,11 @@ class StepRunner:
                 except TransientAwsError:
                     needs_reconcile = True
                     raise
+                except AwsCallError:
+                    # EMR refuses steps for a cluster that is shutting down (ValidationException): if so,
+                    # the poll below finds it dead and the run ends as CLUSTER_DIED, not as a refused call.
+                    if self.emr.describe_cluster(cluster.cluster_id).state not in CLUSTER_DEAD:
+                        raise
                 if machine.finished(now):
                     break
                 tracked = machine.tracked_ids(now)
