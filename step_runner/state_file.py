@@ -1,7 +1,8 @@
 """The run's state file: enough to resume after a crash or Ctrl-C (`--resume <run-id>`).
 
 ListSteps (by the run token in step names) stays the source of truth; this file records the
-cluster and spec so `--resume` needs no other arguments. Writes are atomic (temp file + os.replace).
+cluster and spec so `--resume` needs no other arguments. Writes are atomic (temp file in the same
+directory, fsync, os.replace, fsync of the directory): a reader sees the old file or the new one.
 """
 from __future__ import annotations
 
@@ -47,6 +48,19 @@ def save(state: RunState, path: str | Path) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    _fsync_dir(target.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); skipped where a directory cannot be opened (Windows)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def load(path: str | Path) -> RunState:
