@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from moto.emr.models import ElasticMapReduceBackend, emr_backends
+from moto.utilities.utils import CamelToUnderscoresWalker
 
 from .lifecycle import CANCEL_SIGNALS, Lifecycle
 from .models import SHUTDOWN_MESSAGE, EmulatedCluster, adopt_cluster, emr_timestamp
@@ -173,6 +174,28 @@ def list_instance_fleets(ctx: RequestContext, params: dict[str, Any]) -> dict[st
     return {"InstanceFleets": fleets}
 
 
+# ---- instance groups ----------------------------------------------------------------------------
+
+def add_instance_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """moto's answer lacks InstanceGroupIds (the AWS provider then crashes); build it here."""
+    cluster = ctx.active_cluster({"ClusterId": params.get("JobFlowId")})
+    groups = []
+    for group in params.get("InstanceGroups") or []:
+        ebs = group.get("EbsConfiguration")
+        groups.append({
+            "instance_count": group["InstanceCount"],
+            "instance_role": group["InstanceRole"],
+            "instance_type": group["InstanceType"],
+            "market": group.get("Market", "ON_DEMAND"),
+            "name": group.get("Name"),
+            "bid_price": group.get("BidPrice"),
+            "ebs_configuration": CamelToUnderscoresWalker.parse_dict(ebs) if ebs else None,
+            "auto_scaling_policy": group.get("AutoScalingPolicy"),
+        })
+    created = ctx.backend.add_instance_groups(cluster.id, groups)
+    return {"JobFlowId": cluster.id, "ClusterArn": cluster.arn, "InstanceGroupIds": [g.id for g in created]}
+
+
 # ---- hooks after moto handled a call -------------------------------------------------------------
 
 def after_run_job_flow(ctx: RequestContext, params: dict[str, Any], response: dict[str, Any]) -> None:
@@ -183,6 +206,7 @@ def after_run_job_flow(ctx: RequestContext, params: dict[str, Any], response: di
 
 
 OVERRIDES: dict[str, Handler] = {
+    "AddInstanceGroups": add_instance_groups,
     "ListInstanceFleets": list_instance_fleets,
     "PutManagedScalingPolicy": put_managed_scaling_policy,
     "GetManagedScalingPolicy": get_managed_scaling_policy,

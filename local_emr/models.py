@@ -175,9 +175,12 @@ def adopt_cluster(cluster: Cluster, request: Mapping[str, Any], now: float) -> E
     cluster.terminate_with_errors = False
     cluster.requested_fleets = list((request.get("Instances") or {}).get("InstanceFleets") or [])
     cluster.fleet_ids = []
+    instances = request.get("Instances") or {}
     for field, attr in EXTRA_RUN_JOB_FLOW_FIELDS.items():
         if field in request:
             setattr(cluster, attr, request[field])
+        elif field in instances:  # UnhealthyNodeReplacement lives in JobFlowInstancesConfig
+            setattr(cluster, attr, instances[field])
     cluster.set_state("STARTING", now)
     for step in cluster.steps:
         adopt_step(step)
