@@ -1,0 +1,126 @@
+"""The CloudWatch Logs naming contract for EMR step logs, in one place.
+
+The cluster side (CloudWatch agent config), the local emulator and the step runner all import these
+functions, so the names cannot drift apart:
+
+- log group: the stack output `log_group` when there is one, else `/aws/emr/<cluster_id>`
+- step streams: `<cluster_id>/steps/<step_id>/stdout` and `<cluster_id>/steps/<step_id>/stderr`
+- YARN container streams (cluster deploy mode):
+  `<cluster_id>/containers/<application_id>/<container_id>/stderr` (and `/stdout`); the Spark driver is
+  the application's first container, `container_<cluster-ts>_<app-seq>_<attempt:02d>_000001`.
+
+Pure functions only: no AWS calls.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+LOG_GROUP_PREFIX = "/aws/emr/"
+LOG_GROUP_OUTPUT = "log_group"
+STEP_STREAMS = ("stdout", "stderr")
+CONTAINER_STREAMS = ("stdout", "stderr")
+
+_APP_ID = re.compile(r"^application_(\d+)_(\d+)$")
+_CONTAINER_ID = re.compile(r"^container_(?:e\d+_)?(\d+)_(\d+)_(\d+)_(\d+)$")
+# CloudWatch Logs forbids ':' and '*' in stream names; '/' would break our own hierarchy.
+_BAD_PART = re.compile(r"[:*/\s]")
+_GROUP_OK = re.compile(r"^[\w./#-]{1,512}$")
+
+
+def _part(value: str, what: str) -> str:
+    if not value or _BAD_PART.search(value):
+        raise ValueError(f"{what} {value!r} cannot be part of a CloudWatch Logs stream name")
+    return value
+
+
+def default_log_group(cluster_id: str) -> str:
+    """`/aws/emr/<cluster_id>`: the group when the stack does not declare one."""
+    return LOG_GROUP_PREFIX + _part(cluster_id, "cluster id")
+
+
+def log_group_for(cluster_id: str, outputs_log_group: str | None = None) -> str:
+    """The stack output `log_group` if present, else `/aws/emr/<cluster_id>`."""
+    if outputs_log_group:
+        if not _GROUP_OK.match(outputs_log_group):
+            raise ValueError(f"log group {outputs_log_group!r} is not a valid CloudWatch Logs group name")
+        return outputs_log_group
+    return default_log_group(cluster_id)
+
+
+def step_stream_prefix(cluster_id: str, step_id: str) -> str:
+    """`<cluster_id>/steps/<step_id>/`: every stream of one step starts with this."""
+    return f"{_part(cluster_id, 'cluster id')}/steps/{_part(step_id, 'step id')}/"
+
+
+def step_stream(cluster_id: str, step_id: str, stream: str) -> str:
+    """`<cluster_id>/steps/<step_id>/stdout` or `.../stderr`."""
+    if stream not in STEP_STREAMS:
+        raise ValueError(f"step stream must be one of {STEP_STREAMS}, not {stream!r}")
+    return step_stream_prefix(cluster_id, step_id) + stream
+
+
+def container_stream_prefix(cluster_id: str, application_id: str, container_id: str | None = None) -> str:
+    """`<cluster_id>/containers/<application_id>/` or, with a container, `.../<container_id>/`."""
+    if not _APP_ID.match(application_id):
+        raise ValueError(f"{application_id!r} is not a YARN application id (application_<ts>_<seq>)")
+    prefix = f"{_part(cluster_id, 'cluster id')}/containers/{application_id}/"
+    if container_id is None:
+        return prefix
+    if not _CONTAINER_ID.match(container_id):
+        raise ValueError(f"{container_id!r} is not a YARN container id")
+    return f"{prefix}{container_id}/"
+
+
+def container_stream(cluster_id: str, application_id: str, container_id: str, stream: str = "stderr") -> str:
+    """`<cluster_id>/containers/<application_id>/<container_id>/stderr` (or `stdout`)."""
+    if stream not in CONTAINER_STREAMS:
+        raise ValueError(f"container stream must be one of {CONTAINER_STREAMS}, not {stream!r}")
+    return container_stream_prefix(cluster_id, application_id, container_id) + stream
+
+
+def driver_container_id(application_id: str, attempt: int = 1) -> str:
+    """The first container of an application attempt: in cluster deploy mode, the Spark driver.
+
+    `application_1764072000000_0011` -> `container_1764072000000_0011_01_000001`.
+    """
+    m = _APP_ID.match(application_id)
+    if not m:
+        raise ValueError(f"{application_id!r} is not a YARN application id (application_<ts>_<seq>)")
+    if not 1 <= attempt <= 99:
+        raise ValueError(f"attempt must be 1..99, not {attempt}")
+    return f"container_{m.group(1)}_{m.group(2)}_{attempt:02d}_000001"
+
+
+def driver_stream(cluster_id: str, application_id: str, stream: str = "stderr", attempt: int = 1) -> str:
+    """The driver container's stream in cluster deploy mode."""
+    return container_stream(cluster_id, application_id, driver_container_id(application_id, attempt), stream)
+
+
+@dataclass(frozen=True)
+class StreamRef:
+    """What a stream name says: whose log it is and which output."""
+
+    cluster_id: str
+    stream: str
+    step_id: str | None = None
+    application_id: str | None = None
+    container_id: str | None = None
+
+
+def parse_stream_name(name: str) -> StreamRef | None:
+    """The inverse of step_stream / container_stream; None for names outside the contract."""
+    parts = name.split("/")
+    if len(parts) == 4 and parts[1] == "steps" and parts[3] in STEP_STREAMS and parts[0] and parts[2]:
+        return StreamRef(parts[0], parts[3], step_id=parts[2])
+    if (len(parts) == 5 and parts[1] == "containers" and parts[4] in CONTAINER_STREAMS and parts[0]
+            and _APP_ID.match(parts[2]) and _CONTAINER_ID.match(parts[3])):
+        return StreamRef(parts[0], parts[4], application_id=parts[2], container_id=parts[3])
+    return None
+
+
+__all__ = [
+    "LOG_GROUP_PREFIX", "LOG_GROUP_OUTPUT", "STEP_STREAMS", "CONTAINER_STREAMS", "StreamRef",
+    "default_log_group", "log_group_for", "step_stream_prefix", "step_stream", "container_stream_prefix",
+    "container_stream", "driver_container_id", "driver_stream", "parse_stream_name",
+]

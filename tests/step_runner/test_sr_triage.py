@@ -1,0 +1,85 @@
+"""Failure triage: one realistic log sample per class, the order between classes, and no false alarm."""
+import pytest
+
+from step_runner.triage import RULES, triage, triage_step
+
+from .conftest import FIXTURES, stderr_sample
+
+TRIAGE = FIXTURES / "triage"
+
+
+def sample(name: str) -> str:
+    return (TRIAGE / name).read_text()
+
+
+@pytest.mark.parametrize("name, kind, title, evidence", [
+    ("executor_oom.log", "oom", "Executor out of memory", "Container killed by YARN for exceeding physical memory"),
+    ("driver_oom.log", "oom", "Driver out of memory", "User class threw exception: java.lang.OutOfMemoryError"),
+    ("spot_loss.log", "spot_loss", "Spot capacity lost", "Container released on a *lost* node"),
+    ("spot_decommission.log", "spot_loss", "Spot capacity lost", "worker decommissioned"),
+    ("bootstrap_failure.txt", "bootstrap_failure", "Bootstrap action failed", "BOOTSTRAP_FAILURE: On the master"),
+    ("bootstrap_action_log.log", "bootstrap_failure", "Bootstrap action failed", "bootstrap action 1 (s3://"),
+    ("s3_access_denied.log", "s3_access_denied", "S3 access denied", "Status Code: 403; Error Code: AccessDenied"),
+    ("missing_module.log", "missing_dependency", "Python module geohash2 not found", "No module named 'geohash2'"),
+    ("class_not_found.log", "missing_dependency", "Class com.example.etl.DailyLoad not found",
+     "ClassNotFoundException: com.example.etl.DailyLoad"),
+    ("python_exception.log", "python_exception", "Python exception: KeyError", "KeyError: 'threshold'"),
+])
+def test_each_class_on_a_realistic_sample(name, kind, title, evidence):
+    hint = triage(sample(name))
+    assert hint is not None
+    assert (hint.kind, hint.title) == (kind, title)
+    assert evidence in hint.evidence
+    assert hint.text.startswith(title + ": ") and hint.advice
+
+
+def test_the_existing_pyspark_sample_is_a_python_exception():
+    hint = triage(stderr_sample())
+    assert hint.kind == "python_exception"
+    assert hint.title == "Python exception: pyspark.errors.exceptions.captured.AnalysisException"
+
+
+def test_cluster_mode_spark_submit_output_with_oom_root_cause():
+    hint = triage((FIXTURES / "cluster_mode_stderr.log").read_text())
+    assert hint.kind == "oom" and hint.title == "Driver out of memory"
+
+
+def test_exit_code_137_alone_counts_as_oom():
+    text = ("26/11/25 14:09:47 WARN YarnAllocator: Container marked as failed: container_1764072000000_0021_01_000004 "
+            "on host: ip-10-0-2-41.ec2.internal. Exit status: 137. Diagnostics: Container killed on request. "
+            "Exit code is 137\n")
+    hint = triage(text)
+    assert hint.kind == "oom" and hint.title == "Executor out of memory"
+
+
+def test_the_more_explaining_class_wins_over_the_traceback_it_caused():
+    # every one of these samples also holds a Python traceback
+    for name in ("executor_oom.log", "spot_loss.log", "s3_access_denied.log", "missing_module.log"):
+        assert "Traceback (most recent call last):" in sample(name)
+        assert triage(sample(name)).kind != "python_exception", name
+
+
+def test_access_denied_outside_s3_is_not_an_s3_hint():
+    text = ("botocore.exceptions.ClientError: An error occurred (AccessDeniedException) when calling the "
+            "GetDatabase operation: User: arn:aws:sts::123456789012:assumed-role/EMR_EC2/i-0 is not authorized "
+            "to perform: glue:GetDatabase\n")
+    assert triage(text) is None
+
+
+def test_healthy_log_with_dynamic_allocation_scale_down_has_no_hint():
+    assert triage(sample("healthy_scaledown.log")) is None
+    assert triage("") is None
+
+
+def test_triage_step_reads_failure_details_and_notes_too():
+    hint = triage_step(None, note="cluster TERMINATED_WITH_ERRORS: BOOTSTRAP_FAILURE: On 2 core instances, "
+                                  "bootstrap action 1 returned a non-zero return code")
+    assert hint.kind == "bootstrap_failure"
+    assert triage_step(None) is None
+    hint = triage_step(sample("python_exception.log"), failure_reason="Unknown error.", failure_message=None)
+    assert hint.kind == "python_exception"
+
+
+def test_rules_are_data_with_unique_kinds():
+    kinds = [r.kind for r in RULES]
+    assert len(kinds) == len(set(kinds)) == 6
