@@ -14,6 +14,7 @@ from constructs import Construct
 
 from . import defaults
 from .cluster_rules import validate_cluster_props
+from .cluster_security import ClusterSecurity, validate_cluster_security
 from .configurations import configurations_json
 from .iam import EmrRoles, IamProps
 from .log_bucket import LogBucket, LogBucketProps
@@ -109,6 +110,7 @@ class EmrCluster(Construct):
                 "pass log_bucket or log_bucket_props, not both")
         c.raise_if_any("EMR cluster arguments")
         validate_cluster_props(props)
+        validate_cluster_security(props)
         super().__init__(scope, id)
         self.props = props
 
@@ -123,6 +125,10 @@ class EmrCluster(Construct):
             self.roles.autoscaling_role.arn if self.roles.autoscaling_role else None
         )
 
+        self.security = ClusterSecurity(self, "security", props, roles=self.roles,
+                                        account_id=self.roles.props.account_id, region=self.roles.props.region,
+                                        partition=self.roles.props.partition)
+
         if not props.network.subnet_ids:
             Annotations.of(self).add_warning(
                 "no subnet given: EMR launches into the default VPC's subnet; pass private subnets "
@@ -134,9 +140,7 @@ class EmrCluster(Construct):
             "instance_profile": self.roles.instance_profile.arn,
             "subnet_id": props.network.subnet_ids[0] if props.network.subnet_ids and not fleets else None,
             "subnet_ids": list(props.network.subnet_ids) if fleets and props.network.subnet_ids else None,
-            "emr_managed_master_security_group": props.network.emr_managed_master_security_group,
-            "emr_managed_slave_security_group": props.network.emr_managed_slave_security_group,
-            "service_access_security_group": props.network.service_access_security_group,
+            **self.security.ec2_security_group_fields,
             "additional_master_security_groups": ",".join(props.network.additional_master_security_groups) or None,
             "additional_slave_security_groups": ",".join(props.network.additional_slave_security_groups) or None,
             "key_name": props.network.key_name,
@@ -149,7 +153,7 @@ class EmrCluster(Construct):
             "autoscaling_role": autoscaling_role,
             "log_uri": self.log_bucket.log_uri,
             "log_encryption_kms_key_id": props.log_encryption_kms_key_id,
-            "security_configuration": props.security_configuration,
+            "security_configuration": self.security.configuration_name,
             "step_concurrency_level": props.step_concurrency_level,
             "termination_protection": props.termination_protection,
             "unhealthy_node_replacement": props.unhealthy_node_replacement,

@@ -1,13 +1,16 @@
 """The S3 bucket EMR writes cluster and step logs to: bring your own, or let us create it.
 
-A created bucket is private and encrypted, keeps versions, expires old logs, aborts stale
-multipart uploads, refuses plain HTTP and old TLS, and disables ACLs.
+A created bucket is private and encrypted (SSE-KMS: the key you pass, else the AWS-managed
+``aws/s3`` key), keeps versions, expires old logs, aborts stale multipart uploads, refuses plain
+HTTP and old TLS, and disables ACLs. Its S3 server access logs go to a second, equally hardened
+bucket (``access_log_bucket``), which uses SSE-S3 because S3 cannot deliver access logs to an
+SSE-KMS bucket, and which does not log itself (that would log its own log deliveries).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 from constructs import Construct
 
@@ -19,6 +22,7 @@ from .resources import (
     S3Bucket,
     S3BucketEncryption,
     S3BucketLifecycle,
+    S3BucketLogging,
     S3BucketOwnershipControls,
     S3BucketPolicy,
     S3BucketPublicAccessBlock,
@@ -43,6 +47,9 @@ class LogBucketProps:
     abort_incomplete_upload_days: int = defaults.ABORT_INCOMPLETE_UPLOAD_DAYS
     kms_key_arn: Optional[str] = None
     force_destroy: bool = False
+    access_logging: bool = True
+    allow_no_access_logging: bool = False
+    access_log_expire_after_days: int = defaults.ACCESS_LOG_EXPIRE_AFTER_DAYS
 
 
 def validate_log_bucket_props(props: LogBucketProps) -> None:
@@ -58,6 +65,9 @@ def validate_log_bucket_props(props: LogBucketProps) -> None:
     c.int_range("expire_after_days", props.expire_after_days, 1)
     c.int_range("noncurrent_expire_after_days", props.noncurrent_expire_after_days, 1)
     c.int_range("abort_incomplete_upload_days", props.abort_incomplete_upload_days, 1)
+    c.check(props.access_logging or props.allow_no_access_logging, "access_logging", False,
+            "S3 access logging may only be turned off with allow_no_access_logging=True")
+    c.int_range("access_log_expire_after_days", props.access_log_expire_after_days, 1)
     c.matches("kms_key_arn", props.kms_key_arn, r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/.+",
               "must be a KMS key or alias ARN")
     c.raise_if_any("log bucket props")
@@ -87,6 +97,9 @@ class LogBucket(Construct):
         self.bucket_name = self.bucket.resource_id
         self.bucket_arn = self.bucket.arn
         self._secure(props)
+        self.access_log_bucket: Optional[S3Bucket] = None
+        if props.access_logging:
+            self.access_log_bucket = self._access_log_bucket(props)
 
     @classmethod
     def from_existing(
@@ -103,6 +116,7 @@ class LogBucket(Construct):
         self.partition = partition
         self.log_prefix = log_prefix
         self.bucket = None
+        self.access_log_bucket = None
         self.bucket_name = bucket_name
         self.bucket_arn = f"arn:{partition}:s3:::{bucket_name}"
         return self
@@ -112,52 +126,35 @@ class LogBucket(Construct):
         return f"s3://{self.bucket_name}/{self.log_prefix}"
 
     def _secure(self, props: LogBucketProps) -> None:
-        bucket_id = self.bucket_name
-        S3BucketPublicAccessBlock(self, "public-access-block", {
-            "bucket": bucket_id,
-            "block_public_acls": True,
-            "block_public_policy": True,
-            "ignore_public_acls": True,
-            "restrict_public_buckets": True,
+        sse = {"sse_algorithm": "aws:kms", "kms_master_key_id": props.kms_key_arn}
+        _harden(self, self.bucket_name, self.bucket_arn, sse=sse, expire_days=props.expire_after_days,
+                noncurrent_days=props.noncurrent_expire_after_days,
+                abort_days=props.abort_incomplete_upload_days)
+
+    def _access_log_bucket(self, props: LogBucketProps) -> S3Bucket:
+        """A bucket for S3 server access logs of the log bucket, delivered by the S3 logging service."""
+        scope = Construct(self, "access-logs")
+        bucket = S3Bucket(scope, "bucket", {
+            "bucket_prefix": _access_log_prefix(props),
+            "force_destroy": props.force_destroy or None,
         })
-        S3BucketOwnershipControls(self, "ownership", {
-            "bucket": bucket_id, "rule": [{"object_ownership": "BucketOwnerEnforced"}],
+        delivery = Statement(
+            sid="AllowS3ServerAccessLogDelivery", principals={"Service": "logging.s3.amazonaws.com"},
+            actions=["s3:PutObject"], resources=[f"{bucket.arn}/{defaults.ACCESS_LOG_PREFIX}*"],
+            conditions={"ArnLike": {"aws:SourceArn": self.bucket_arn}},
+        )
+        _harden(scope, bucket.resource_id, bucket.arn, sse={"sse_algorithm": "AES256"},
+                expire_days=props.access_log_expire_after_days, noncurrent_days=props.noncurrent_expire_after_days,
+                abort_days=props.abort_incomplete_upload_days, extra_statements=[delivery])
+        S3BucketLogging(self, "access-logging", {
+            "bucket": self.bucket_name,
+            "target_bucket": bucket.resource_id,
+            "target_prefix": defaults.ACCESS_LOG_PREFIX,
         })
-        versioning = S3BucketVersioning(self, "versioning", {
-            "bucket": bucket_id, "versioning_configuration": [{"status": "Enabled"}],
-        })
-        sse = {"sse_algorithm": "aws:kms", "kms_master_key_id": props.kms_key_arn} if props.kms_key_arn \
-            else {"sse_algorithm": "AES256"}
-        S3BucketEncryption(self, "encryption", {
-            "bucket": bucket_id,
-            "rule": [{"apply_server_side_encryption_by_default": [sse],
-                      "bucket_key_enabled": True if props.kms_key_arn else None}],
-        })
-        S3BucketLifecycle(self, "lifecycle", {
-            "bucket": bucket_id,
-            "rule": [
-                {
-                    "id": "expire-logs",
-                    "status": "Enabled",
-                    "filter": [{"prefix": ""}],
-                    "expiration": [{"days": props.expire_after_days}],
-                    "noncurrent_version_expiration": [{"noncurrent_days": props.noncurrent_expire_after_days}],
-                    "abort_incomplete_multipart_upload": [
-                        {"days_after_initiation": props.abort_incomplete_upload_days}
-                    ],
-                }
-            ],
-        }, depends_on=[versioning])
-        S3BucketPolicy(self, "tls-only", {"bucket": bucket_id, "policy": self._tls_only_policy()})
+        return bucket
 
     def _tls_only_policy(self) -> str:
-        everything = [self.bucket_arn, f"{self.bucket_arn}/*"]
-        return policy_document([
-            Statement(sid="DenyInsecureTransport", effect="Deny", principals={"AWS": "*"}, actions=["s3:*"],
-                      resources=everything, conditions={"Bool": {"aws:SecureTransport": "false"}}),
-            Statement(sid="DenyOutdatedTls", effect="Deny", principals={"AWS": "*"}, actions=["s3:*"],
-                      resources=everything, conditions={"NumericLessThan": {"s3:TlsVersion": "1.2"}}),
-        ])
+        return policy_document(tls_only_statements(self.bucket_arn))
 
     def write_statements(self) -> list[Statement]:
         """Least privilege for EMR nodes to push logs under ``log_prefix``."""
@@ -175,3 +172,58 @@ class LogBucket(Construct):
             "role": role.resource_id,
             "policy": policy_document(self.write_statements()),
         })
+
+
+def _access_log_prefix(props: LogBucketProps) -> Optional[str]:
+    stem = (props.bucket_name or props.bucket_prefix or "emr-logs-").rstrip("-.")[:24]
+    return f"{stem}-access-"
+
+
+def tls_only_statements(bucket_arn: str) -> list[Statement]:
+    everything = [bucket_arn, f"{bucket_arn}/*"]
+    return [
+        Statement(sid="DenyInsecureTransport", effect="Deny", principals={"AWS": "*"}, actions=["s3:*"],
+                  resources=everything, conditions={"Bool": {"aws:SecureTransport": "false"}}),
+        Statement(sid="DenyOutdatedTls", effect="Deny", principals={"AWS": "*"}, actions=["s3:*"],
+                  resources=everything, conditions={"NumericLessThan": {"s3:TlsVersion": "1.2"}}),
+    ]
+
+
+def _harden(scope: Construct, bucket_id: str, bucket_arn: str, *, sse: dict, expire_days: int, noncurrent_days: int,
+            abort_days: int, extra_statements: Sequence[Statement] = ()) -> None:
+    """Block public access, disable ACLs, version, encrypt, expire, and refuse plain HTTP/old TLS."""
+    S3BucketPublicAccessBlock(scope, "public-access-block", {
+        "bucket": bucket_id,
+        "block_public_acls": True,
+        "block_public_policy": True,
+        "ignore_public_acls": True,
+        "restrict_public_buckets": True,
+    })
+    S3BucketOwnershipControls(scope, "ownership", {
+        "bucket": bucket_id, "rule": [{"object_ownership": "BucketOwnerEnforced"}],
+    })
+    versioning = S3BucketVersioning(scope, "versioning", {
+        "bucket": bucket_id, "versioning_configuration": [{"status": "Enabled"}],
+    })
+    S3BucketEncryption(scope, "encryption", {
+        "bucket": bucket_id,
+        "rule": [{"apply_server_side_encryption_by_default": [sse],
+                  "bucket_key_enabled": True if sse["sse_algorithm"] == "aws:kms" else None}],
+    })
+    S3BucketLifecycle(scope, "lifecycle", {
+        "bucket": bucket_id,
+        "rule": [
+            {
+                "id": "expire-logs",
+                "status": "Enabled",
+                "filter": [{"prefix": ""}],
+                "expiration": [{"days": expire_days}],
+                "noncurrent_version_expiration": [{"noncurrent_days": noncurrent_days}],
+                "abort_incomplete_multipart_upload": [{"days_after_initiation": abort_days}],
+            }
+        ],
+    }, depends_on=[versioning])
+    S3BucketPolicy(scope, "tls-only", {
+        "bucket": bucket_id,
+        "policy": policy_document(tls_only_statements(bucket_arn) + list(extra_statements)),
+    })

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
 from . import defaults
+from .security_configuration import SecurityProps
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +76,9 @@ class Network:
     additional_master_security_groups: tuple[str, ...] = ()
     additional_slave_security_groups: tuple[str, ...] = ()
     key_name: Optional[str] = None
+    vpc_id: Optional[str] = None
+    private_subnets: bool = True
+    https_egress_cidrs: tuple[str, ...] = defaults.HTTPS_EGRESS_CIDRS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,6 +101,7 @@ class ClusterProps:
     ebs_root_volume_size_gb: Optional[int] = None
     custom_ami_id: Optional[str] = None
     security_configuration: Optional[str] = None
+    security: SecurityProps = field(default_factory=SecurityProps)
     log_encryption_kms_key_id: Optional[str] = None
     capacity_managed_by_scaling: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)

@@ -12,15 +12,23 @@ from emr_constructs import (
     LogBucketProps,
     Network,
 )
+from emr_constructs.security_configuration import SecurityProps
 
 from .spec import AccessProps, StackSpec
 
 PRIVATE_SUBNETS = ("subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60003")
+EXAMPLE_VPC_ID = "vpc-0a1b2c3d4e5f60000"
+# Upload a zip of privateKey.pem, certificateChain.pem and trustedCertificates.pem here (docs/security.md).
+TLS_CERTIFICATES = "s3://example-emr-artifacts/tls/emr-certs.zip"
+ENCRYPTED = SecurityProps(tls_certificates_s3_uri=TLS_CERTIFICATES)
 
 MINIMAL = StackSpec(
     stack_name="emr-minimal",
     description="The smallest working cluster: Spark, 1 primary + 2 core m5.xlarge.",
-    cluster=ClusterProps(name="spark-minimal", idle_timeout_seconds=3600),
+    # In-transit encryption needs certificates you upload first: the minimal example opts out
+    # explicitly (docs/security.md); the others enable it.
+    cluster=ClusterProps(name="spark-minimal", idle_timeout_seconds=3600,
+                         security=SecurityProps(allow_no_in_transit_encryption=True)),
 )
 
 PRODUCTION = StackSpec(
@@ -38,7 +46,8 @@ PRODUCTION = StackSpec(
         task=(
             InstanceGroup(instance_type="r5.2xlarge", instance_count=2, name="task-spot", bid_price="0.30"),
         ),
-        network=Network(subnet_ids=PRIVATE_SUBNETS[:1]),
+        network=Network(vpc_id=EXAMPLE_VPC_ID, subnet_ids=PRIVATE_SUBNETS[:1]),
+        security=ENCRYPTED,
         bootstrap_actions=(
             BootstrapAction(name="python-deps", path="s3://example-emr-artifacts/bootstrap/install-deps.sh",
                             args=("--requirements", "s3://example-emr-artifacts/requirements.txt")),
@@ -84,7 +93,8 @@ FLEETS = StackSpec(
                                    bid_price_as_percentage_of_on_demand_price=80),
             ),
         ),
-        network=Network(subnet_ids=PRIVATE_SUBNETS),
+        network=Network(vpc_id=EXAMPLE_VPC_ID, subnet_ids=PRIVATE_SUBNETS),
+        security=ENCRYPTED,
         step_concurrency_level=5,
         idle_timeout_seconds=7200,
     ),

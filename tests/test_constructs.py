@@ -48,37 +48,45 @@ def policy(resource):
     return json.loads(resource["policy"])
 
 
+def log_bucket_resource(synth, type_):
+    """The log bucket's own resource of ``type_`` (the access-log bucket has one of each too)."""
+    found = {k: v for k, v in synth["resource"][type_].items() if "access-logs" not in k}
+    assert len(found) == 1, f"expected one {type_} for the log bucket, found {sorted(found)}"
+    return {k: v for k, v in next(iter(found.values())).items() if k != "//"}
+
+
 # Log bucket
 def test_log_bucket_blocks_public_access(minimal):
-    pab = one_resource(minimal, "aws_s3_bucket_public_access_block")
+    pab = log_bucket_resource(minimal, "aws_s3_bucket_public_access_block")
     assert all(pab[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls",
                                          "restrict_public_buckets"))
 
 
 def test_log_bucket_is_tls_only(minimal):
-    statements = policy(one_resource(minimal, "aws_s3_bucket_policy"))["Statement"]
+    statements = policy(log_bucket_resource(minimal, "aws_s3_bucket_policy"))["Statement"]
     conditions = {s["Sid"]: s["Condition"] for s in statements if s["Effect"] == "Deny"}
     assert conditions["DenyInsecureTransport"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert conditions["DenyOutdatedTls"] == {"NumericLessThan": {"s3:TlsVersion": "1.2"}}
 
 
 def test_log_bucket_is_encrypted_versioned_owner_enforced_and_expires(minimal):
-    sse = one_resource(minimal, "aws_s3_bucket_server_side_encryption_configuration")
-    assert sse["rule"][0]["apply_server_side_encryption_by_default"] == [{"sse_algorithm": "AES256"}]
-    assert one_resource(minimal, "aws_s3_bucket_versioning")["versioning_configuration"] == [{"status": "Enabled"}]
-    assert one_resource(minimal, "aws_s3_bucket_ownership_controls")["rule"] == [
+    sse = log_bucket_resource(minimal, "aws_s3_bucket_server_side_encryption_configuration")
+    assert sse["rule"][0]["apply_server_side_encryption_by_default"] == [{"sse_algorithm": "aws:kms"}]
+    assert log_bucket_resource(minimal, "aws_s3_bucket_versioning")["versioning_configuration"] == [
+        {"status": "Enabled"}]
+    assert log_bucket_resource(minimal, "aws_s3_bucket_ownership_controls")["rule"] == [
         {"object_ownership": "BucketOwnerEnforced"}]
-    rule = one_resource(minimal, "aws_s3_bucket_lifecycle_configuration")["rule"][0]
+    rule = log_bucket_resource(minimal, "aws_s3_bucket_lifecycle_configuration")["rule"][0]
     assert rule["expiration"] == [{"days": 90}]
     assert rule["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]
-    assert one_resource(minimal, "aws_s3_bucket")["bucket_prefix"] == "spark-minimal-logs-"
+    assert log_bucket_resource(minimal, "aws_s3_bucket")["bucket_prefix"] == "spark-minimal-logs-"
 
 
 def test_log_bucket_uses_kms_when_given():
     stack = TerraformStack(Testing.app(), "kms")
     key = "arn:aws:kms:eu-west-1:123456789012:key/abcd"
     LogBucket(stack, "logs", LogBucketProps(bucket_name="my-logs", kms_key_arn=key))
-    sse = one_resource(synth_json(stack), "aws_s3_bucket_server_side_encryption_configuration")["rule"][0]
+    sse = log_bucket_resource(synth_json(stack), "aws_s3_bucket_server_side_encryption_configuration")["rule"][0]
     assert sse["apply_server_side_encryption_by_default"] == [{"sse_algorithm": "aws:kms", "kms_master_key_id": key}]
     assert sse["bucket_key_enabled"] is True
 

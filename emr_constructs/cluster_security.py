@@ -1,0 +1,72 @@
+"""What EmrCluster adds for security by default: a security configuration (with its KMS key)
+and the EMR-managed security groups. Bring your own of either by passing its name or ids.
+
+- ``ClusterProps.security_configuration`` (a name) skips creating one; ``ClusterProps.security``
+  describes the one we create (never both).
+- ``Network`` security group ids skip creating the groups; otherwise they are created in
+  ``network.vpc_id`` (required for private subnets) or, without a subnet, in the default VPC.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from constructs import Construct
+
+from .network import EmrSecurityGroups, SecurityGroupsProps, check_network_security, creates_security_groups
+from .props import ClusterProps
+from .security_configuration import SecurityConfiguration, SecurityProps, check_security_props
+from .validation import Checker
+
+
+def validate_cluster_security(props: ClusterProps) -> None:
+    """Raise one ConfigError for every problem in ``props.security`` and the network's security."""
+    c = Checker()
+    if props.security_configuration is not None and props.security != SecurityProps():
+        c.fail("security", "SecurityProps", "pass security_configuration (an existing one, by name) or security "
+               "(to create one), not both")
+    c.matches("security_configuration", props.security_configuration, r"[A-Za-z0-9_.-]{1,256}",
+              "must be the name of an existing EMR security configuration")
+    check_security_props(c, props.security)
+    check_network_security(c, props.network)
+    c.raise_if_any("EMR cluster security")
+
+
+class ClusterSecurity(Construct):
+    """Exposes ``configuration`` (or None), ``configuration_name``, ``key_arn``, ``security_groups``
+    (or None) and ``ec2_security_group_fields``."""
+
+    def __init__(self, scope: Construct, id: str, props: ClusterProps, *, roles, account_id: str, region: str,
+                 partition: str = "aws") -> None:
+        super().__init__(scope, id)
+        self.configuration: Optional[SecurityConfiguration] = None
+        self.configuration_name: Optional[str] = props.security_configuration
+        self.key_arn: Optional[str] = None
+        if props.security_configuration is None:
+            self.configuration = SecurityConfiguration(
+                self, "configuration", props.security, name_prefix=_stem(props.name), account_id=account_id,
+                region=region, partition=partition, release_label=props.release_label,
+                user_role_arns=[roles.instance_role.arn, roles.service_role.arn],
+                grant_role_arns=[roles.service_role.arn],
+            )
+            self.configuration_name = self.configuration.name
+            self.key_arn = self.configuration.key_arn
+        network = props.network
+        self.security_groups: Optional[EmrSecurityGroups] = None
+        self.ec2_security_group_fields = {
+            "emr_managed_master_security_group": network.emr_managed_master_security_group,
+            "emr_managed_slave_security_group": network.emr_managed_slave_security_group,
+            "service_access_security_group": network.service_access_security_group,
+        }
+        if creates_security_groups(network):
+            private = bool(network.subnet_ids) and network.private_subnets
+            self.security_groups = EmrSecurityGroups(self, "security-groups", SecurityGroupsProps(
+                name_prefix=_stem(props.name), vpc_id=network.vpc_id, private=private,
+                https_egress_cidrs=network.https_egress_cidrs,
+            ))
+            self.ec2_security_group_fields = self.security_groups.network_fields()
+
+
+def _stem(name: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:40] or "emr"
