@@ -8,6 +8,7 @@ from typing import Any
 
 from .logs import ProbableCause
 from .state import FailureInfo
+from .triage import Hint
 
 
 @dataclass
@@ -25,6 +26,7 @@ class StepResult:
     log_location: str | None = None
     probable_cause: ProbableCause | None = None
     note: str | None = None
+    hint: Hint | None = None
 
     @property
     def duration(self) -> float | None:
@@ -86,6 +88,9 @@ def to_dict(report: RunReport) -> dict[str, Any]:
                     "application_id": s.probable_cause.application_id,
                 },
                 "note": s.note,
+                "hint": None if s.hint is None else {
+                    "kind": s.hint.kind, "title": s.hint.title, "advice": s.hint.advice,
+                    "evidence": s.hint.evidence},
             }
             for s in report.steps
         ],
@@ -119,6 +124,8 @@ def render_table(report: RunReport) -> str:
                     details.append(f"  {label}: {value}")
         if s.log_location and s.step_id:
             details.append(f"  logs: {s.log_location}")
+        if s.hint:
+            details.append(f"  hint: {s.hint.text}")
         if s.probable_cause:
             details.append(f"  probable cause ({s.probable_cause.kind}): {s.probable_cause.summary}")
             details += [f"    | {ln}" for ln in s.probable_cause.lines]
@@ -142,11 +149,15 @@ def to_junit(report: RunReport) -> str:
         if s.outcome in ("FAILED", "INTERRUPTED", "TIMED_OUT"):
             summary = (s.probable_cause.summary if s.probable_cause else None) or (
                 s.failure.message if s.failure else None) or s.outcome
+            if s.hint and s.hint.kind != "python_exception":  # that title only repeats the traceback's summary
+                summary = f"{summary} (hint: {s.hint.title})"
             body = []
             if s.failure:
                 body += [f"Reason: {s.failure.reason}", f"Message: {s.failure.message}", f"LogFile: {s.failure.log_file}"]
             if s.log_location:
                 body.append(f"Logs: {s.log_location}")
+            if s.hint:
+                body.append(f"Hint: {s.hint.text}")
             if s.probable_cause:
                 body += ["", s.probable_cause.text()]
             fail = ET.SubElement(case, "failure", {"message": summary, "type": s.outcome})

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .emr_adapter import EmrAdapter
+from .follow import FollowTarget, LogFollower
 from .errors import AwsCallError, ClusterDiedError, ClusterWaitTimeout, RunCancelled, TransientAwsError
 from .log_source import StepLogSource
 from .logs import probable_cause
@@ -16,6 +17,8 @@ from .machine import SEND_INTERRUPT, TERMINATE_PROCESS, Event, Phase, RunMachine
 from .poll_policy import PollPolicy
 from .report import RunReport, StepResult
 from .spec import StepPlan, check_against_cluster, parse_tag, step_config
+from .state import STEP_TERMINAL
+from .triage import triage_step
 from .state import (CLUSTER_DEAD, LIST_STEPS_MAX_IDS, MAX_ACTIVE_STEPS, ClusterInfo, ClusterVerdict, Outcome,
                     StepObservation, cluster_verdict)
 
@@ -66,6 +69,7 @@ class StepRunner:
         on_event: Callable[[Event], None] = lambda e: None,
         on_progress: Callable[[RunMachine], None] = lambda m: None,
         cancel: CancelToken | None = None,
+        follower: LogFollower | None = None,
     ) -> None:
         self.emr = adapter
         self.clock = clock
@@ -77,6 +81,7 @@ class StepRunner:
         self.on_event = on_event
         self.on_progress = on_progress
         self.cancel = cancel or CancelToken()
+        self.follower = follower
 
     def _emit(self, events: list[Event] | Event) -> None:
         for e in events if isinstance(events, list) else [events]:
@@ -165,7 +170,7 @@ class StepRunner:
                     delay = min(delay, self.policy.fast)
                 if deadline is not None and not machine.cancelling:
                     delay = min(delay, max(0.0, deadline - now))
-                self.sleep(delay)
+                self._sleep_following(delay, machine)
                 dead = self.poll_once(machine, cluster.cluster_id)
                 throttles = 0
             except TransientAwsError as exc:
@@ -193,7 +198,9 @@ class StepRunner:
         Returns the cluster info if it died."""
         now = self.clock()
         ids = machine.tracked_ids(now)
-        for obs in self.emr.list_steps(cluster_id, ids):
+        observations = self.emr.list_steps(cluster_id, ids)
+        self._finish_following(machine, observations)
+        for obs in observations:
             self._emit(machine.observe(obs, self.clock()))
         info = self.emr.describe_cluster(cluster_id)
         self.on_progress(machine)
@@ -262,23 +269,66 @@ class StepRunner:
                 state=rec.state, attempts=rec.attempts, step_ids=list(rec.step_ids), created=rec.created,
                 started=rec.started, ended=rec.ended, failure=rec.failure, note=rec.note,
             )
+            text = None
             if rec.step_id and self.log_source is not None:
                 res.log_location = self.log_source.location(cluster.cluster_id, rec.step_id)
                 if self.config.fetch_logs and rec.outcome in (Outcome.FAILED, Outcome.INTERRUPTED, Outcome.TIMED_OUT):
-                    self._attach_cause(res, rec, cluster.cluster_id)
+                    text = self._attach_cause(res, rec, cluster.cluster_id)
+            if rec.outcome in (Outcome.FAILED, Outcome.INTERRUPTED, Outcome.TIMED_OUT):
+                res.hint = triage_step(text, failure_reason=rec.failure.reason if rec.failure else None,
+                                       failure_message=rec.failure.message if rec.failure else None, note=rec.note)
             results.append(res)
         return results
 
-    def _attach_cause(self, res: StepResult, rec: StepRecord, cluster_id: str) -> None:
+    def _attach_cause(self, res: StepResult, rec: StepRecord, cluster_id: str) -> str | None:
         try:
             text = self.log_source.read_stderr(cluster_id, rec.step_id) if self.log_source and rec.step_id else None
         except Exception as exc:  # a log read must never hide the step result
             res.note = f"could not read stderr: {exc}"
-            return
+            return None
         if text is None:
             res.note = res.note or "stderr not in S3 yet (EMR uploads step logs about 5 minutes after the end)"
-            return
+            return None
         res.probable_cause = probable_cause(text)
+        return text
+
+    # --- following logs (--follow) ---------------------------------------------------------
+
+    def _sleep_following(self, delay: float, machine: RunMachine) -> None:
+        """Sleep `delay`, reading followed logs between slices so lines show up while steps run."""
+        if self.follower is None:
+            self.sleep(delay)
+            return
+        end = self.clock() + delay
+        while True:
+            targets = [_follow_target(r) for r in machine.active() if r.step_id and r.state in _FOLLOWED_STATES]
+            self.follower.poll(targets)
+            left = end - self.clock()
+            if left <= 0:
+                return
+            if self.cancel.requested:  # the CLI's sleep returns at once then; keep the old single sleep
+                self.sleep(left)
+                return
+            self.sleep(min(left, self.follower.interval))
+
+    def _finish_following(self, machine: RunMachine, observations: list[StepObservation]) -> None:
+        """Print the last lines of steps this poll saw end, before their final state is reported."""
+        if self.follower is None:
+            return
+        ended = []
+        for obs in observations:
+            rec = machine.record_for(obs.step_id)
+            if rec is not None and rec.phase is Phase.ACTIVE and rec.step_id == obs.step_id \
+                    and obs.state in STEP_TERMINAL:
+                ended.append(_follow_target(rec))
+        self.follower.finish(ended)
+
+
+_FOLLOWED_STATES = frozenset({"RUNNING", "CANCEL_PENDING"})
+
+
+def _follow_target(rec: StepRecord) -> FollowTarget:
+    return FollowTarget(rec.step_id or "", rec.name, cluster_mode=rec.spec.deploy_mode == "cluster")
 
 
 __all__ = ["StepRunner", "RunnerConfig", "CancelToken", "poll_calls", "RunOutcome"]
