@@ -4,15 +4,23 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# checkov pins boto3 1.35 and cannot share .venv: it gets its own (requirements-security.txt).
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 export CHECKPOINT_DISABLE := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv test synth demo bench clean
+.PHONY: venv test security synth demo bench clean
 
 venv: $(STAMP)
+
+$(CHECKOV_STAMP): requirements-security.txt constraints-security.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-security.txt -c constraints-security.txt
+	touch $(CHECKOV_STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,8 +28,13 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-test: venv
+test: venv $(CHECKOV_STAMP)
 	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory security
+
+# checkov (terraform_json + terraform_plan) on every shipped stack, parliament on every IAM policy.
+security: venv $(CHECKOV_STAMP)
+	$(PY) -m scripts.security
 
 synth: venv
 	$(PY) app.py
