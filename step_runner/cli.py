@@ -26,6 +26,11 @@ from .outputs import load_outputs
 from .report import render_table, to_dict, to_junit
 from .runner import CancelToken, RunnerConfig, StepRunner
 from .s3_logs import S3StepLogs
+from .cloudwatch_logs import CloudWatchLogs, make_logs_client
+from .follow import CloudWatchSource, FollowedLogs, LogFollower, LogLine
+from .follow_s3 import S3TailSource
+from .log_naming import log_group_for
+from .triage import triage
 from .spec import load_spec_file, parse_duration, step_config
 from .state import Outcome
 
@@ -61,6 +66,7 @@ class Deps:
     """What main() needs from the outside world; tests replace any of it."""
 
     make_clients: Callable[[str | None, str | None], tuple[Any, Any]] = make_clients
+    make_logs_client: Callable[[str | None, str | None], Any] = make_logs_client
     # EMR client for AddJobFlowSteps alone, SDK retries off. None: the default one when make_clients is
     # the default, else submit through the make_clients EMR client (so a fake never pairs with a real one).
     make_submit_client: Callable[[str | None, str | None], Any] | None = None
@@ -108,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     out.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
     out.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    out.add_argument("--follow", action=argparse.BooleanOptionalAction, default=False,
+                     help="print each running step's log lines on stdout, prefixed [step-name] (CloudWatch Logs, "
+                          "else S3); with --json as {\"event\": \"log\", ...} lines (default: off)")
+    out.add_argument("--log-group", help="CloudWatch Logs group to follow (default: the stack output log_group, "
+                                         "else /aws/emr/<cluster-id>)")
     return p
 
 
@@ -136,6 +147,9 @@ def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
         return EXIT_BAD_INPUT
     except ClusterDiedError as exc:
         print(f"emr-steps: {exc}", file=deps.stderr)
+        hint = triage(str(exc))
+        if hint:
+            print(f"emr-steps: hint: {hint.text}", file=deps.stderr)
         return EXIT_CLUSTER_DIED
     except ClusterWaitTimeout as exc:
         print(f"emr-steps: {exc}", file=deps.stderr)
@@ -197,6 +211,10 @@ def _main(args: argparse.Namespace, deps: Deps) -> int:
 
     cluster = runner.wait_for_cluster(cluster_id, need_free_slot=not args.resume)
     runner.log_source = S3StepLogs(s3_client, cluster.log_uri or outputs.get("log_uri"))
+    if args.follow:
+        runner.follower = _follower(args, deps, outputs, cluster_id, cluster.log_uri or outputs.get("log_uri"),
+                                    s3_client, progress)
+        runner.log_source = FollowedLogs(runner.log_source, runner.follower)
     started = datetime.fromisoformat(saved.started_at) if saved else deps.now()
     run_state = saved or state_file.RunState(run_id, cluster_id, str(Path(spec_path).resolve()), started.isoformat())
     state_path = state_file.state_path(state_dir, run_id)
@@ -215,7 +233,9 @@ def _main(args: argparse.Namespace, deps: Deps) -> int:
 
     if args.junit:
         Path(args.junit).write_text(to_junit(report), encoding="utf-8")
-    if args.json:
+    if args.json and args.follow:  # stdout is JSON Lines: log events, then the report on one line
+        print(json.dumps({"event": "report", **to_dict(report)}), file=deps.stdout)
+    elif args.json:
         print(json.dumps(to_dict(report), indent=2), file=deps.stdout)
     else:
         print(render_table(report), file=deps.stdout)
@@ -240,6 +260,24 @@ def _resolve_cluster(args: argparse.Namespace, adapter: EmrAdapter, outputs: dic
     if saved:
         return saved.cluster_id
     raise InputError("say which cluster: --cluster-id, --cluster-name or --outputs")
+
+
+def _follower(args: argparse.Namespace, deps: Deps, outputs: dict[str, Any], cluster_id: str, log_uri: str | None,
+              s3_client: Any, progress: "_Progress") -> LogFollower:
+    """CloudWatch Logs first (group from --log-group, the stack output, or /aws/emr/<id>), then S3."""
+    try:
+        group = log_group_for(cluster_id, args.log_group or outputs.get("log_group"))
+    except ValueError as exc:
+        raise InputError(f"--log-group / output log_group: {exc}") from exc
+    logs = CloudWatchLogs(deps.make_logs_client(args.region, args.profile))
+    sources = [CloudWatchSource(logs, group, cluster_id, clock=deps.clock), S3TailSource(s3_client, log_uri, cluster_id)]
+    out = deps.stdout
+
+    def on_line(line: LogLine) -> None:
+        print(json.dumps(line.event()) if args.json else line.text(), file=out, flush=True)
+
+    progress.line(f"following step logs in CloudWatch Logs group {group}")
+    return LogFollower(sources, on_line, clock=deps.clock, rand=deps.rand, on_notice=progress.line)
 
 
 def _state_saver(run_state: state_file.RunState, path: Path) -> Callable[[RunMachine], None]:

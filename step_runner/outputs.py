@@ -10,7 +10,7 @@ from .errors import OutputsError
 
 OUTPUT_NAMES = (
     "cluster_id", "cluster_name", "log_uri", "log_bucket", "master_public_dns",
-    "master_private_dns", "service_role_arn", "instance_profile_arn",
+    "master_private_dns", "service_role_arn", "instance_profile_arn", "log_group",
 )
 
 
