@@ -45,7 +45,7 @@ class KmsKeyProps:
 
 def validate_kms_key_props(props: KmsKeyProps) -> None:
     c = Checker()
-    c.matches("alias", props.alias, r"(?!aws/)[A-Za-z0-9/_-]{1,250}",
+    c.matches("alias", props.alias, r"(?!aws/)(?!alias/)[A-Za-z0-9/_-]{1,250}",
               "must be 1-250 letters, digits, '/', '_' or '-', without the alias/ prefix and not under aws/")
     c.int_range("deletion_window_days", props.deletion_window_days, 7, 30)
     c.int_range("rotation_period_days", props.rotation_period_days, 90, 2560)
