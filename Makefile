@@ -13,7 +13,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv test security synth demo bench clean
+.PHONY: venv test security synth demo bench clean grafana
 
 venv: $(STAMP)
 
@@ -47,3 +47,6 @@ bench: venv
 
 clean:
 	rm -rf cdktf.out .tf-work .bench .pytest_cache
+
+grafana: venv
+	$(PY) -m scripts.export_grafana

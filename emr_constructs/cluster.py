@@ -16,6 +16,8 @@ from . import defaults
 from .cluster_rules import validate_cluster_props
 from .cluster_security import ClusterSecurity, validate_cluster_security
 from .configurations import configurations_json
+from .resources import EmrManagedScalingPolicy
+from .scale_in import effective_configurations
 from .iam import EmrRoles, IamProps
 from .log_bucket import LogBucket, LogBucketProps
 from .props import ClusterProps, EbsVolume, InstanceFleet, InstanceGroup
@@ -48,6 +50,7 @@ def _group(group: InstanceGroup, *, with_throughput: bool = True) -> dict[str, A
         "instance_count": group.instance_count,
         "bid_price": group.bid_price,
         "ebs_config": ebs,
+        "autoscaling_policy": group.autoscaling.to_terraform_json() if group.autoscaling else None,
     }
 
 
@@ -108,9 +111,16 @@ class EmrCluster(Construct):
             c.fail("iam_props", None, "pass iam_props (to create roles) or roles (to bring your own)")
         c.check(not (log_bucket and log_bucket_props), "log_bucket", "LogBucket",
                 "pass log_bucket or log_bucket_props, not both")
+        needs_autoscaling_role = bool(props.autoscaled_groups)
+        if roles is not None and needs_autoscaling_role:
+            c.check(roles.autoscaling_role is not None or autoscaling_role_arn is not None, "autoscaling_role_arn",
+                    "unset", "custom autoscaling policies need an autoscaling role: pass autoscaling_role_arn "
+                    "or roles built with with_autoscaling_role=True")
         c.raise_if_any("EMR cluster arguments")
         validate_cluster_props(props)
         validate_cluster_security(props)
+        if iam_props is not None and needs_autoscaling_role and not iam_props.with_autoscaling_role:
+            iam_props = replace(iam_props, with_autoscaling_role=True)
         super().__init__(scope, id)
         self.props = props
 
@@ -162,7 +172,7 @@ class EmrCluster(Construct):
             "scale_down_behavior": props.scale_down_behavior,
             "ebs_root_volume_size": props.ebs_root_volume_size_gb,
             "custom_ami_id": props.custom_ami_id,
-            "configurations_json": configurations_json(props.configurations),
+            "configurations_json": configurations_json(effective_configurations(props)),
             "ec2_attributes": [ec2],
             "bootstrap_action": [
                 {"name": b.name, "path": b.path, "args": list(b.args) or None} for b in props.bootstrap_actions
@@ -188,7 +198,7 @@ class EmrCluster(Construct):
         self.cluster_name = self.cluster.attr("name")
         self.master_dns = self.cluster.attr("master_public_dns")
 
-        scaled = ["instance_count"] if props.capacity_managed_by_scaling else None
+        scaled = ["instance_count"] if props.counts_are_scaled else None
         self.task_groups: list[EmrInstanceGroup] = []
         if not fleets:
             for i, group in enumerate(props.task):
@@ -202,12 +212,18 @@ class EmrCluster(Construct):
             self.task_fleet = EmrInstanceFleet(
                 self, "task-fleet", attrs,
                 ignore_changes=["target_on_demand_capacity", "target_spot_capacity"]
-                if props.capacity_managed_by_scaling else None,
+                if props.counts_are_scaled else None,
             )
+        self.managed_scaling_policy: Optional[EmrManagedScalingPolicy] = None
+        if props.managed_scaling is not None:
+            self.managed_scaling_policy = EmrManagedScalingPolicy(self, "managed-scaling", {
+                "cluster_id": self.cluster_id,
+                "compute_limits": [props.managed_scaling.compute_limits()],
+            })
 
     def _scaled_cluster_attributes(self) -> Optional[list[str]]:
         """Counts EMR scaling changes at run time: Terraform must not fight over them."""
-        if not self.props.capacity_managed_by_scaling or self.props.core is None:
+        if not self.props.counts_are_scaled or self.props.core is None:
             return None
         if self.props.uses_fleets:
             return ["core_instance_fleet[0].target_on_demand_capacity", "core_instance_fleet[0].target_spot_capacity"]

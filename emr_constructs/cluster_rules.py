@@ -13,6 +13,9 @@ from .props import (
     InstanceGroup,
     Network,
 )
+from .autoscaling import check_autoscaling_policy
+from .managed_scaling import check_managed_scaling
+from .scale_in import check_scale_in, explicit_replication, min_core_nodes, replication_for
 from .validation import Checker
 
 # Applications EMR 5.x-7.x ship; matched case-insensitively as EMR does.
@@ -43,6 +46,7 @@ def validate_cluster_props(props: ClusterProps) -> None:
         _check_bootstrap(c, f"bootstrap_actions[{i}]", action)
     _check_configurations(c, "configurations", props.configurations)
     _check_release_features(c, props, release)
+    _check_scaling(c, props, release)
     c.one_of("scale_down_behavior", props.scale_down_behavior,
              ("TERMINATE_AT_TASK_COMPLETION", "TERMINATE_AT_INSTANCE_HOUR"))
     c.int_range("ebs_root_volume_size_gb", props.ebs_root_volume_size_gb, 15, 100)
@@ -92,6 +96,10 @@ def _check_capacity(c: Checker, props: ClusterProps, release: rel.Release | None
             _check_fleet(c, "core", props.core)
         if isinstance(props.task, InstanceFleet):
             _check_fleet(c, "task", props.task)
+        return
+    if not isinstance(props.task, (tuple, list)):
+        c.fail("task", type(props.task).__name__,
+               "instance groups take a tuple of task groups, e.g. task=(InstanceGroup(...),)")
         return
     master = props.master
     _check_group(c, "master", master)
@@ -211,3 +219,38 @@ def _check_release_features(c: Checker, props: ClusterProps, release: rel.Releas
     if ok and release and props.idle_timeout_seconds is not None and not rel.supports_auto_termination(release):
         c.fail("idle_timeout_seconds", props.idle_timeout_seconds,
                f"auto-termination needs release emr-5.30.0+ or emr-6.1.0+, got {release}")
+
+
+def _check_scaling(c: Checker, props: ClusterProps, release: rel.Release | None) -> None:
+    fleets = props.uses_fleets
+    if isinstance(props.master, InstanceGroup) and props.master.autoscaling is not None:
+        c.fail("master.autoscaling", "AutoScalingPolicy", "the primary node cannot scale; use core or task groups")
+    groups = {"core": props.core} if not fleets else {}
+    if not fleets and isinstance(props.task, (tuple, list)):
+        groups.update({f"task[{i}]": g for i, g in enumerate(props.task)})
+    for where, group in groups.items():
+        if isinstance(group, InstanceGroup) and group.autoscaling is not None:
+            policy = group.autoscaling
+            check_autoscaling_policy(c, f"{where}.autoscaling", policy)
+            if all(isinstance(v, int) for v in (policy.min_capacity, policy.max_capacity, group.instance_count)):
+                c.check(policy.min_capacity <= group.instance_count <= policy.max_capacity,
+                        f"{where}.instance_count", group.instance_count,
+                        f"must lie within the autoscaling limits {policy.min_capacity}..{policy.max_capacity}")
+    scaling = props.managed_scaling
+    if scaling is not None:
+        check_managed_scaling(c, "managed_scaling", scaling, fleets=fleets)
+        if release and not rel.supports_managed_scaling(release):
+            c.fail("managed_scaling", scaling.unit_type,
+                   f"managed scaling needs release emr-5.30.0+ or emr-6.1.0+, got {release}")
+        if props.autoscaled_groups:
+            c.fail("managed_scaling", scaling.unit_type,
+                   "managed scaling and custom autoscaling policies cannot be used on the same cluster")
+    if props.scale_in is not None:
+        check_scale_in(c, "scale_in", props.scale_in)
+    minimum = min_core_nodes(props)
+    replication = explicit_replication(props)
+    if replication is None and props.scale_in is None and isinstance(props.core, InstanceGroup):
+        replication = replication_for(props.core.instance_count)
+    if minimum is not None and replication is not None and minimum < replication:
+        c.fail("core", minimum, f"the core minimum must be at least dfs.replication ({replication}): HDFS "
+               "cannot keep its copies on fewer nodes; lower dfs.replication or raise the minimum")

@@ -5,10 +5,15 @@ These never reach jsii as objects: the constructs turn them into plain dicts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import TYPE_CHECKING, Mapping, Optional
 
 from . import defaults
 from .security_configuration import SecurityProps
+
+if TYPE_CHECKING:
+    from .autoscaling import AutoScalingPolicy
+    from .managed_scaling import ManagedScaling
+    from .scale_in import ScaleIn
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,6 +32,7 @@ class InstanceGroup:
     ebs_volumes: tuple[EbsVolume, ...] = (EbsVolume(),)
     bid_price: Optional[str] = None
     name: Optional[str] = None
+    autoscaling: Optional["AutoScalingPolicy"] = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,9 +109,22 @@ class ClusterProps:
     security_configuration: Optional[str] = None
     security: SecurityProps = field(default_factory=SecurityProps)
     log_encryption_kms_key_id: Optional[str] = None
+    managed_scaling: Optional["ManagedScaling"] = None
+    scale_in: Optional["ScaleIn"] = None
     capacity_managed_by_scaling: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def uses_fleets(self) -> bool:
         return isinstance(self.master, InstanceFleet)
+
+    @property
+    def autoscaled_groups(self) -> list[InstanceGroup]:
+        tasks = self.task if isinstance(self.task, (tuple, list)) else ()
+        groups = [self.core, *tasks] if not self.uses_fleets else []
+        return [g for g in groups if isinstance(g, InstanceGroup) and g.autoscaling is not None]
+
+    @property
+    def counts_are_scaled(self) -> bool:
+        """Whether something other than Terraform changes instance counts at run time."""
+        return self.capacity_managed_by_scaling or self.managed_scaling is not None or bool(self.autoscaled_groups)

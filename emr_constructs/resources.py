@@ -58,16 +58,32 @@ class EmrInstanceFleet(AwsResource):
     TYPE = "aws_emr_instance_fleet"
 
 
+class EmrManagedScalingPolicy(AwsResource):
+    TYPE = "aws_emr_managed_scaling_policy"
+
+
+class KmsKey(AwsResource):
+    TYPE = "aws_kms_key"
+
+
+class SnsTopic(AwsResource):
+    TYPE = "aws_sns_topic"
+
+
+class CloudwatchMetricAlarm(AwsResource):
+    TYPE = "aws_cloudwatch_metric_alarm"
+
+
+class CloudwatchDashboard(AwsResource):
+    TYPE = "aws_cloudwatch_dashboard"
+
+
 class CallerIdentity(AwsDataSource):
     TYPE = "aws_caller_identity"
 
 
 class S3BucketLogging(AwsResource):
     TYPE = "aws_s3_bucket_logging"
-
-
-class KmsKey(AwsResource):
-    TYPE = "aws_kms_key"
 
 
 class KmsAlias(AwsResource):

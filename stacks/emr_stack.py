@@ -5,6 +5,7 @@ from cdktf import S3Backend, TerraformOutput, TerraformStack
 from constructs import Construct
 
 from emr_constructs import EmrCluster, IamProps
+from emr_constructs.monitoring import EmrMonitoring
 from emr_constructs.provider import AwsProvider
 from emr_constructs.resources import CallerIdentity
 
@@ -52,6 +53,13 @@ class EmrStack(TerraformStack):
             ),
             log_bucket_props=spec.log_bucket,
         )
+        self.monitoring = None
+        if spec.monitoring is not None:
+            self.monitoring = EmrMonitoring(
+                self, "monitoring", cluster_id=self.emr.cluster_id, cluster_name=spec.cluster.name,
+                region=environment.region, account_id=account_id, partition=environment.partition,
+                props=spec.monitoring,
+            )
         self._outputs()
 
     def _outputs(self) -> None:

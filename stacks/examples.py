@@ -1,6 +1,10 @@
 """The shipped examples: one stack each. Edit subnets and buckets to deploy them for real."""
 from __future__ import annotations
 
+from emr_constructs.autoscaling import core_policy, task_policy
+from emr_constructs.managed_scaling import ManagedScaling
+from emr_constructs.monitoring import MonitoringProps
+from emr_constructs.scale_in import ScaleIn
 from emr_constructs import (
     BootstrapAction,
     ClusterProps,
@@ -68,6 +72,42 @@ PRODUCTION = StackSpec(
     ),
     log_bucket=LogBucketProps(bucket_prefix="spark-production-logs-", expire_after_days=30),
     access=AccessProps(read_buckets=("example-emr-artifacts",), read_write_buckets=("example-data-lake",)),
+    monitoring=MonitoringProps(),
+)
+
+MANAGED_SCALING = StackSpec(
+    stack_name="emr-managed-scaling",
+    description="EMR managed scaling, task nodes only: on-demand core stays, spot task nodes come and go fast.",
+    cluster=ClusterProps(
+        name="spark-managed",
+        core=InstanceGroup(instance_type="r5.xlarge", instance_count=2, name="core"),
+        task=(InstanceGroup(instance_type="r5.2xlarge", instance_count=1, name="task-spot", bid_price="0.25"),),
+        network=Network(vpc_id=EXAMPLE_VPC_ID, subnet_ids=PRIVATE_SUBNETS[:1]),
+        security=ENCRYPTED,
+        managed_scaling=ManagedScaling.on_demand_core_spot_task(core_nodes=2, max_nodes=20),
+        scale_in=ScaleIn(),
+        step_concurrency_level=10,
+        idle_timeout_seconds=3600,
+    ),
+    monitoring=MonitoringProps(),
+)
+
+AUTOSCALING = StackSpec(
+    stack_name="emr-autoscaling",
+    description="Custom automatic scaling: task nodes follow YARN memory and pending containers, core nodes HDFS.",
+    cluster=ClusterProps(
+        name="spark-autoscaling",
+        release_label="emr-6.15.0",
+        core=InstanceGroup(instance_type="r5.xlarge", instance_count=3, name="core", autoscaling=core_policy(3, 8)),
+        task=(InstanceGroup(instance_type="r5.2xlarge", instance_count=2, name="task",
+                            autoscaling=task_policy(0, 16)),),
+        network=Network(vpc_id=EXAMPLE_VPC_ID, subnet_ids=PRIVATE_SUBNETS[:1]),
+        security=ENCRYPTED,
+        scale_in=ScaleIn(),
+        step_concurrency_level=4,
+        idle_timeout_seconds=3600,
+    ),
+    monitoring=MonitoringProps(idle_periods=3),
 )
 
 FLEETS = StackSpec(
@@ -95,11 +135,16 @@ FLEETS = StackSpec(
         ),
         network=Network(vpc_id=EXAMPLE_VPC_ID, subnet_ids=PRIVATE_SUBNETS),
         security=ENCRYPTED,
+        managed_scaling=ManagedScaling(unit_type="InstanceFleetUnits", minimum_units=3, maximum_units=40,
+                                       maximum_core_units=2, maximum_on_demand_units=3),
+        scale_in=ScaleIn(),
         step_concurrency_level=5,
         idle_timeout_seconds=7200,
     ),
     access=AccessProps(read_write_buckets=("example-data-lake",)),
 )
 
-EXAMPLES: dict[str, StackSpec] = {spec.stack_name: spec for spec in (MINIMAL, PRODUCTION, FLEETS)}
+EXAMPLES: dict[str, StackSpec] = {
+    spec.stack_name: spec for spec in (MINIMAL, PRODUCTION, MANAGED_SCALING, AUTOSCALING, FLEETS)
+}
 DEFAULT_STACK = MINIMAL.stack_name

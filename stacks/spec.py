@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from emr_constructs.log_bucket import LogBucketProps
+from emr_constructs.monitoring import MonitoringProps
 from emr_constructs.props import ClusterProps
 
 
@@ -23,4 +24,5 @@ class StackSpec:
     cluster: ClusterProps
     log_bucket: LogBucketProps = field(default_factory=LogBucketProps)
     access: AccessProps = field(default_factory=AccessProps)
+    monitoring: MonitoringProps | None = None
     description: str = ""

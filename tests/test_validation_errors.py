@@ -43,6 +43,7 @@ CLUSTER_CASES = [
      dict(core=InstanceGroup(ebs_volumes=(EbsVolume(volumes_per_instance=30),)))),
     ("task[1].name", dict(task=(InstanceGroup(name="t"), InstanceGroup(name="t")))),
     ("core", dict(core=None, task=(InstanceGroup(),))),
+    ("task", dict(task=InstanceGroup())),
     ("core", dict(master=FLEET)),
     ("master.target_capacity", dict(master=replace(FLEET, target_on_demand_capacity=2), core=None)),
     ("core.instance_types", dict(master=FLEET, core=replace(FLEET, instance_types=()))),

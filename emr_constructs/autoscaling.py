@@ -1,0 +1,166 @@
+"""Custom automatic scaling for core and task instance groups: typed rules, canonical JSON.
+
+EMR evaluates each rule as a CloudWatch alarm on the cluster's own metrics (period fixed at
+300 s). The JSON spells out every default in a stable key order, with the ``JobFlowId``
+dimension AWS expects, so ``terraform plan`` shows no perpetual diff.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .validation import Checker
+
+PERIOD_SECONDS = 300
+NAMESPACE = "AWS/ElasticMapReduce"
+COMPARISONS = ("GREATER_THAN_OR_EQUAL", "GREATER_THAN", "LESS_THAN", "LESS_THAN_OR_EQUAL")
+STATISTICS = ("SAMPLE_COUNT", "AVERAGE", "SUM", "MINIMUM", "MAXIMUM")
+ADJUSTMENT_TYPES = ("CHANGE_IN_CAPACITY", "PERCENT_CHANGE_IN_CAPACITY", "EXACT_CAPACITY")
+UNITS = (
+    "NONE", "SECONDS", "MICRO_SECONDS", "MILLI_SECONDS", "BYTES", "KILO_BYTES", "MEGA_BYTES", "GIGA_BYTES",
+    "TERA_BYTES", "BITS", "KILO_BITS", "MEGA_BITS", "GIGA_BITS", "TERA_BITS", "PERCENT", "COUNT",
+    "BYTES_PER_SECOND", "KILO_BYTES_PER_SECOND", "MEGA_BYTES_PER_SECOND", "GIGA_BYTES_PER_SECOND",
+    "TERA_BYTES_PER_SECOND", "BITS_PER_SECOND", "KILO_BITS_PER_SECOND", "MEGA_BITS_PER_SECOND",
+    "GIGA_BITS_PER_SECOND", "TERA_BITS_PER_SECOND", "COUNT_PER_SECOND",
+)
+# The EMR cluster metrics a scaling rule may watch (YARN, HDFS, node and app counts).
+EMR_METRICS = (
+    "YARNMemoryAvailablePercentage", "ContainerPendingRatio", "ContainerAllocated", "ContainerReserved",
+    "ContainerPending", "MemoryAvailableMB", "MemoryAllocatedMB", "MemoryReservedMB", "MemoryTotalMB",
+    "AppsRunning", "AppsPending", "AppsSubmitted", "AppsCompleted", "AppsFailed", "AppsKilled",
+    "HDFSUtilization", "HDFSBytesRead", "HDFSBytesWritten", "CapacityRemainingGB", "MissingBlocks",
+    "CorruptBlocks", "UnderReplicatedBlocks", "CoreNodesRunning", "CoreNodesPending", "LiveDataNodes",
+    "TaskNodesRunning", "TaskNodesPending", "LiveTaskTrackers", "MRActiveNodes", "MRLostNodes",
+    "MRUnhealthyNodes", "MRDecommissionedNodes", "MRRebootedNodes", "IsIdle", "TotalLoad",
+    "S3BytesRead", "S3BytesWritten", "TotalUnitsRequested", "TotalNodesRequested", "TotalVCPURequested",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScalingRule:
+    name: str
+    metric: str
+    comparison: str
+    threshold: float
+    adjustment: int
+    adjustment_type: str = "CHANGE_IN_CAPACITY"
+    evaluation_periods: int = 1
+    statistic: str = "AVERAGE"
+    unit: str = "PERCENT"
+    cooldown_seconds: int = 300
+    description: str = ""
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "Name": self.name,
+            "Description": self.description or f"{self.metric} {self.comparison} {self.threshold:g}",
+            "Action": {
+                "SimpleScalingPolicyConfiguration": {
+                    "AdjustmentType": self.adjustment_type,
+                    "ScalingAdjustment": self.adjustment,
+                    "CoolDown": self.cooldown_seconds,
+                }
+            },
+            "Trigger": {
+                "CloudWatchAlarmDefinition": {
+                    "ComparisonOperator": self.comparison,
+                    "EvaluationPeriods": self.evaluation_periods,
+                    "MetricName": self.metric,
+                    "Namespace": NAMESPACE,
+                    "Period": PERIOD_SECONDS,
+                    "Statistic": self.statistic,
+                    "Threshold": float(self.threshold),
+                    "Unit": self.unit,
+                    "Dimensions": [{"Key": "JobFlowId", "Value": "${emr.clusterId}"}],
+                }
+            },
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class AutoScalingPolicy:
+    min_capacity: int
+    max_capacity: int
+    rules: tuple[ScalingRule, ...]
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "Constraints": {"MinCapacity": self.min_capacity, "MaxCapacity": self.max_capacity},
+            "Rules": [rule.to_api() for rule in self.rules],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_api(), separators=(",", ":"))
+
+    def to_terraform_json(self) -> str:
+        """``to_json`` with ``${`` escaped, so Terraform passes EMR's placeholder through."""
+        return self.to_json().replace("${", "$${")
+
+
+def check_autoscaling_policy(c: Checker, where: str, policy: AutoScalingPolicy) -> None:
+    c.int_range(f"{where}.min_capacity", policy.min_capacity, 0)
+    c.int_range(f"{where}.max_capacity", policy.max_capacity, 1)
+    if isinstance(policy.min_capacity, int) and isinstance(policy.max_capacity, int):
+        c.check(policy.min_capacity <= policy.max_capacity, f"{where}.min_capacity", policy.min_capacity,
+                f"must not exceed max_capacity ({policy.max_capacity})")
+    c.check(len(policy.rules) > 0, f"{where}.rules", policy.rules, "must hold at least one rule")
+    names = [r.name for r in policy.rules]
+    for i, rule in enumerate(policy.rules):
+        item = f"{where}.rules[{i}]"
+        c.matches(f"{item}.name", rule.name, r"[\w .:-]{1,256}", "must be 1-256 letters, digits, spaces or .:_-")
+        c.check(names.count(rule.name) == 1, f"{item}.name", rule.name, "rule names must be unique in a policy")
+        c.one_of(f"{item}.metric", rule.metric, EMR_METRICS)
+        c.one_of(f"{item}.comparison", rule.comparison, COMPARISONS)
+        c.one_of(f"{item}.statistic", rule.statistic, STATISTICS)
+        c.one_of(f"{item}.unit", rule.unit, UNITS)
+        c.one_of(f"{item}.adjustment_type", rule.adjustment_type, ADJUSTMENT_TYPES)
+        c.check(isinstance(rule.threshold, (int, float)) and rule.threshold >= 0, f"{item}.threshold",
+                rule.threshold, "must be a number >= 0")
+        c.int_range(f"{item}.evaluation_periods", rule.evaluation_periods, 1)
+        c.int_range(f"{item}.cooldown_seconds", rule.cooldown_seconds, 0)
+        if rule.adjustment_type == "EXACT_CAPACITY":
+            c.int_range(f"{item}.adjustment", rule.adjustment, 0)
+        elif rule.adjustment_type == "PERCENT_CHANGE_IN_CAPACITY":
+            c.int_range(f"{item}.adjustment", rule.adjustment, -100)
+            c.check(rule.adjustment != 0, f"{item}.adjustment", rule.adjustment, "a change of 0 does nothing")
+        else:
+            c.check(isinstance(rule.adjustment, int) and rule.adjustment != 0, f"{item}.adjustment",
+                    rule.adjustment, "must be a non-zero whole number of instances")
+
+
+# Presets for the documented recipes: task nodes follow YARN, core nodes follow HDFS.
+def scale_out_on_low_yarn_memory(threshold: float = 15, adjustment: int = 1) -> ScalingRule:
+    return ScalingRule(name="scale-out-yarn-memory", metric="YARNMemoryAvailablePercentage",
+                       comparison="LESS_THAN", threshold=threshold, adjustment=adjustment,
+                       description=f"Add nodes when available YARN memory drops below {threshold:g}%")
+
+
+def scale_out_on_pending_containers(threshold: float = 0.75, adjustment: int = 1) -> ScalingRule:
+    return ScalingRule(name="scale-out-pending-containers", metric="ContainerPendingRatio",
+                       comparison="GREATER_THAN", threshold=threshold, adjustment=adjustment, unit="COUNT",
+                       description=f"Add nodes when pending/allocated containers exceed {threshold:g}")
+
+
+def scale_in_on_idle_yarn_memory(threshold: float = 75, adjustment: int = -1) -> ScalingRule:
+    return ScalingRule(name="scale-in-yarn-memory", metric="YARNMemoryAvailablePercentage",
+                       comparison="GREATER_THAN", threshold=threshold, adjustment=adjustment,
+                       description=f"Remove nodes when available YARN memory exceeds {threshold:g}%")
+
+
+def scale_out_on_hdfs_utilization(threshold: float = 80, adjustment: int = 1) -> ScalingRule:
+    return ScalingRule(name="scale-out-hdfs", metric="HDFSUtilization", comparison="GREATER_THAN",
+                       threshold=threshold, adjustment=adjustment,
+                       description=f"Add core nodes when HDFS utilization exceeds {threshold:g}%")
+
+
+def task_policy(min_capacity: int, max_capacity: int) -> AutoScalingPolicy:
+    """Task nodes: out on low YARN memory or pending containers, in when YARN memory is idle."""
+    return AutoScalingPolicy(min_capacity=min_capacity, max_capacity=max_capacity, rules=(
+        scale_out_on_low_yarn_memory(), scale_out_on_pending_containers(), scale_in_on_idle_yarn_memory()))
+
+
+def core_policy(min_capacity: int, max_capacity: int) -> AutoScalingPolicy:
+    """Core nodes: out when HDFS fills up. No scale-in rule: shrinking HDFS is slow and risky."""
+    return AutoScalingPolicy(min_capacity=min_capacity, max_capacity=max_capacity,
+                             rules=(scale_out_on_hdfs_utilization(),))

@@ -1,0 +1,89 @@
+"""Scale-in presets: how long a node being removed waits for work, and HDFS replication.
+
+AWS defaults keep a decommissioning node for up to 3600 s (YARN) and keep Spark off it for
+1 h, which is why clusters shrink slowly. These presets shorten both and keep
+``dfs.replication`` no larger than the smallest core size.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from .configurations import merge_configurations
+from .props import ClusterProps, Configuration, InstanceGroup
+from .release import Release
+
+AWS_DEFAULT_DECOMMISSION_SECONDS = 3600
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScaleIn:
+    decommission_timeout_seconds: int = 300
+    spark_decommission_timeout_seconds: int = 300
+    spark_decommission_threshold_seconds: int = 20
+
+
+def replication_for(core_nodes: int) -> int:
+    """EMR's own rule: 1 below 4 core nodes, 2 below 10, else 3."""
+    return 1 if core_nodes < 4 else 2 if core_nodes < 10 else 3
+
+
+def yarn_decommission_property(release: Release) -> str:
+    """Renamed in 5.12.0."""
+    if release.at_least(5, 12):
+        return "yarn.resourcemanager.nodemanager-graceful-decommission-timeout-secs"
+    return "yarn.resourcemanager.decommissioning.timeout"
+
+
+def scale_in_configurations(preset: ScaleIn, release: Release, min_core_nodes: int) -> tuple[Configuration, ...]:
+    return (
+        Configuration(classification="yarn-site", properties={
+            yarn_decommission_property(release): str(preset.decommission_timeout_seconds),
+        }),
+        Configuration(classification="spark-defaults", properties={
+            "spark.blacklist.decommissioning.enabled": "true",
+            "spark.blacklist.decommissioning.timeout": f"{preset.spark_decommission_timeout_seconds}s",
+            "spark.decommissioning.timeout.threshold": str(preset.spark_decommission_threshold_seconds),
+        }),
+        Configuration(classification="hdfs-site", properties={
+            "dfs.replication": str(replication_for(min_core_nodes)),
+        }),
+    )
+
+
+def check_scale_in(c, where: str, preset: ScaleIn) -> None:
+    c.int_range(f"{where}.decommission_timeout_seconds", preset.decommission_timeout_seconds, 0, 86400)
+    c.int_range(f"{where}.spark_decommission_timeout_seconds", preset.spark_decommission_timeout_seconds, 0, 86400)
+    c.int_range(f"{where}.spark_decommission_threshold_seconds", preset.spark_decommission_threshold_seconds, 0, 3600)
+
+
+def min_core_nodes(props: ClusterProps) -> Optional[int]:
+    """The fewest core nodes the cluster may run with, when it can be known at synth time."""
+    core = props.core
+    if not isinstance(core, InstanceGroup):
+        return None
+    if core.autoscaling is not None:
+        return core.autoscaling.min_capacity
+    scaling = props.managed_scaling
+    if scaling is not None:
+        if scaling.unit_type != "Instances":
+            return None
+        return min(core.instance_count, scaling.minimum_units)
+    return core.instance_count
+
+
+def explicit_replication(props: ClusterProps) -> Optional[int]:
+    for cfg in props.configurations:
+        if cfg.classification == "hdfs-site" and "dfs.replication" in cfg.properties:
+            value = cfg.properties["dfs.replication"]
+            return int(value) if str(value).isdigit() else None
+    return None
+
+
+def effective_configurations(props: ClusterProps) -> tuple[Configuration, ...]:
+    """Scale-in presets first, the user's configurations merged over them."""
+    release = Release.parse(props.release_label)
+    if props.scale_in is None or release is None:
+        return tuple(props.configurations)
+    presets = scale_in_configurations(props.scale_in, release, min_core_nodes(props) or 1)
+    return merge_configurations(presets, props.configurations)
