@@ -96,7 +96,8 @@ class CloudWatchSource:
     steps whose streams do not exist yet.
 
     A stream is named in FilterLogEvents only once DescribeLogStreams has shown it exists (a step's
-    stdout may never be created). Streams never read before are read from their start; the others
+    stdout may never be created); prefixes with a stream still missing are asked about again each
+    cycle, least recently asked first, within the budget. Streams never read before are read from their start; the others
     from `startTime` = (newest event seen in their batch) - `overlap_ms`, which re-reads a short
     window to catch late-ingested events, de-duplicated by eventId.
     """
@@ -105,7 +106,7 @@ class CloudWatchSource:
 
     def __init__(self, logs: CloudWatchLogs, group: str, cluster_id: str, *, clock: Callable[[], float],
                  interval: float = 5.0, overlap_ms: int = 20_000, max_pages: int = 10,
-                 max_discovery_calls: int = 4, rediscover_after: float = 30.0) -> None:
+                 max_discovery_calls: int = 4) -> None:
         self.logs = logs
         self.group = group
         self.cluster_id = cluster_id
@@ -114,7 +115,6 @@ class CloudWatchSource:
         self.overlap_ms = overlap_ms
         self.max_pages = max_pages
         self.max_discovery_calls = max_discovery_calls
-        self.rediscover_after = rediscover_after
         self._steps: dict[str, _CwStep] = {}
         self._since: dict[str, int | None] = {}  # stream -> newest timestamp its batch returned
         self._owner: dict[str, tuple[str, str]] = {}  # stream -> (step id, label)
@@ -177,10 +177,8 @@ class CloudWatchSource:
             for prefix, names in step.wanted.items():
                 if names <= step.found:
                     continue
-                last = step.discovered_at.get(prefix)
-                partly = bool(names & step.found)
-                if final or last is None or not partly or now - last >= self.rediscover_after:
-                    todo.append((last if last is not None else float("-inf"), prefix, step))
+                last = step.discovered_at.get(prefix, float("-inf"))
+                todo.append((last, prefix, step))
         todo.sort(key=lambda item: item[0])
         if not final:
             todo = todo[:self.max_discovery_calls]

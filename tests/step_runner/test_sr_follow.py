@@ -76,15 +76,17 @@ def test_pagination_dedup_ordering_and_start_time(logs_stub, clock):
     # 3 s later: too soon (interval 5 s) -> no call at all
     clock.sleep(3)
     follower.poll([INGEST])
-    # 5 s later: startTime = newest seen - 20 s overlap; e2/e3 come again and are dropped by eventId
+    # 5 s later: stdout is asked about again (still missing); startTime = newest seen - 20 s overlap;
+    # e2/e3 come again and are dropped by eventId
     clock.sleep(2)
+    streams(stub, f"{J}/steps/s-1/", ERR)
     filter_events(stub, [ERR], [ev("e2", ERR, T + 2000, "second"), ev("e3", ERR, T + 3000, "third"),
                                 ev("e4", ERR, T + 3000, "fourth, same ms")], start=T + 3000 - 20_000)
     follower.poll([INGEST])
     assert [l.line for l in lines][3:] == ["fourth, same ms"]
 
-    # 30 s after discovery, stdout is looked for again and appears: read from its start, apart from stderr
-    clock.sleep(25)
+    # stdout appears: read from its start, in a call of its own (stderr has a startTime)
+    clock.sleep(5)
     streams(stub, f"{J}/steps/s-1/", ERR, OUT)
     filter_events(stub, [OUT], [ev("o1", OUT, T + 2500, "DEMO-LOG-LINE")])
     filter_events(stub, [ERR], [], start=T + 3000 - 20_000)
@@ -103,7 +105,7 @@ def test_finish_reads_once_more_even_inside_the_interval_then_stops(logs_stub, c
     filter_events(stub, [ERR], [ev("e1", ERR, T, "one")])
     follower.poll([INGEST])
     clock.sleep(1)
-    streams(stub, f"{J}/steps/s-1/", ERR, OUT)  # final: look for the missing stream regardless of budget
+    streams(stub, f"{J}/steps/s-1/", ERR, OUT)  # final: look for the missing stream within the interval
     filter_events(stub, [OUT], [ev("o1", OUT, T + 50, "last words")])
     filter_events(stub, [ERR], [ev("e1", ERR, T, "one"), ev("e2", ERR, T + 60, "two")], start=T - 20_000)
     follower.finish([INGEST])
@@ -163,10 +165,12 @@ def test_throttling_backs_off_with_the_poll_policy_and_says_so(logs_stub, clock)
     clock.sleep(1)
     follower.poll([INGEST])  # still backing off: no call
     clock.sleep(1)
+    streams(stub, f"{J}/steps/s-1/", ERR)
     stub.add_client_error("filter_log_events", "ThrottlingException", "Rate exceeded", 400)
     follower.poll([INGEST])
     assert "next read in 3s" in notices[-1]  # 4 s * 0.75
     clock.sleep(3)
+    streams(stub, f"{J}/steps/s-1/", ERR)
     filter_events(stub, [ERR], [ev("e1", ERR, T, "after the storm")])
     follower.poll([INGEST])
     assert [l.line for l in lines] == ["after the storm"]
@@ -213,7 +217,7 @@ def test_missing_stream_is_not_a_missing_group(logs_stub, clock):
     follower.poll([INGEST])
     assert notices == [] and follower.source is source and source.streams_of("s-1") == []
     clock.sleep(5)
-    streams(stub, f"{J}/steps/s-1/", ERR)
+    streams(stub, f"{J}/steps/s-1/", ERR)  # found again (it was dropped after the error)
     filter_events(stub, [ERR], [ev("e1", ERR, T, "back")])
     follower.poll([INGEST])
     assert [l.line for l in lines] == ["back"]
@@ -229,7 +233,8 @@ def test_cluster_mode_follows_the_driver_container_once_the_application_id_shows
     filter_events(stub, [ERR], [ev("e1", ERR, T, f"26/11/25 13:05:11 INFO YarnClientImpl: Submitted application {app}")])
     follower.poll([step])
     clock.sleep(5)
-    streams(stub, driver + "/", driver + "/stdout", driver + "/stderr")  # stdout of the step: again after 30 s
+    streams(stub, driver + "/", driver + "/stdout", driver + "/stderr")  # never asked about: first
+    streams(stub, f"{J}/steps/s-1/", ERR)  # the step's stdout: still missing
     filter_events(stub, [driver + "/stderr", driver + "/stdout"],
                   [ev("d1", driver + "/stdout", T + 4000, "DEMO-LOG-LINE from the driver"),
                    ev("d2", driver + "/stderr", T + 4100, "26/11/25 13:05:15 ERROR Driver: boom")])
@@ -247,7 +252,8 @@ def test_client_mode_steps_do_not_follow_containers(logs_stub, clock):
     filter_events(stub, [ERR], [ev("e1", ERR, T, "Submitted application application_1_0002")])
     follower.poll([INGEST])
     clock.sleep(5)
-    filter_events(stub, [ERR], [], start=T - 20_000)  # no DescribeLogStreams for a driver container
+    streams(stub, f"{J}/steps/s-1/", ERR)  # stdout again, but no DescribeLogStreams for a driver container
+    filter_events(stub, [ERR], [], start=T - 20_000)
     follower.poll([INGEST])
 
 
@@ -282,3 +288,14 @@ def test_unavailable_is_raised_for_a_missing_group(logs_stub):
     stub.add_client_error("describe_log_streams", "ResourceNotFoundException", "The specified log group does not exist.")
     with pytest.raises(LogsUnavailable, match="not found"):
         CloudWatchLogs(client).existing_streams(G, "x/")
+
+
+def test_discovery_round_robin_reaches_every_step(logs_stub, clock):
+    client, stub = logs_stub
+    follower, _, _, _ = make(client, clock, max_discovery_calls=2)
+    targets = [FollowTarget(f"s-{i}", f"n{i}") for i in range(3)]
+    for order in ((0, 1), (2, 0), (1, 0)):
+        for i in order:
+            streams(stub, f"{J}/steps/s-{i}/")
+        follower.poll(targets)
+        clock.sleep(5)
