@@ -83,3 +83,20 @@ def test_triage_step_reads_failure_details_and_notes_too():
 def test_rules_are_data_with_unique_kinds():
     kinds = [r.kind for r in RULES]
     assert len(kinds) == len(set(kinds)) == 6
+
+
+def test_hint_shows_in_table_json_and_junit():
+    import xml.etree.ElementTree as ET
+
+    from step_runner.report import RunReport, StepResult, render_table, to_dict, to_junit
+    from step_runner.logs import probable_cause
+
+    text = sample("s3_access_denied.log")
+    step = StepResult("publish", "s-9", "FAILED", "FAILED", attempts=1, probable_cause=probable_cause(text),
+                      hint=triage(text))
+    report = RunReport("r9", "j-TEST", "STEP_FAILED", [step])
+    assert "  hint: S3 access denied: the cluster's EC2 instance profile" in render_table(report)
+    assert to_dict(report)["steps"][0]["hint"]["kind"] == "s3_access_denied"
+    failure = ET.fromstring(to_junit(report).split("\n", 1)[1]).find("testcase/failure")
+    assert failure.get("message").endswith("(hint: S3 access denied)")
+    assert "Hint: S3 access denied: " in failure.text
