@@ -18,10 +18,16 @@ from .props import (
     Network,
 )
 from .provider import AwsProvider
+from .block_public_access import BlockPublicAccessProps, EmrBlockPublicAccess, PortRange
+from .kms import EmrKmsKey, KmsKeyProps
+from .network import EmrSecurityGroups, ExampleVpc, ExampleVpcProps, SecurityGroupsProps
+from .security_configuration import SecurityConfiguration, SecurityProps
 from .validation import ConfigError, Problem
 
 __all__ = [
     "AwsProvider", "BootstrapAction", "ClusterProps", "ConfigError", "Configuration", "EbsVolume",
     "EmrCluster", "EmrRoles", "IamProps", "InstanceFleet", "InstanceGroup", "InstanceTypeConfig",
     "LogBucket", "LogBucketProps", "Network", "Problem", "configurations_json", "merge_configurations",
+    "BlockPublicAccessProps", "EmrBlockPublicAccess", "PortRange", "EmrKmsKey", "KmsKeyProps", "EmrSecurityGroups",
+    "ExampleVpc", "ExampleVpcProps", "SecurityGroupsProps", "SecurityConfiguration", "SecurityProps",
 ]
