@@ -289,15 +289,22 @@ def _state_saver(run_state: state_file.RunState, path: Path) -> Callable[[RunMac
     return save
 
 
-def _interruptible_sleep(cancel: CancelToken) -> Callable[[float], None]:
-    """time.sleep in short slices so Ctrl-C is acted on within half a second."""
+def _interruptible_sleep(cancel: CancelToken, slice_seconds: float = 0.5) -> Callable[[float], None]:
+    """time.sleep in short slices so the first Ctrl-C / SIGTERM is acted on within half a second.
+
+    It wakes early only on the transition into cancelling: a sleep that starts while the run is
+    already cancelling lasts its full length, because the runner paces the cancel phase (CancelSteps,
+    the grace period, TERMINATE_PROCESS, waiting for CANCELLED, throttle backoff) with these sleeps.
+    Returning at once there turned the cancel phase into a hot ListSteps loop. A second Ctrl-C still
+    ends any sleep at once: the signal handler raises KeyboardInterrupt inside time.sleep."""
     def sleep(seconds: float) -> None:
+        was_cancelling = cancel.requested
         end = time.monotonic() + seconds
-        while not cancel.requested:
+        while was_cancelling or not cancel.requested:
             left = end - time.monotonic()
             if left <= 0:
                 return
-            time.sleep(min(left, 0.5))
+            time.sleep(min(left, slice_seconds))
     return sleep
 
 

@@ -165,9 +165,11 @@ class StepRunner:
                 if machine.finished(now):
                     break
                 tracked = machine.tracked_ids(now)
-                delay = self.policy.next_delay(machine.since_last_event(now), poll_calls(len(tracked)), self.rand)
-                if machine.cancelling or any(r.cancel_reason for r in machine.active()):
-                    delay = min(delay, self.policy.fast)
+                # While cancelling, poll as right after a transition: the fast interval, still jittered and
+                # stretched to the rate budget (never a bare min(delay, fast), which drops both).
+                urgent = machine.cancelling or any(r.cancel_reason for r in machine.active())
+                since = 0.0 if urgent else machine.since_last_event(now)
+                delay = self.policy.next_delay(since, poll_calls(len(tracked)), self.rand)
                 if deadline is not None and not machine.cancelling:
                     delay = min(delay, max(0.0, deadline - now))
                 self._sleep_following(delay, machine)
@@ -300,14 +302,14 @@ class StepRunner:
             self.sleep(delay)
             return
         end = self.clock() + delay
+        was_cancelling = self.cancel.requested
         while True:
             targets = [_follow_target(r) for r in machine.active() if r.step_id and r.state in _FOLLOWED_STATES]
             self.follower.poll(targets)
             left = end - self.clock()
             if left <= 0:
                 return
-            if self.cancel.requested:  # the CLI's sleep returns at once then; keep the old single sleep
-                self.sleep(left)
+            if self.cancel.requested and not was_cancelling:  # the first Ctrl-C: act on it now
                 return
             self.sleep(min(left, self.follower.interval))
 
