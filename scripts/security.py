@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +108,9 @@ def scannable_json(stack_file: Path, dest: Path) -> Path:
     return dest
 
 
+_INIT_LOCK = threading.Lock()  # terraform's plugin cache is not safe for concurrent inits
+
+
 def plan_json(stack_dir: Path, work_dir: Path, plugin_cache: Path) -> dict:
     """An offline plan of one stack as ``terraform show -json`` (local backend, no lock)."""
     from scripts import terraform as tf
@@ -117,7 +121,8 @@ def plan_json(stack_dir: Path, work_dir: Path, plugin_cache: Path) -> dict:
     (work_dir / "cdk.tf.json").write_text(json.dumps(document))
     env = tf.terraform_env(work_dir)
     env["TF_PLUGIN_CACHE_DIR"] = str(plugin_cache)
-    tf.run(work_dir, "init", "-input=false", "-no-color", env=env)
+    with _INIT_LOCK:
+        tf.run(work_dir, "init", "-input=false", "-no-color", env=env)
     tf.run(work_dir, "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=plan.tfplan", env=env)
     return json.loads(tf.run(work_dir, "show", "-json", "plan.tfplan", env=env).stdout)
 
@@ -269,7 +274,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         json_files = {n: scannable_json(d / "cdk.tf.json", tmp / "json" / f"{n}.tf.json") for n, d in stack_dirs.items()}
         cache = tmp / "plugin-cache"
         cache.mkdir(parents=True, exist_ok=True)
-        # Warm the plugin cache with one init, then plan the rest in parallel.
+        # Inits run one at a time (shared plugin cache), plans in parallel.
         plans: dict[str, Path] = {}
 
         def plan_one(name: str) -> Path:
