@@ -6,12 +6,45 @@ calls) returns a plain dict; the provider schema checks it in tests via ``terraf
 """
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any, ClassVar, Mapping, Optional, Sequence
 
-from cdktf import ITerraformDependable, TerraformDataSource, TerraformResource
+from cdktf import ITerraformDependable, TerraformDataSource, TerraformResource, TerraformStack
 from constructs import Construct
 
 _AWS_METADATA = {"provider_name": "aws"}
+_DISALLOWED = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def logical_id(components: Sequence[str]) -> str:
+    """cdktf's default logical id of an element (``makeUniqueId``; cdktf is frozen at 0.21)."""
+    components = [c for c in components if c != "Default"]
+    if len(components) == 1:
+        return _DISALLOWED.sub("", components[0])
+    digest = hashlib.md5("/".join(components).encode()).hexdigest()[:8].upper()
+    human: list[str] = []
+    for component in components:
+        if not human or not human[-1].endswith(component):
+            human.append(component)
+    readable = "_".join(_DISALLOWED.sub("", c) for c in human if c != "Resource")[:240]
+    return f"{readable}_{digest}"
+
+
+def path_in_stack(scope: Construct) -> Optional[tuple[str, ...]]:
+    """The ids from the stack down to ``scope``, when known without asking jsii."""
+    if isinstance(scope, TerraformStack):
+        return ()
+    return getattr(scope, "_path_in_stack", None)
+
+
+class Scope(Construct):
+    """A construct that remembers its path, so references need no jsii round trip."""
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        parent = path_in_stack(scope)
+        self._path_in_stack = None if parent is None else (*parent, id)
 
 
 def prune(value: Any) -> Any:
@@ -51,21 +84,29 @@ class AwsResource(TerraformResource):
             lifecycle=lifecycle,
         )
         self._attributes = dict(attributes)
+        parent = path_in_stack(scope)
+        self._reference = None if parent is None else f"{self.TYPE}.{logical_id((*parent, id))}"
 
     def _synthesize_attributes(self) -> Mapping[str, Any]:
         return prune(self._attributes)
 
     def attr(self, name: str) -> str:
-        """A reference to a computed attribute, e.g. ``bucket.attr("arn")``."""
-        return self.get_string_attribute(name)
+        """A reference to a computed attribute, e.g. ``bucket.attr("arn")``.
+
+        Built in Python when the path is known (a jsii round trip per reference is most of a
+        synth's cost); otherwise cdktf's own token.
+        """
+        if self._reference is None:
+            return self.get_string_attribute(name)
+        return f"${{{self._reference}.{name}}}"
 
     @property
     def arn(self) -> str:
-        return self.get_string_attribute("arn")
+        return self.attr("arn")
 
     @property
     def resource_id(self) -> str:
-        return self.get_string_attribute("id")
+        return self.attr("id")
 
 
 class AwsDataSource(TerraformDataSource):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
+from ._tf import Scope
 from .resources import EmrBlockPublicAccessConfiguration
 from .validation import Checker
 
@@ -47,7 +48,7 @@ def validate_block_public_access_props(props: BlockPublicAccessProps) -> None:
     c.raise_if_any("EMR block public access props")
 
 
-class EmrBlockPublicAccess(Construct):
+class EmrBlockPublicAccess(Scope):
     """Exposes ``resource``. Manage it from exactly one stack per account and region."""
 
     def __init__(self, scope: Construct, id: str, props: BlockPublicAccessProps = BlockPublicAccessProps()) -> None:

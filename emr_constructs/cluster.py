@@ -13,6 +13,7 @@ from cdktf import Annotations
 from constructs import Construct
 
 from . import defaults
+from ._tf import Scope
 from .cluster_rules import validate_cluster_props
 from .cluster_security import ClusterSecurity, validate_cluster_security
 from .configurations import configurations_json
@@ -92,7 +93,7 @@ def _named_after(cluster_name: str, props: LogBucketProps) -> LogBucketProps:
     return replace(props, bucket_prefix=f"{stem}-logs-")
 
 
-class EmrCluster(Construct):
+class EmrCluster(Scope):
     def __init__(
         self,
         scope: Construct,

@@ -12,6 +12,7 @@ from typing import Optional
 
 from constructs import Construct
 
+from ._tf import Scope
 from .network import EmrSecurityGroups, SecurityGroupsProps, check_network_security, creates_security_groups
 from .props import ClusterProps
 from .security_configuration import SecurityConfiguration, SecurityProps, check_security_props
@@ -31,7 +32,7 @@ def validate_cluster_security(props: ClusterProps) -> None:
     c.raise_if_any("EMR cluster security")
 
 
-class ClusterSecurity(Construct):
+class ClusterSecurity(Scope):
     """Exposes ``configuration`` (or None), ``configuration_name``, ``key_arn``, ``security_groups``
     (or None) and ``ec2_security_group_fields``."""
 

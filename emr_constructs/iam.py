@@ -12,7 +12,9 @@ from typing import Optional
 
 from constructs import Construct
 
+
 from . import defaults
+from ._tf import Scope
 from .log_bucket import _BUCKET_NAME, LogBucket
 from .policy import Statement, policy_document, trust_policy
 from .resources import IamInstanceProfile, IamRole, IamRolePolicy, IamRolePolicyAttachment
@@ -54,7 +56,7 @@ def validate_iam_props(props: IamProps) -> None:
     c.raise_if_any("IAM props")
 
 
-class EmrRoles(Construct):
+class EmrRoles(Scope):
     """Exposes ``service_role``, ``instance_role``, ``instance_profile`` and ``autoscaling_role``."""
 
     def __init__(self, scope: Construct, id: str, props: IamProps, *, log_bucket: LogBucket) -> None:

@@ -22,6 +22,7 @@ from typing import Optional, Sequence
 from constructs import Construct
 
 from . import defaults
+from ._tf import Scope
 from .policy import Statement, policy_document
 from .resources import KmsAlias, KmsKey
 from .validation import Checker
@@ -73,7 +74,7 @@ def key_policy(*, account_id: str, partition: str, user_role_arns: Sequence[str]
     return policy_document(statements)
 
 
-class EmrKmsKey(Construct):
+class EmrKmsKey(Scope):
     """Exposes ``key`` (the resource), ``key_arn`` and ``alias``.
 
     ``user_role_arns`` may use the key; ``grant_role_arns`` may create grants for AWS resources.

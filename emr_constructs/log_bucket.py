@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 from constructs import Construct
 
 from . import defaults
+from ._tf import Scope
 from .policy import Statement, policy_document
 from .resources import (
     IamRole,
@@ -73,7 +74,7 @@ def validate_log_bucket_props(props: LogBucketProps) -> None:
     c.raise_if_any("log bucket props")
 
 
-class LogBucket(Construct):
+class LogBucket(Scope):
     """Exposes ``bucket_name``, ``bucket_arn``, ``log_uri`` and, when created, ``bucket``."""
 
     def __init__(
@@ -111,7 +112,7 @@ class LogBucket(Construct):
         c.matches("bucket_name", bucket_name, _BUCKET_NAME, "must be a valid S3 bucket name")
         c.raise_if_any("existing log bucket")
         self = cls.__new__(cls)
-        Construct.__init__(self, scope, id)
+        Scope.__init__(self, scope, id)
         self.props = None
         self.partition = partition
         self.log_prefix = log_prefix
@@ -133,7 +134,7 @@ class LogBucket(Construct):
 
     def _access_log_bucket(self, props: LogBucketProps) -> S3Bucket:
         """A bucket for S3 server access logs of the log bucket, delivered by the S3 logging service."""
-        scope = Construct(self, "access-logs")
+        scope = Scope(self, "access-logs")
         bucket = S3Bucket(scope, "bucket", {
             "bucket_prefix": _access_log_prefix(props),
             "force_destroy": props.force_destroy or None,

@@ -12,6 +12,8 @@ from typing import Optional
 
 from constructs import Construct
 
+
+from ._tf import Scope
 from .metrics import NAMESPACE, PANELS
 from .policy import Statement, policy_document
 from .resources import CloudwatchDashboard, CloudwatchMetricAlarm, KmsKey, SnsTopic
@@ -41,7 +43,7 @@ def validate_monitoring_props(props: MonitoringProps) -> None:
     c.raise_if_any("monitoring props")
 
 
-class EmrMonitoring(Construct):
+class EmrMonitoring(Scope):
     """Exposes ``alarms`` (by name), ``topic``, ``topic_key`` and ``dashboard``."""
 
     def __init__(

@@ -25,6 +25,7 @@ from typing import Optional
 from constructs import Construct
 
 from . import defaults
+from ._tf import Scope
 from .props import Network
 from .resources import (
     DefaultSecurityGroup,
@@ -98,7 +99,7 @@ def validate_security_groups_props(props: SecurityGroupsProps) -> None:
     c.raise_if_any("security group props")
 
 
-class EmrSecurityGroups(Construct):
+class EmrSecurityGroups(Scope):
     """Exposes ``master``, ``slave``, ``service_access`` (None outside private subnets) and
     ``network_fields()`` for ``Network``/``ec2_attributes``."""
 
@@ -199,7 +200,7 @@ def validate_example_vpc_props(props: ExampleVpcProps) -> None:
     c.raise_if_any("example VPC props")
 
 
-class ExampleVpc(Construct):
+class ExampleVpc(Scope):
     """Exposes ``vpc``, ``vpc_id``, ``subnet_ids`` and ``s3_endpoint``."""
 
     def __init__(self, scope: Construct, id: str, props: ExampleVpcProps) -> None:

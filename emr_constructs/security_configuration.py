@@ -23,6 +23,7 @@ from constructs import Construct
 
 from . import defaults
 from . import release as rel
+from ._tf import Scope
 from .kms import KMS_KEY_ARN, EmrKmsKey, KmsKeyProps, validate_kms_key_props
 from .resources import EmrSecurityConfiguration as EmrSecurityConfigurationResource
 from .validation import Checker, is_token
@@ -145,7 +146,7 @@ def configuration_json(props: SecurityProps, key_arn: Optional[str]) -> str:
     return json.dumps(document, indent=2, sort_keys=True)
 
 
-class SecurityConfiguration(Construct):
+class SecurityConfiguration(Scope):
     """Exposes ``resource``, ``name`` (what ``aws_emr_cluster.security_configuration`` takes),
     ``key_arn`` and, when created, ``kms_key``.
 

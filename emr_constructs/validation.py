@@ -9,12 +9,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
-_TOKEN_MARKERS = ("${TfToken[", "#{TfToken[", "${Token[", "#{Token[")
+_TOKEN_MARKERS = ("${", "#{TfToken[", "#{Token[")
 _NUMBER_TOKEN_BELOW = -1e288
 
 
 def is_token(value: Any) -> bool:
-    """True for a cdktf token (string, list or number), detected without calling jsii."""
+    """True for a cdktf token (string, list or number) or a Terraform reference such as
+    ``${aws_kms_key.x.arn}``, detected without calling jsii."""
     if isinstance(value, str):
         return any(marker in value for marker in _TOKEN_MARKERS)
     if isinstance(value, float):

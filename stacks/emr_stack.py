@@ -62,6 +62,12 @@ class EmrStack(TerraformStack):
             )
         self._outputs()
 
+    def prepare_stack(self) -> None:
+        """Skip cdktf's preparing pass: it only discovers cross-stack references, which an
+        EmrStack never makes, and costs a jsii round trip per resource. The backend default
+        it also sets up is kept."""
+        self.ensure_backend_exists()
+
     def _outputs(self) -> None:
         emr = self.emr
         values = {
