@@ -18,7 +18,6 @@ from typing import Any
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
 
-from .ec2_guards import delete_security_group_violation
 from .emr_handlers import OVERRIDES, POST_HOOKS, EmrError, RequestContext
 from .lifecycle import Lifecycle
 
@@ -83,8 +82,6 @@ class EmrMiddleware:
     def _handle(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if not target.startswith(EMR_TARGET_PREFIX):
-            if self._is_form_post(environ):
-                return self._guard_ec2(environ, start_response)
             return self.app(environ, start_response)
         operation = target[len(EMR_TARGET_PREFIX):]
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -116,23 +113,6 @@ class EmrMiddleware:
             self.lifecycle.wake()
         start_response(status, headers)
         return chunks
-
-    @staticmethod
-    def _is_form_post(environ: dict[str, Any]) -> bool:
-        return (environ.get("REQUEST_METHOD") == "POST"
-                and str(environ.get("CONTENT_TYPE", "")).startswith("application/x-www-form-urlencoded")
-                and "/ec2/" in str(environ.get("HTTP_AUTHORIZATION", "")))
-
-    def _guard_ec2(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(body)
-        access_key, region = credential_scope(environ)
-        error = delete_security_group_violation(body, account_for(environ, access_key), region or "us-east-1")
-        if error is None:
-            return self.app(environ, start_response)
-        start_response("400 Bad Request", [("Content-Type", "text/xml"), ("Content-Length", str(len(error)))])
-        return [error]
 
     def _call_moto(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], list[bytes]]:
         captured: dict[str, Any] = {}

@@ -87,3 +87,15 @@ def test_moto_version_is_pinned() -> None:
     check_moto_version()
     with pytest.raises(RuntimeError, match="moto==5.2.5"):
         check_moto_version("5.3.0")
+
+
+def test_tls_only_bucket_policy_does_not_deny_emulator_requests() -> None:
+    from local_emr.s3_policy import condition_holds, effective_policy
+
+    assert condition_holds({"Bool": {"aws:SecureTransport": "true"}})
+    assert not condition_holds({"Bool": {"aws:SecureTransport": "false"}})
+    assert not condition_holds({"StringEquals": {"aws:PrincipalAccount": "1"}})
+    policy = ('{"Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*",'
+              ' "Condition": {"Bool": {"aws:SecureTransport": "false"}}},'
+              ' {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}]}')
+    assert '"s3:*"' not in effective_policy(policy) and "s3:DeleteObject" in effective_policy(policy)
