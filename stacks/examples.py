@@ -37,7 +37,8 @@ MINIMAL = StackSpec(
 
 PRODUCTION = StackSpec(
     stack_name="emr-production",
-    description="Instance groups, spot task nodes, parallel steps, private subnet, idle shutdown.",
+    description="Instance groups; managed scaling keeps on-demand core nodes and adds spot task nodes that "
+                "leave fast; parallel steps, private subnet, encryption in transit, idle shutdown.",
     cluster=ClusterProps(
         name="spark-production",
         release_label="emr-7.2.0",
@@ -65,6 +66,8 @@ PRODUCTION = StackSpec(
                 Configuration(classification="export", properties={"PYSPARK_PYTHON": "/usr/bin/python3"}),
             )),
         ),
+        managed_scaling=ManagedScaling.on_demand_core_spot_task(core_nodes=3, max_nodes=20),
+        scale_in=ScaleIn(),
         step_concurrency_level=10,
         idle_timeout_seconds=3600,
         termination_protection=True,
@@ -72,23 +75,6 @@ PRODUCTION = StackSpec(
     ),
     log_bucket=LogBucketProps(bucket_prefix="spark-production-logs-", expire_after_days=30),
     access=AccessProps(read_buckets=("example-emr-artifacts",), read_write_buckets=("example-data-lake",)),
-    monitoring=MonitoringProps(),
-)
-
-MANAGED_SCALING = StackSpec(
-    stack_name="emr-managed-scaling",
-    description="EMR managed scaling, task nodes only: on-demand core stays, spot task nodes come and go fast.",
-    cluster=ClusterProps(
-        name="spark-managed",
-        core=InstanceGroup(instance_type="r5.xlarge", instance_count=2, name="core"),
-        task=(InstanceGroup(instance_type="r5.2xlarge", instance_count=1, name="task-spot", bid_price="0.25"),),
-        network=Network(vpc_id=EXAMPLE_VPC_ID, subnet_ids=PRIVATE_SUBNETS[:1]),
-        security=ENCRYPTED,
-        managed_scaling=ManagedScaling.on_demand_core_spot_task(core_nodes=2, max_nodes=20),
-        scale_in=ScaleIn(),
-        step_concurrency_level=10,
-        idle_timeout_seconds=3600,
-    ),
     monitoring=MonitoringProps(),
 )
 
@@ -145,6 +131,6 @@ FLEETS = StackSpec(
 )
 
 EXAMPLES: dict[str, StackSpec] = {
-    spec.stack_name: spec for spec in (MINIMAL, PRODUCTION, MANAGED_SCALING, AUTOSCALING, FLEETS)
+    spec.stack_name: spec for spec in (MINIMAL, PRODUCTION, AUTOSCALING, FLEETS)
 }
 DEFAULT_STACK = MINIMAL.stack_name

@@ -187,7 +187,8 @@ def test_production_cluster(production):
     assert cluster["step_concurrency_level"] == 10
     assert cluster["termination_protection"] is True
     assert cluster["ec2_attributes"][0]["subnet_id"] == "subnet-0a1b2c3d4e5f60001"
-    assert json.loads(cluster["configurations_json"])[0]["Classification"] == "spark-defaults"
+    spark = next(c for c in json.loads(cluster["configurations_json"]) if c["Classification"] == "spark-defaults")
+    assert spark["Properties"]["spark.dynamicAllocation.enabled"] == "true"
     task = one_resource(production, "aws_emr_instance_group")
     assert task["instance_count"] == 2 and task["bid_price"] == "0.30" and task["name"] == "task-spot"
     assert cluster["core_instance_group"][0]["ebs_config"][0]["throughput"] == 250

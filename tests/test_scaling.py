@@ -18,7 +18,7 @@ from emr_constructs.autoscaling import (
 from emr_constructs.cluster_rules import validate_cluster_props
 from emr_constructs.managed_scaling import ManagedScaling
 from emr_constructs.scale_in import ScaleIn, replication_for
-from stacks.examples import AUTOSCALING, EXAMPLES, FLEETS, MANAGED_SCALING
+from stacks.examples import AUTOSCALING, EXAMPLES, FLEETS, PRODUCTION
 
 from .conftest import one_resource, resources_of, synth_json
 
@@ -34,7 +34,7 @@ def autoscaling(build_stack):
 
 @pytest.fixture(scope="module")
 def managed(build_stack):
-    return synth_json(build_stack(MANAGED_SCALING))
+    return synth_json(build_stack(PRODUCTION))
 
 
 def _policies(synth):
@@ -102,8 +102,8 @@ def test_custom_policy_sets_autoscaling_role_and_lets_the_service_pass_it(autosc
 
 def test_managed_scaling_policy_resource(managed):
     limits = one_resource(managed, "aws_emr_managed_scaling_policy")["compute_limits"][0]
-    assert limits == {"unit_type": "Instances", "minimum_capacity_units": 2, "maximum_capacity_units": 20,
-                      "maximum_ondemand_capacity_units": 2, "maximum_core_capacity_units": 2}
+    assert limits == {"unit_type": "Instances", "minimum_capacity_units": 3, "maximum_capacity_units": 20,
+                      "maximum_ondemand_capacity_units": 3, "maximum_core_capacity_units": 3}
     assert "autoscaling_role" not in one_resource(managed, "aws_emr_cluster")
 
 
@@ -117,7 +117,7 @@ def test_scaled_counts_are_ignored(managed, build_stack):
     assert one_resource(fleets, "aws_emr_managed_scaling_policy")["compute_limits"][0]["unit_type"] == "InstanceFleetUnits"
 
 
-@pytest.mark.parametrize("stack", ["emr-managed-scaling", "emr-autoscaling", "emr-fleets"])
+@pytest.mark.parametrize("stack", ["emr-production", "emr-autoscaling", "emr-fleets"])
 def test_scaling_examples_carry_the_decommission_presets(stack, build_stack):
     cluster = one_resource(synth_json(build_stack(EXAMPLES[stack])), "aws_emr_cluster")
     configs = {c["Classification"]: c["Properties"] for c in json.loads(cluster["configurations_json"])}
