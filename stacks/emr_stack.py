@@ -1,6 +1,8 @@
 """One deployable stack: provider, backend, an EMR cluster and the outputs the runner reads."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cdktf import S3Backend, TerraformOutput, TerraformStack
 from constructs import Construct
 
@@ -51,7 +53,8 @@ class EmrStack(TerraformStack):
                 glue_catalog_read=access.glue_catalog_read,
                 permissions_boundary_arn=access.permissions_boundary_arn,
             ),
-            log_bucket_props=spec.log_bucket,
+            # A stack on the local emulator is disposable: destroy takes its logs with it.
+            log_bucket_props=replace(spec.log_bucket, force_destroy=True) if environment.is_local else spec.log_bucket,
         )
         self.monitoring = None
         if spec.monitoring is not None:
