@@ -3,7 +3,8 @@
 The cluster side (CloudWatch agent config), the local emulator and the step runner all import these
 functions, so the names cannot drift apart:
 
-- log group: the stack output `log_group` when there is one, else `/aws/emr/<cluster_id>`
+- log group: the stack output `log_group` when there is one, else `/aws/emr/<cluster_id>`; clusters that
+  ship step logs also carry the tag `emr-log-group=<group>` (`LOG_GROUP_TAG`)
 - step streams: `<cluster_id>/steps/<step_id>/stdout` and `<cluster_id>/steps/<step_id>/stderr`
 - YARN container streams (cluster deploy mode):
   `<cluster_id>/containers/<application_id>/<container_id>/stderr` (and `/stdout`); the Spark driver is
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 LOG_GROUP_PREFIX = "/aws/emr/"
 LOG_GROUP_OUTPUT = "log_group"
+LOG_GROUP_TAG = "emr-log-group"  # cluster tag naming the group the cluster ships its step logs to
 STEP_STREAMS = ("stdout", "stderr")
 CONTAINER_STREAMS = ("stdout", "stderr")
 
@@ -120,7 +122,7 @@ def parse_stream_name(name: str) -> StreamRef | None:
 
 
 __all__ = [
-    "LOG_GROUP_PREFIX", "LOG_GROUP_OUTPUT", "STEP_STREAMS", "CONTAINER_STREAMS", "StreamRef",
+    "LOG_GROUP_PREFIX", "LOG_GROUP_OUTPUT", "LOG_GROUP_TAG", "STEP_STREAMS", "CONTAINER_STREAMS", "StreamRef",
     "default_log_group", "log_group_for", "step_stream_prefix", "step_stream", "container_stream_prefix",
     "container_stream", "driver_container_id", "driver_stream", "parse_stream_name",
 ]
