@@ -39,7 +39,17 @@ security: venv $(CHECKOV_STAMP)
 synth: venv
 	$(PY) app.py
 
-demo: venv
+# The demo also needs PySpark (of the example's EMR release line) and the pinned cdktf CLI.
+DEMO_STAMP := $(VENV)/.demo-installed
+$(DEMO_STAMP): requirements-demo.txt $(STAMP)
+	$(PY) -m pip install --quiet -r requirements-demo.txt
+	touch $(DEMO_STAMP)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch node_modules/.installed
+
+demo: venv $(DEMO_STAMP) node_modules/.installed
 	$(PY) -m scripts.demo
 
 bench: venv

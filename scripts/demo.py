@@ -1,39 +1,150 @@
-"""`make demo`: synthesize the default stack and plan it offline, with no AWS account.
+"""`make demo`: the whole flow on this machine, with no AWS account.
 
-Providers come from the local mirror; the provider points at the local target with fake
-credentials, so the plan reads nothing from AWS.
+1. start the local EMR emulator (moto + our EMR layer) on a free port;
+2. `cdktf deploy` the default stack to it: real terraform, the real AWS provider (offline mirror);
+3. upload the demo PySpark job and run a three-step spec with the step runner (`--follow`);
+4. `cdktf destroy` and stop the emulator: also after a failure or Ctrl-C.
 """
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import subprocess
 import sys
 import tempfile
-from collections import Counter
+import time
 from pathlib import Path
 
 from scripts import terraform as tf
 from stacks.examples import DEFAULT_STACK
 
+ROOT = Path(__file__).resolve().parent.parent
+CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
+SPEC = ROOT / "examples" / "demo-steps.yaml"
+JOB = ROOT / "examples" / "jobs" / "demo_job.py"
+ARTIFACTS_BUCKET = "emr-demo-artifacts"
+REGION = "us-east-1"
+
+
+def _missing_prerequisites() -> list[str]:
+    missing = []
+    if not tf.mirror_available():
+        missing.append("terraform with the hashicorp/aws provider mirror (EMR_TF_PLUGIN_DIR, default /opt/tf-plugins)")
+    if not CDKTF.exists():
+        missing.append("the cdktf CLI in node_modules (make demo runs npm ci)")
+    if shutil.which("java") is None:
+        missing.append("a Java runtime (Spark needs java on PATH)")
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        missing.append("pyspark (make demo installs requirements-demo.txt)")
+    return missing
+
+
+def _say(step: str, started: float) -> None:
+    print(f"\n[{time.monotonic() - started:5.1f}s] {step}", flush=True)
+
+
+def _cdktf(action: str, endpoint_url: str, tmp: Path, *extra: str) -> int:
+    """`cdktf deploy|destroy` of the default stack against the emulator, fully offline.
+
+    `--skip-provider-lock`: locking asks the public registry for checksums; the provider comes
+    from the local mirror (a CLI config with a filesystem mirror) instead.
+    """
+    env = dict(os.environ, EMR_TARGET="local", EMR_LOCAL_ENDPOINT=endpoint_url, EMR_STACKS=DEFAULT_STACK,
+               TF_CLI_CONFIG_FILE=str(tf.cli_config(tmp)), CHECKPOINT_DISABLE="1", CI="1", NO_COLOR="1")
+    command = [str(CDKTF), action, DEFAULT_STACK, "--auto-approve", "--skip-provider-lock", "--no-color", *extra]
+    log = tmp / f"cdktf-{action}.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True)
+        for line in process.stdout:
+            sink.write(line)
+            if any(marker in line for marker in _CDKTF_HIGHLIGHTS):
+                print("  " + line.rstrip(), flush=True)
+        code = process.wait()
+    if code != 0:
+        print(log.read_text(), file=sys.stderr)
+    return code
+
+
+# Lines of cdktf's (long) output worth showing; the rest goes to a log file.
+_CDKTF_HIGHLIGHTS = ("Apply complete!", "Destroy complete!", "Plan:", "Error", "cluster_id =", "log_uri =")
+
+
+def _aws_env(endpoint_url: str) -> dict[str, str]:
+    return dict(os.environ, AWS_ENDPOINT_URL=endpoint_url, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+                AWS_DEFAULT_REGION=REGION, AWS_REGION=REGION)
+
+
+def _upload_job(endpoint_url: str) -> None:
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=endpoint_url, region_name=REGION,
+                      aws_access_key_id="test", aws_secret_access_key="test")
+    s3.create_bucket(Bucket=ARTIFACTS_BUCKET)
+    s3.upload_file(str(JOB), ARTIFACTS_BUCKET, "jobs/demo_job.py")
+
+
+def _run_steps(outputs_file: Path, state_dir: Path, endpoint_url: str) -> int:
+    command = [sys.executable, "-m", "step_runner", str(SPEC), "--outputs", str(outputs_file),
+               "--stack", DEFAULT_STACK, "--follow", "--state-dir", str(state_dir),
+               "--details-wait", "10s", "--cancel-grace", "10s"]
+    runner = subprocess.Popen(command, cwd=ROOT, env=_aws_env(endpoint_url))
+    try:
+        return runner.wait()
+    except KeyboardInterrupt:
+        # The runner got the same Ctrl-C: it cancels its steps; give it the time to do so.
+        return runner.wait(timeout=60)
+
+
+def _forget_local_state() -> None:
+    """A previous demo's state names resources of an emulator that no longer runs."""
+    for state in (ROOT / "cdktf.out" / "stacks" / DEFAULT_STACK).glob(f"terraform.{DEFAULT_STACK}.local.tfstate*"):
+        state.unlink()
+
 
 def main() -> int:
-    if not tf.mirror_available():
-        print("terraform and the provider mirror are needed for the demo", file=sys.stderr)
+    missing = _missing_prerequisites()
+    if missing:
+        print("make demo needs: " + "; ".join(missing), file=sys.stderr)
         return 2
-    from cdktf import App
+    from local_emr.server import LocalEmr
 
-    from stacks.app_builder import build_app
-
-    with tempfile.TemporaryDirectory(prefix="emr-demo-") as tmp:
-        env = dict(os.environ, EMR_TARGET="local", EMR_STACKS=DEFAULT_STACK)
-        build_app(App(outdir=f"{tmp}/out"), env=env).synth()
-        print(f"synthesized {DEFAULT_STACK}; planning offline with hashicorp/aws from the mirror ...")
-        work = tf.prepare(Path(tmp) / "out" / "stacks" / DEFAULT_STACK, Path(tmp) / "tf", backend=True)
-        plan = tf.plan(work)
-        creates = Counter(r["type"] for r in plan["resource_changes"] if r["change"]["actions"] == ["create"])
-        for type_, count in sorted(creates.items()):
-            print(f"  + {count} x {type_}")
-        print(f"plan: {sum(creates.values())} to add, 0 to change, 0 to destroy")
-    return 0
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    started = time.monotonic()
+    _forget_local_state()
+    step_env = {"PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    with tempfile.TemporaryDirectory(prefix="emr-demo-") as tmp_name, \
+            LocalEmr(port=0, boot_seconds=2, bootstrap_seconds=2, step_env=step_env) as emulator:
+        tmp = Path(tmp_name)
+        _say(f"local EMR emulator listening on {emulator.endpoint_url}", started)
+        code, deployed = 1, False
+        try:
+            _say(f"cdktf deploy {DEFAULT_STACK} (real terraform and hashicorp/aws provider, offline) ...", started)
+            outputs_file = tmp / "outputs.json"
+            deployed = True
+            if _cdktf("deploy", emulator.endpoint_url, tmp, "--outputs-file", str(outputs_file)) != 0:
+                raise RuntimeError("cdktf deploy failed")
+            _upload_job(emulator.endpoint_url)
+            _say(f"emr-steps {SPEC.relative_to(ROOT)} --follow  (3 PySpark steps, report depends on aggregate)",
+                 started)
+            code = _run_steps(outputs_file, tmp / "state", emulator.endpoint_url)
+        except KeyboardInterrupt:
+            print("\ninterrupted: cleaning up", file=sys.stderr)
+            code = 130
+        except RuntimeError as error:
+            print(error, file=sys.stderr)
+        finally:
+            if deployed:
+                _say(f"cdktf destroy {DEFAULT_STACK} ...", started)
+                if _cdktf("destroy", emulator.endpoint_url, tmp) != 0:
+                    print("cdktf destroy failed", file=sys.stderr)
+                    code = code or 1
+            _forget_local_state()
+    _say(f"emulator stopped; demo finished with exit code {code}", started)
+    return code
 
 
 if __name__ == "__main__":

@@ -25,9 +25,9 @@ def mirror_available() -> bool:
     return (PLUGIN_DIR / "registry.terraform.io" / "hashicorp" / "aws").is_dir() and shutil.which("terraform") is not None
 
 
-def terraform_env(work_dir: Path) -> dict[str, str]:
-    """An environment that keeps terraform offline and quiet."""
-    rc = work_dir / ".terraformrc"
+def cli_config(directory: Path) -> Path:
+    """A terraform CLI config that installs providers from the mirror only."""
+    rc = directory / ".terraformrc"
     if not rc.exists():
         rc.write_text(
             'provider_installation {\n'
@@ -35,6 +35,12 @@ def terraform_env(work_dir: Path) -> dict[str, str]:
             '  direct {\n    exclude = ["*/*/*"]\n  }\n'
             '}\n'
         )
+    return rc
+
+
+def terraform_env(work_dir: Path) -> dict[str, str]:
+    """An environment that keeps terraform offline and quiet."""
+    rc = cli_config(work_dir)
     env = dict(os.environ)
     env.update({"CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": str(rc), "TF_IN_AUTOMATION": "1",
                 "TF_INPUT": "0"})

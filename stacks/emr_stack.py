@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cdktf import S3Backend, TerraformOutput, TerraformStack
+from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
 from constructs import Construct
 
 from emr_constructs import EmrCluster, IamProps
 from emr_constructs.monitoring import EmrMonitoring
 from emr_constructs.provider import AwsProvider
 from emr_constructs.resources import CallerIdentity
+from step_runner.log_naming import LOG_GROUP_OUTPUT
 
 from .environment import Environment
 from .spec import StackSpec
@@ -19,6 +20,13 @@ OUTPUT_NAMES = (
     "cluster_id", "cluster_name", "log_uri", "log_bucket", "master_public_dns", "master_private_dns",
     "service_role_arn", "instance_profile_arn",
 )
+# Declared as well when the cluster ships step logs to CloudWatch Logs (ClusterProps.step_logs).
+STEP_LOG_OUTPUT_NAMES = (LOG_GROUP_OUTPUT,)
+
+
+def output_names(spec: StackSpec) -> tuple[str, ...]:
+    """The outputs a stack built from ``spec`` declares."""
+    return OUTPUT_NAMES + (STEP_LOG_OUTPUT_NAMES if spec.cluster.step_logs is not None else ())
 
 
 class EmrStack(TerraformStack):
@@ -38,6 +46,9 @@ class EmrStack(TerraformStack):
                            region=backend.region, encrypt=True, dynamodb_table=backend.dynamodb_table)
             if not backend.dynamodb_table:
                 s3.add_override("use_lockfile", True)
+        elif environment.is_local:
+            # Its own state file, next to the synthesized stack: never mixed with a real deployment's.
+            LocalBackend(self, path=f"terraform.{spec.stack_name}.local.tfstate")
 
         account_id = environment.account_id or CallerIdentity(self, "current").attr("account_id")
         access = spec.access
@@ -84,5 +95,8 @@ class EmrStack(TerraformStack):
             "service_role_arn": (emr.roles.service_role.arn, "EMR service role ARN"),
             "instance_profile_arn": (emr.roles.instance_profile.arn, "EC2 instance profile ARN"),
         }
+        if emr.step_logs is not None:
+            values[LOG_GROUP_OUTPUT] = (emr.step_logs.log_group_name,
+                                        "CloudWatch Logs group with step and driver logs (emr-steps --follow)")
         for name, (value, description) in values.items():
             TerraformOutput(self, name, value=value, description=description)
