@@ -19,6 +19,7 @@ from .cluster_security import ClusterSecurity, validate_cluster_security
 from .configurations import configurations_json
 from .resources import EmrManagedScalingPolicy
 from .scale_in import effective_configurations
+from .step_logs import StepLogShipping, validate_cluster_step_logs
 from .iam import EmrRoles, IamProps
 from .log_bucket import LogBucket, LogBucketProps
 from .props import ClusterProps, EbsVolume, InstanceFleet, InstanceGroup
@@ -120,6 +121,8 @@ class EmrCluster(Scope):
         c.raise_if_any("EMR cluster arguments")
         validate_cluster_props(props)
         validate_cluster_security(props)
+        validate_cluster_step_logs(props, log_prefix=log_bucket.log_prefix if log_bucket else
+                                   (log_bucket_props or LogBucketProps()).log_prefix)
         if iam_props is not None and needs_autoscaling_role and not iam_props.with_autoscaling_role:
             iam_props = replace(iam_props, with_autoscaling_role=True)
         super().__init__(scope, id)
@@ -139,6 +142,19 @@ class EmrCluster(Scope):
         self.security = ClusterSecurity(self, "security", props, roles=self.roles,
                                         account_id=self.roles.props.account_id, region=self.roles.props.region,
                                         partition=self.roles.props.partition)
+
+        self.step_logs: Optional[StepLogShipping] = None
+        if props.step_logs is not None:
+            configuration = self.security.configuration
+            self.step_logs = StepLogShipping(
+                self, "step-logs", props.step_logs, cluster_name=props.name, log_bucket=self.log_bucket,
+                roles=self.roles, region=self.roles.props.region, account_id=self.roles.props.account_id,
+                partition=self.roles.props.partition,
+                cluster_key=configuration.kms_key if configuration and props.step_logs.kms_key_arn is None else None,
+            )
+        bootstrap = [{"name": b.name, "path": b.path, "args": list(b.args) or None} for b in props.bootstrap_actions]
+        if self.step_logs:
+            bootstrap.insert(0, self.step_logs.bootstrap_action)
 
         if not props.network.subnet_ids:
             Annotations.of(self).add_warning(
@@ -175,13 +191,11 @@ class EmrCluster(Scope):
             "custom_ami_id": props.custom_ami_id,
             "configurations_json": configurations_json(effective_configurations(props)),
             "ec2_attributes": [ec2],
-            "bootstrap_action": [
-                {"name": b.name, "path": b.path, "args": list(b.args) or None} for b in props.bootstrap_actions
-            ],
+            "bootstrap_action": bootstrap,
             "auto_termination_policy": (
                 [{"idle_timeout": props.idle_timeout_seconds}] if props.idle_timeout_seconds else None
             ),
-            "tags": {**props.tags, **defaults.MANAGED_POLICY_TAG},
+            "tags": {**props.tags, **(self.step_logs.tags if self.step_logs else {}), **defaults.MANAGED_POLICY_TAG},
         }
         if fleets:
             attributes["master_instance_fleet"] = [_fleet(props.master)]
@@ -192,7 +206,7 @@ class EmrCluster(Scope):
 
         self.cluster = EmrClusterResource(
             self, "cluster", attributes,
-            depends_on=self.roles.dependables,
+            depends_on=self.roles.dependables + (self.step_logs.dependables if self.step_logs else []),
             ignore_changes=self._scaled_cluster_attributes(),
         )
         self.cluster_id = self.cluster.resource_id

@@ -31,3 +31,9 @@ ACCESS_LOG_PREFIX = "s3-access/"
 ACCESS_LOG_EXPIRE_AFTER_DAYS = 365
 HTTPS_EGRESS_CIDRS = ("0.0.0.0/0",)
 EXAMPLE_VPC_CIDR = "10.42.0.0/16"
+
+# Step logs in CloudWatch Logs (issue 7).
+STEP_LOGS_RETENTION_DAYS = 30
+STEP_LOGS_CONTAINERS = "driver"
+# Where the bootstrap script lives in the log bucket: outside the log prefix instances may write to.
+STEP_LOGS_SCRIPT_PREFIX = "bootstrap/emr-step-logs/"

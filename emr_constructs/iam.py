@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 from constructs import Construct
 
@@ -76,10 +76,11 @@ class EmrRoles(Scope):
             "name": f"{props.name_prefix}-emr-instance",
             "role": self.instance_role.resource_id,
         })
+        self._instance_statements = log_bucket.write_statements() + self._data_statements()
         self.instance_policy = IamRolePolicy(self, "instance-policy", {
             "name": "emr-instance-least-privilege",
             "role": self.instance_role.resource_id,
-            "policy": policy_document(log_bucket.write_statements() + self._data_statements()),
+            "policy": policy_document(self._instance_statements),
         })
 
         source_conditions = {
@@ -124,6 +125,12 @@ class EmrRoles(Scope):
                 for role, service in passable
             ]),
         })
+
+    def add_to_instance_policy(self, statements: Sequence[Statement]) -> None:
+        """Append statements to the instance role's one inline policy (no extra resource, and EMR
+        already waits for that policy: see ``dependables``)."""
+        self._instance_statements.extend(statements)
+        self.instance_policy._attributes["policy"] = policy_document(self._instance_statements)
 
     @property
     def dependables(self) -> list:

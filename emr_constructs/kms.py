@@ -56,7 +56,7 @@ def validate_kms_key_props(props: KmsKeyProps) -> None:
 
 
 def key_policy(*, account_id: str, partition: str, user_role_arns: Sequence[str],
-               grant_role_arns: Sequence[str]) -> str:
+               grant_role_arns: Sequence[str], extra_statements: Sequence[Statement] = ()) -> str:
     """The least-privilege key policy described in the module docstring."""
     statements = [
         Statement(sid="EnableIamPoliciesForAccount", principals={"AWS": f"arn:{partition}:iam::{account_id}:root"},
@@ -71,7 +71,7 @@ def key_policy(*, account_id: str, partition: str, user_role_arns: Sequence[str]
             actions=list(GRANT_ACTIONS), resources=["*"],
             conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
         ))
-    return policy_document(statements)
+    return policy_document(statements + list(extra_statements))
 
 
 class EmrKmsKey(Scope):
@@ -86,13 +86,15 @@ class EmrKmsKey(Scope):
                  grant_role_arns: Sequence[str] = (), depends_on: Optional[list] = None) -> None:
         validate_kms_key_props(props)
         super().__init__(scope, id)
+        self._policy_args = dict(account_id=account_id, partition=partition, user_role_arns=tuple(user_role_arns),
+                                 grant_role_arns=tuple(grant_role_arns))
+        self.extra_statements: list[Statement] = []
         self.key = KmsKey(self, "key", {
             "description": props.description,
             "enable_key_rotation": props.enable_rotation,
             "rotation_period_in_days": props.rotation_period_days if props.enable_rotation else None,
             "deletion_window_in_days": props.deletion_window_days,
-            "policy": key_policy(account_id=account_id, partition=partition, user_role_arns=user_role_arns,
-                                 grant_role_arns=grant_role_arns),
+            "policy": key_policy(**self._policy_args),
             "tags": dict(defaults.MANAGED_POLICY_TAG),
         }, depends_on=depends_on)
         self.key_arn = self.key.arn
@@ -100,6 +102,12 @@ class EmrKmsKey(Scope):
         self.alias_name: Optional[str] = props.alias
         if props.alias:
             self.alias = KmsAlias(self, "alias", {"name": f"alias/{props.alias}", "target_key_id": self.key.attr("key_id")})
+
+    def add_to_policy(self, statement: Statement) -> None:
+        """Append a statement to the key policy, e.g. a service that must use the key for one resource
+        (CloudWatch Logs for a log group). The policy is rendered again; synthesis reads it later."""
+        self.extra_statements.append(statement)
+        self.key._attributes["policy"] = key_policy(**self._policy_args, extra_statements=self.extra_statements)
 
     def alias_arn(self, *, region: str, account_id: str, partition: str = "aws") -> Optional[str]:
         """The alias ARN, known before apply (unlike the key ARN): EMR accepts it wherever a key ARN goes."""

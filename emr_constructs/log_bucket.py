@@ -130,7 +130,7 @@ class LogBucket(Scope):
         sse = {"sse_algorithm": "aws:kms", "kms_master_key_id": props.kms_key_arn}
         _harden(self, self.bucket_name, self.bucket_arn, sse=sse, expire_days=props.expire_after_days,
                 noncurrent_days=props.noncurrent_expire_after_days,
-                abort_days=props.abort_incomplete_upload_days)
+                abort_days=props.abort_incomplete_upload_days, expire_prefix=props.log_prefix)
 
     def _access_log_bucket(self, props: LogBucketProps) -> S3Bucket:
         """A bucket for S3 server access logs of the log bucket, delivered by the S3 logging service."""
@@ -191,8 +191,12 @@ def tls_only_statements(bucket_arn: str) -> list[Statement]:
 
 
 def _harden(scope: Construct, bucket_id: str, bucket_arn: str, *, sse: dict, expire_days: int, noncurrent_days: int,
-            abort_days: int, extra_statements: Sequence[Statement] = ()) -> None:
-    """Block public access, disable ACLs, version, encrypt, expire, and refuse plain HTTP/old TLS."""
+            abort_days: int, extra_statements: Sequence[Statement] = (), expire_prefix: str = "") -> None:
+    """Block public access, disable ACLs, version, encrypt, expire, and refuse plain HTTP/old TLS.
+
+    Only objects under ``expire_prefix`` expire (the logs); objects elsewhere, such as the step log
+    bootstrap script new nodes still fetch months later, stay. Old versions and stale uploads are
+    cleaned up everywhere."""
     S3BucketPublicAccessBlock(scope, "public-access-block", {
         "bucket": bucket_id,
         "block_public_acls": True,
@@ -217,12 +221,18 @@ def _harden(scope: Construct, bucket_id: str, bucket_arn: str, *, sse: dict, exp
             {
                 "id": "expire-logs",
                 "status": "Enabled",
-                "filter": [{"prefix": ""}],
+                "filter": [{"prefix": expire_prefix}],
                 "expiration": [{"days": expire_days}],
                 "noncurrent_version_expiration": [{"noncurrent_days": noncurrent_days}],
                 "abort_incomplete_multipart_upload": [{"days_after_initiation": abort_days}],
             }
-        ],
+        ] + ([{
+            "id": "tidy-everything-else",
+            "status": "Enabled",
+            "filter": [{"prefix": ""}],
+            "noncurrent_version_expiration": [{"noncurrent_days": noncurrent_days}],
+            "abort_incomplete_multipart_upload": [{"days_after_initiation": abort_days}],
+        }] if expire_prefix else []),
     }, depends_on=[versioning])
     S3BucketPolicy(scope, "tls-only", {
         "bucket": bucket_id,

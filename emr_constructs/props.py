@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .autoscaling import AutoScalingPolicy
     from .managed_scaling import ManagedScaling
     from .scale_in import ScaleIn
+    from .step_logs import StepLogsProps
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,6 +113,8 @@ class ClusterProps:
     managed_scaling: Optional["ManagedScaling"] = None
     scale_in: Optional["ScaleIn"] = None
     capacity_managed_by_scaling: bool = False
+    # Ship step and driver logs to CloudWatch Logs while steps run (step_logs.py); off by default.
+    step_logs: Optional["StepLogsProps"] = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property

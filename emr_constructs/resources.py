@@ -136,3 +136,11 @@ class DefaultSecurityGroup(AwsResource):
 
 class FlowLog(AwsResource):
     TYPE = "aws_flow_log"
+
+
+class CloudwatchLogGroup(AwsResource):
+    TYPE = "aws_cloudwatch_log_group"
+
+
+class S3Object(AwsResource):
+    TYPE = "aws_s3_object"

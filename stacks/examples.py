@@ -17,6 +17,7 @@ from emr_constructs import (
     Network,
 )
 from emr_constructs.security_configuration import SecurityProps
+from emr_constructs.step_logs import StepLogsProps
 
 from .spec import AccessProps, StackSpec
 
@@ -68,6 +69,7 @@ PRODUCTION = StackSpec(
         ),
         managed_scaling=ManagedScaling.on_demand_core_spot_task(core_nodes=3, max_nodes=20),
         scale_in=ScaleIn(),
+        step_logs=StepLogsProps(),  # live step and driver logs in CloudWatch Logs (docs/step_logs.md)
         step_concurrency_level=10,
         idle_timeout_seconds=3600,
         termination_protection=True,

@@ -57,7 +57,9 @@ def test_kms_key_rotates_and_its_policy_names_only_the_emr_roles(production):
     key = next(iter(keys.values()))
     assert key["enable_key_rotation"] is True and key["deletion_window_in_days"] == 30
     statements = {s["Sid"]: s for s in json.loads(key["policy"])["Statement"]}
-    assert set(statements) == {"EnableIamPoliciesForAccount", "AllowEmrRolesToUseKey", "AllowEmrServiceRoleGrantsForEbs"}
+    # production ships step logs: CloudWatch Logs may use the key for that one log group (test_step_logs.py)
+    assert set(statements) == {"EnableIamPoliciesForAccount", "AllowEmrRolesToUseKey", "AllowEmrServiceRoleGrantsForEbs",
+                               "AllowCloudWatchLogsForStepLogs"}
     principals = statements["AllowEmrRolesToUseKey"]["Principal"]["AWS"]
     assert len(principals) == 2 and all(p.startswith("${aws_iam_role.") for p in principals)
     assert statements["AllowEmrServiceRoleGrantsForEbs"]["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
