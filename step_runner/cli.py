@@ -29,7 +29,7 @@ from .s3_logs import S3StepLogs
 from .cloudwatch_logs import CloudWatchLogs, make_logs_client
 from .follow import CloudWatchSource, FollowedLogs, LogFollower, LogLine
 from .follow_s3 import S3TailSource
-from .log_naming import log_group_for
+from .log_naming import LOG_GROUP_OUTPUT, LOG_GROUP_TAG, log_group_for
 from .triage import triage
 from .spec import load_spec_file, parse_duration, step_config
 from .state import Outcome
@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print each running step's log lines on stdout, prefixed [step-name] (CloudWatch Logs, "
                           "else S3); with --json as {\"event\": \"log\", ...} lines (default: off)")
     out.add_argument("--log-group", help="CloudWatch Logs group to follow (default: the stack output log_group, "
-                                         "else /aws/emr/<cluster-id>)")
+                                         "else the cluster tag emr-log-group, else /aws/emr/<cluster-id>)")
     return p
 
 
@@ -213,7 +213,7 @@ def _main(args: argparse.Namespace, deps: Deps) -> int:
     runner.log_source = S3StepLogs(s3_client, cluster.log_uri or outputs.get("log_uri"))
     if args.follow:
         runner.follower = _follower(args, deps, outputs, cluster_id, cluster.log_uri or outputs.get("log_uri"),
-                                    s3_client, progress)
+                                    s3_client, progress, tagged_group=cluster.tags.get(LOG_GROUP_TAG))
         runner.log_source = FollowedLogs(runner.log_source, runner.follower)
     started = datetime.fromisoformat(saved.started_at) if saved else deps.now()
     run_state = saved or state_file.RunState(run_id, cluster_id, str(Path(spec_path).resolve()), started.isoformat())
@@ -262,13 +262,26 @@ def _resolve_cluster(args: argparse.Namespace, adapter: EmrAdapter, outputs: dic
     raise InputError("say which cluster: --cluster-id, --cluster-name or --outputs")
 
 
+def log_group_choice(cluster_id: str, *, flag: str | None, output: str | None,
+                     tag: str | None) -> tuple[str, str]:
+    """(group, where it came from): --log-group, else the stack output, else the cluster's
+    emr-log-group tag, else /aws/emr/<cluster-id>. Raises ValueError for an invalid name."""
+    for value, source in ((flag, "--log-group"), (output, f"output {LOG_GROUP_OUTPUT}"),
+                          (tag, f"cluster tag {LOG_GROUP_TAG}")):
+        if value:
+            return log_group_for(cluster_id, value), source
+    return log_group_for(cluster_id), "default"
+
+
 def _follower(args: argparse.Namespace, deps: Deps, outputs: dict[str, Any], cluster_id: str, log_uri: str | None,
-              s3_client: Any, progress: "_Progress") -> LogFollower:
-    """CloudWatch Logs first (group from --log-group, the stack output, or /aws/emr/<id>), then S3."""
+              s3_client: Any, progress: "_Progress", tagged_group: str | None = None) -> LogFollower:
+    """CloudWatch Logs first (group from --log-group, the stack output, the cluster tag or /aws/emr/<id>),
+    then S3."""
     try:
-        group = log_group_for(cluster_id, args.log_group or outputs.get("log_group"))
+        group, source = log_group_choice(cluster_id, flag=args.log_group, output=outputs.get(LOG_GROUP_OUTPUT),
+                                         tag=tagged_group)
     except ValueError as exc:
-        raise InputError(f"--log-group / output log_group: {exc}") from exc
+        raise InputError(f"--log-group / output {LOG_GROUP_OUTPUT} / tag {LOG_GROUP_TAG}: {exc}") from exc
     logs = CloudWatchLogs(deps.make_logs_client(args.region, args.profile))
     sources = [CloudWatchSource(logs, group, cluster_id, clock=deps.clock), S3TailSource(s3_client, log_uri, cluster_id)]
     out = deps.stdout
@@ -276,7 +289,7 @@ def _follower(args: argparse.Namespace, deps: Deps, outputs: dict[str, Any], clu
     def on_line(line: LogLine) -> None:
         print(json.dumps(line.event()) if args.json else line.text(), file=out, flush=True)
 
-    progress.line(f"following step logs in CloudWatch Logs group {group}")
+    progress.line(f"following step logs in CloudWatch Logs group {group} ({source})")
     return LogFollower(sources, on_line, clock=deps.clock, rand=deps.rand, on_notice=progress.line)
 
 

@@ -125,6 +125,7 @@ class EmrAdapter:
             log_uri=c.get("LogUri"),
             reason_code=reason.get("Code"),
             reason_message=reason.get("Message"),
+            tags={t["Key"]: t.get("Value", "") for t in c.get("Tags") or [] if "Key" in t},
         )
 
     def find_cluster_by_name(self, name: str) -> str:

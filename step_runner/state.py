@@ -5,7 +5,8 @@ Unlike the built-in `step_complete` waiter, INTERRUPTED is terminal.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
@@ -80,6 +81,7 @@ class ClusterInfo:
     log_uri: str | None = None
     reason_code: str | None = None
     reason_message: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def can_cancel_running(self) -> bool:
