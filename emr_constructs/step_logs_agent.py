@@ -166,8 +166,9 @@ def apply_with_agent_ctl(config: dict, config_file: str = CONFIG_FILE, ctl: str 
     return result.returncode == 0
 
 
-def read_cluster_id(path: str = JOB_FLOW_JSON) -> str:
-    with open(path) as f:
+def read_cluster_id(path=None) -> str:
+    """``jobFlowId`` from EMR's job-flow.json, present on every node from bootstrap on."""
+    with open(path or JOB_FLOW_JSON) as f:
         return json.load(f)["jobFlowId"]
 
 
