@@ -22,6 +22,7 @@ from .block_public_access import BlockPublicAccessProps, EmrBlockPublicAccess, P
 from .kms import EmrKmsKey, KmsKeyProps
 from .network import EmrSecurityGroups, ExampleVpc, ExampleVpcProps, SecurityGroupsProps
 from .security_configuration import SecurityConfiguration, SecurityProps
+from .step_logs import StepLogShipping, StepLogsProps
 from .validation import ConfigError, Problem
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "LogBucket", "LogBucketProps", "Network", "Problem", "configurations_json", "merge_configurations",
     "BlockPublicAccessProps", "EmrBlockPublicAccess", "PortRange", "EmrKmsKey", "KmsKeyProps", "EmrSecurityGroups",
     "ExampleVpc", "ExampleVpcProps", "SecurityGroupsProps", "SecurityConfiguration", "SecurityProps",
+    "StepLogShipping", "StepLogsProps",
 ]

@@ -12,6 +12,9 @@ Rotation is on (yearly) and deletion waits 30 days. The key policy is least priv
   so the service role may ``CreateGrant``/``ListGrants``/``RevokeGrant``, and only for AWS
   resources (``kms:GrantIsForAWSResource``).
 
+Constructs that need a service to use the key add a scoped statement with ``add_to_policy``: step
+log shipping lets CloudWatch Logs use it for one log group (``step_logs.py``).
+
 No statement has a wildcard principal.
 """
 from __future__ import annotations
