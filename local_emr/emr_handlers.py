@@ -131,47 +131,98 @@ def _fleet_id() -> str:
     return "if-" + "".join(random.choices(string.ascii_uppercase + string.digits, k=13))
 
 
-def list_instance_fleets(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Fleets echo what RunJobFlow asked for, fully provisioned; instance-group clusters have none."""
-    cluster = ctx.cluster(params)
+def ebs_block_devices(ebs_configuration: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """One EbsBlockDevice per attached volume, as EMR lists them (the provider counts them back)."""
+    devices = []
+    for config in (ebs_configuration or {}).get("EbsBlockDeviceConfigs", []):
+        for _ in range(int(config.get("VolumesPerInstance", 1))):
+            devices.append({"VolumeSpecification": dict(config.get("VolumeSpecification", {})),
+                            "Device": f"/dev/sd{chr(98 + len(devices))}"})
+    return devices
+
+
+def _instance_type_specification(cfg: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = {"InstanceType": cfg.get("InstanceType"), "WeightedCapacity": cfg.get("WeightedCapacity", 1)}
+    for key in ("BidPrice", "BidPriceAsPercentageOfOnDemandPrice", "CustomAmiId", "Priority"):
+        if key in cfg:
+            spec[key] = cfg[key]
+    spec["Configurations"] = cfg.get("Configurations", [])
+    spec["EbsBlockDevices"] = ebs_block_devices(cfg.get("EbsConfiguration"))
+    spec["EbsOptimized"] = (cfg.get("EbsConfiguration") or {}).get("EbsOptimized", False)
+    return spec
+
+
+def _fleet_view(cluster: EmulatedCluster, fleet_id: str, req: dict[str, Any]) -> dict[str, Any]:
+    ended = not cluster.is_active and cluster.state != "TERMINATING"
+    on_demand, spot = req.get("TargetOnDemandCapacity", 0), req.get("TargetSpotCapacity", 0)
+    fleet = {
+        "Id": fleet_id,
+        "Name": req.get("Name", ""),
+        "Status": {
+            "State": "TERMINATED" if ended else "RUNNING",
+            "StateChangeReason": {},
+            "Timeline": {"CreationDateTime": emr_timestamp(cluster.creation_datetime),
+                         "ReadyDateTime": emr_timestamp(cluster.ready_datetime)},
+        },
+        "InstanceFleetType": req.get("InstanceFleetType"),
+        "TargetOnDemandCapacity": on_demand,
+        "TargetSpotCapacity": spot,
+        "ProvisionedOnDemandCapacity": 0 if ended else on_demand,
+        "ProvisionedSpotCapacity": 0 if ended else spot,
+        "InstanceTypeSpecifications": [_instance_type_specification(c) for c in req.get("InstanceTypeConfigs", [])],
+    }
+    for key in ("LaunchSpecifications", "ResizeSpecifications", "Context"):
+        if key in req:
+            fleet[key] = req[key]
+    return fleet
+
+
+def _ensure_fleet_ids(cluster: EmulatedCluster) -> None:
     while len(cluster.fleet_ids) < len(cluster.requested_fleets):
         cluster.fleet_ids.append(_fleet_id())
-    ended = not cluster.is_active and cluster.state != "TERMINATING"
-    fleets = []
+
+
+def list_instance_fleets(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The fleets RunJobFlow and AddInstanceFleet asked for, fully provisioned; none for instance groups."""
+    cluster = ctx.cluster(params)
+    _ensure_fleet_ids(cluster)
+    return {"InstanceFleets": [_fleet_view(cluster, fid, req)
+                               for fid, req in zip(cluster.fleet_ids, cluster.requested_fleets)]}
+
+
+def add_instance_fleet(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """A TASK fleet on a running fleet cluster (at most one, as on EMR); provisioned at once."""
+    cluster = ctx.active_cluster(params)
+    fleet = dict(params.get("InstanceFleet") or {})
+    if cluster.instance_collection_type != "INSTANCE_FLEET":
+        raise EmrError("ValidationException", "Instance fleets can only be added to a cluster that uses instance fleets.")
+    if fleet.get("InstanceFleetType") != "TASK":
+        raise EmrError("ValidationException", "Only a TASK instance fleet can be added to a running cluster.")
+    if any(f.get("InstanceFleetType") == "TASK" for f in cluster.requested_fleets):
+        raise EmrError("ValidationException", "The cluster already has a TASK instance fleet.")
+    if not fleet.get("InstanceTypeConfigs"):
+        raise EmrError("ValidationException", "InstanceFleet.InstanceTypeConfigs is required.")
+    _ensure_fleet_ids(cluster)
+    cluster.requested_fleets.append(fleet)
+    cluster.fleet_ids.append(_fleet_id())
+    return {"ClusterId": cluster.id, "InstanceFleetId": cluster.fleet_ids[-1], "ClusterArn": cluster.arn}
+
+
+def modify_instance_fleet(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """New target capacities take effect at once (the fleet stays RUNNING)."""
+    cluster = ctx.cluster(params)
+    if cluster.state not in ("RUNNING", "WAITING"):
+        raise EmrError("InvalidRequestException",
+                       "An instance fleet may only be modified when the cluster is running or waiting.")
+    change = params.get("InstanceFleet") or {}
+    _ensure_fleet_ids(cluster)
     for fleet_id, req in zip(cluster.fleet_ids, cluster.requested_fleets):
-        fleets.append({
-            "Id": fleet_id,
-            "Name": req.get("Name", ""),
-            "Status": {
-                "State": "TERMINATED" if ended else "RUNNING",
-                "StateChangeReason": {},
-                "Timeline": {"CreationDateTime": emr_timestamp(cluster.creation_datetime),
-                             "ReadyDateTime": emr_timestamp(cluster.ready_datetime)},
-            },
-            "InstanceFleetType": req.get("InstanceFleetType"),
-            "TargetOnDemandCapacity": req.get("TargetOnDemandCapacity", 0),
-            "TargetSpotCapacity": req.get("TargetSpotCapacity", 0),
-            "ProvisionedOnDemandCapacity": 0 if ended else req.get("TargetOnDemandCapacity", 0),
-            "ProvisionedSpotCapacity": 0 if ended else req.get("TargetSpotCapacity", 0),
-            "InstanceTypeSpecifications": [
-                {
-                    "InstanceType": cfg.get("InstanceType"),
-                    "WeightedCapacity": cfg.get("WeightedCapacity", 1),
-                    **({"BidPrice": cfg["BidPrice"]} if "BidPrice" in cfg else {}),
-                    **({"BidPriceAsPercentageOfOnDemandPrice": cfg["BidPriceAsPercentageOfOnDemandPrice"]}
-                       if "BidPriceAsPercentageOfOnDemandPrice" in cfg else {}),
-                    "Configurations": cfg.get("Configurations", []),
-                    "EbsBlockDevices": [
-                        {"VolumeSpecification": dev.get("VolumeSpecification", {}), "Device": f"/dev/sd{chr(98 + i)}"}
-                        for i, dev in enumerate((cfg.get("EbsConfiguration") or {}).get("EbsBlockDeviceConfigs", []))
-                    ],
-                    "EbsOptimized": (cfg.get("EbsConfiguration") or {}).get("EbsOptimized", False),
-                }
-                for cfg in req.get("InstanceTypeConfigs", [])
-            ],
-            **({"LaunchSpecifications": req["LaunchSpecifications"]} if "LaunchSpecifications" in req else {}),
-        })
-    return {"InstanceFleets": fleets}
+        if fleet_id == change.get("InstanceFleetId"):
+            for key in ("TargetOnDemandCapacity", "TargetSpotCapacity", "ResizeSpecifications"):
+                if key in change:
+                    req[key] = change[key]
+            return {}
+    raise EmrError("InvalidRequestException", f"Instance fleet '{change.get('InstanceFleetId')}' is not valid.")
 
 
 # ---- instance groups ----------------------------------------------------------------------------
@@ -208,6 +259,8 @@ def after_run_job_flow(ctx: RequestContext, params: dict[str, Any], response: di
 OVERRIDES: dict[str, Handler] = {
     "AddInstanceGroups": add_instance_groups,
     "ListInstanceFleets": list_instance_fleets,
+    "AddInstanceFleet": add_instance_fleet,
+    "ModifyInstanceFleet": modify_instance_fleet,
     "PutManagedScalingPolicy": put_managed_scaling_policy,
     "GetManagedScalingPolicy": get_managed_scaling_policy,
     "RemoveManagedScalingPolicy": remove_managed_scaling_policy,

@@ -15,7 +15,7 @@ from typing import Any
 
 from moto.core.utils import utcnow
 from moto.emr.exceptions import ValidationException
-from moto.emr.models import Cluster, Step
+from moto.emr.models import Cluster, Ec2InstanceAttributes, Step
 
 ACTIVE_CLUSTER_STATES = frozenset({"STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING"})
 ENDED_CLUSTER_STATES = frozenset({"TERMINATED", "TERMINATED_WITH_ERRORS"})
@@ -76,6 +76,8 @@ class EmulatedCluster(Cluster):
     idle_since: float
     requested_fleets: list[dict[str, Any]]
     fleet_ids: list[str]
+    requested_subnet_ids: list[str]
+    requested_availability_zones: list[str]
     terminate_with_errors: bool
 
     @property
@@ -93,6 +95,16 @@ class EmulatedCluster(Cluster):
             },
             "ErrorDetails": [],
         }
+
+    @property
+    def ec2_instance_attributes(self) -> Ec2InstanceAttributes:
+        """moto's attributes plus the subnets / zones a fleet cluster asked for (EMR picks the first)."""
+        attributes = Ec2InstanceAttributes(self)
+        attributes.requested_ec2_subnet_ids = list(self.requested_subnet_ids)  # type: ignore[attr-defined]
+        attributes.requested_ec2_availability_zones = list(self.requested_availability_zones)  # type: ignore[attr-defined]
+        if not attributes.ec2_subnet_id and self.requested_subnet_ids:
+            attributes.ec2_subnet_id = self.requested_subnet_ids[0]
+        return attributes
 
     @property
     def instance_collection_type(self) -> str:
@@ -173,9 +185,11 @@ def adopt_cluster(cluster: Cluster, request: Mapping[str, Any], now: float) -> E
     cluster.auto_termination_policy = request.get("AutoTerminationPolicy") or None
     cluster.idle_since = now
     cluster.terminate_with_errors = False
-    cluster.requested_fleets = list((request.get("Instances") or {}).get("InstanceFleets") or [])
+    cluster.requested_fleets = [dict(f) for f in (request.get("Instances") or {}).get("InstanceFleets") or []]
     cluster.fleet_ids = []
     instances = request.get("Instances") or {}
+    cluster.requested_subnet_ids = list(instances.get("Ec2SubnetIds") or [])
+    cluster.requested_availability_zones = list((instances.get("Placement") or {}).get("AvailabilityZones") or [])
     for field, attr in EXTRA_RUN_JOB_FLOW_FIELDS.items():
         if field in request:
             setattr(cluster, attr, request[field])

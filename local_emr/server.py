@@ -16,7 +16,7 @@ from typing import Any
 import moto
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from . import s3_policy
+from . import moto_fixes, s3_policy
 from .config import EmulatorConfig
 from .lifecycle import Lifecycle, LineSink
 from .wsgi import EmrMiddleware
@@ -81,6 +81,7 @@ class LocalEmr:
 
         log = (lambda line: print(f"local_emr {time.strftime('%H:%M:%S')} {line}", file=sys.stderr, flush=True)) if self.log_requests else None
         s3_policy.install()
+        moto_fixes.install()
         app = EmrMiddleware(DomainDispatcherApplication(create_backend_app), self.lifecycle, log=log)
         self._server = make_server(self.host, self.requested_port, app, threaded=True,
                                    request_handler=QuietHandler)
