@@ -255,6 +255,13 @@ class Lifecycle:
     def _finish_process(self, cluster: EmulatedCluster, step: EmulatedStep, work: str,
                         result: ProcessResult) -> None:
         """Runs in the watcher thread before the step is reaped: ship logs like EMR, then clean up."""
+        for sink in self.line_sinks:  # every line is in CloudWatch Logs before the step ends
+            flush = getattr(sink, "flush", None)
+            if callable(flush):
+                try:
+                    flush()
+                except Exception as exc:
+                    print(f"local_emr: flushing step output of {step.id} failed: {exc!r}", file=sys.stderr)
         prefix = step_log_prefix(cluster.log_uri, cluster.id, step.id)
         info: dict[str, Any] = {"stderr_tail": read_tail(result.log_paths["stderr"])}
         if prefix is not None:

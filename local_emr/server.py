@@ -17,6 +17,7 @@ import moto
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from . import moto_fixes, s3_policy
+from .cloudwatch_logs import CloudWatchLogsSink
 from .config import EmulatorConfig
 from .lifecycle import Lifecycle, LineSink
 from .wsgi import EmrMiddleware
@@ -43,16 +44,20 @@ class LocalEmr:
         config: EmulatorConfig | None = None,
         line_sinks: list[LineSink] | None = None,
         log_requests: bool = False,
+        cloudwatch_logs: bool = True,
         **config_overrides: Any,
     ) -> None:
+        """``cloudwatch_logs``: write step output to CloudWatch Logs while steps run (see cloudwatch_logs)."""
         check_moto_version()
         self.log_requests = log_requests
         self.host = host
         self.requested_port = port
         self.config = config or EmulatorConfig.from_env(**config_overrides)
         self.lock = threading.RLock()
+        self.cloudwatch_logs = CloudWatchLogsSink() if cloudwatch_logs else None
+        sinks = list(line_sinks or []) + ([self.cloudwatch_logs] if self.cloudwatch_logs else [])
         self.lifecycle = Lifecycle(self.config, self.lock, endpoint_url=lambda: self.endpoint_url,
-                                   line_sinks=line_sinks)
+                                   line_sinks=sinks)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -89,12 +94,16 @@ class LocalEmr:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="local-emr-http", daemon=True)
         self._thread.start()
+        if self.cloudwatch_logs is not None:
+            self.cloudwatch_logs.start()
         self.lifecycle.start()
         return self
 
     def stop(self) -> None:
         """Kill step processes, stop the scheduler and the HTTP server, release the port."""
         self.lifecycle.stop()
+        if self.cloudwatch_logs is not None:
+            self.cloudwatch_logs.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

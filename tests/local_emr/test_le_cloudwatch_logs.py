@@ -1,0 +1,118 @@
+"""Step output reaches CloudWatch Logs while the step runs, under the names of step_runner.log_naming."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from local_emr import LocalEmr
+from local_emr.cloudwatch_logs import CloudWatchLogsSink, log_group_for_cluster
+from step_runner.log_naming import LOG_GROUP_TAG, default_log_group, step_stream, step_stream_prefix
+
+from .conftest import FAKE, shell_step, step_status, wait_for, wait_step
+
+
+@pytest.fixture(scope="module")
+def logs(emulator: LocalEmr) -> Any:
+    return boto3.client("logs", endpoint_url=emulator.endpoint_url, **FAKE)
+
+
+def _messages(logs: Any, group: str, stream: str) -> list[dict[str, Any]]:
+    try:
+        return logs.filter_log_events(logGroupName=group, logStreamNames=[stream])["events"]
+    except logs.exceptions.ResourceNotFoundException:
+        return []
+
+
+def _gated_step(gate: Path) -> dict[str, Any]:
+    return shell_step(f"echo first; echo oops >&2; echo second; while [ ! -e {gate} ]; do sleep 0.02; done; "
+                      "echo last; echo bye >&2")
+
+
+def test_lines_appear_while_the_step_runs_in_the_tagged_group(emr: Any, logs: Any, make_cluster: Any,
+                                                               tmp_path: Path) -> None:
+    group = "/le/tagged-step-logs"
+    cluster_id = make_cluster(Tags=[{"Key": LOG_GROUP_TAG, "Value": group}])
+    gate = tmp_path / "go"
+    step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[_gated_step(gate)])["StepIds"][0]
+    stdout, stderr = step_stream(cluster_id, step_id, "stdout"), step_stream(cluster_id, step_id, "stderr")
+
+    early = wait_for(lambda: len(events := _messages(logs, group, stdout)) >= 2 and events, timeout=10)
+    assert [e["message"] for e in early] == ["first", "second"]
+    assert step_status(emr, cluster_id, step_id)["State"] == "RUNNING"  # the gate is still closed
+    assert [e["message"] for e in _messages(logs, group, stderr)] == ["oops"]
+
+    gate.touch()
+    assert wait_step(emr, cluster_id, step_id)["State"] == "COMPLETED"
+    out = _messages(logs, group, stdout)
+    assert [e["message"] for e in out] == ["first", "second", "last"]  # all there once COMPLETED
+    assert [e["message"] for e in _messages(logs, group, stderr)] == ["oops", "bye"]
+    stamps = [e["timestamp"] for e in out]
+    assert stamps == sorted(stamps) and stamps[0] > 1_600_000_000_000  # epoch milliseconds
+    streams = logs.describe_log_streams(logGroupName=group,
+                                        logStreamNamePrefix=step_stream_prefix(cluster_id, step_id))["logStreams"]
+    assert sorted(s["logStreamName"] for s in streams) == [stderr, stdout]
+
+
+def test_untagged_cluster_writes_to_the_default_group(emr: Any, logs: Any, make_cluster: Any) -> None:
+    cluster_id = make_cluster()
+    step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[shell_step("echo hello")])["StepIds"][0]
+    assert wait_step(emr, cluster_id, step_id)["State"] == "COMPLETED"
+    events = _messages(logs, default_log_group(cluster_id), step_stream(cluster_id, step_id, "stdout"))
+    assert [e["message"] for e in events] == ["hello"]
+
+
+def test_existing_group_is_reused(emr: Any, logs: Any, make_cluster: Any) -> None:
+    group = "/le/made-by-terraform"
+    logs.create_log_group(logGroupName=group, tags={"owner": "stack"})
+    cluster_id = make_cluster(Tags=[{"Key": LOG_GROUP_TAG, "Value": group}])
+    step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[shell_step("echo one; echo two")])["StepIds"][0]
+    assert wait_step(emr, cluster_id, step_id)["State"] == "COMPLETED"
+    assert [e["message"] for e in _messages(logs, group, step_stream(cluster_id, step_id, "stdout"))] == ["one", "two"]
+    assert logs.list_tags_log_group(logGroupName=group)["tags"] == {"owner": "stack"}
+
+
+def test_invalid_tag_falls_back_to_the_default_group() -> None:
+    assert log_group_for_cluster("j-ABC", {LOG_GROUP_TAG: "/ok/group"}) == ("/ok/group", None)
+    assert log_group_for_cluster("j-ABC", {}) == ("/aws/emr/j-ABC", None)
+    group, problem = log_group_for_cluster("j-ABC", {LOG_GROUP_TAG: "bad group:name"})
+    assert group == "/aws/emr/j-ABC" and problem and LOG_GROUP_TAG in problem
+
+
+def test_timestamps_never_go_back_within_a_stream() -> None:
+    ticks = iter([1000, 900, 1100, 1050])
+    sink = CloudWatchLogsSink(clock_ms=lambda: next(ticks))
+
+    class Backend:
+        account_id, region_name = "123456789012", "us-east-1"
+
+    class Cluster:
+        id, tags, emr_backend = "j-CLOCK", {}, Backend()
+
+    class Step:
+        id = "s-CLOCK"
+
+    for line in ("a", "b", "c", "d"):
+        sink(Cluster(), Step(), "stdout", line)
+    (pending,) = sink._pending.values()
+    assert [e["timestamp"] for e in pending.events] == [1000, 1000, 1100, 1100]
+
+
+def test_emulator_without_cloudwatch_logs_writes_nothing(tmp_path: Path) -> None:
+    with LocalEmr(port=0, boot_seconds=0, bootstrap_seconds=0, tick_seconds=0.02, cloudwatch_logs=False) as local:
+        emr = boto3.client("emr", endpoint_url=local.endpoint_url, **FAKE)
+        logs = boto3.client("logs", endpoint_url=local.endpoint_url, **FAKE)
+        cluster_id = emr.run_job_flow(
+            Name="quiet", ReleaseLabel="emr-7.5.0", JobFlowRole="r", ServiceRole="s",
+            Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": True},
+            Steps=[shell_step("echo nothing")])["JobFlowId"]
+        step_id = emr.list_steps(ClusterId=cluster_id)["Steps"][0]["Id"]
+        assert wait_step(emr, cluster_id, step_id)["State"] == "COMPLETED"
+        assert logs.describe_log_groups(logGroupNamePrefix=default_log_group(cluster_id))["logGroups"] == []
+
+
+def test_tags_as_moto_lists_them() -> None:
+    assert log_group_for_cluster("j-ABC", [{"Key": LOG_GROUP_TAG, "Value": "/from/list"}]) == ("/from/list", None)
