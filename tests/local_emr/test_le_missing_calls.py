@@ -64,3 +64,72 @@ def test_list_instance_fleets(emr: Any, make_cluster: Any) -> None:
     assert [(f["InstanceFleetType"], f["ProvisionedSpotCapacity"]) for f in listed] == [("MASTER", 0), ("CORE", 4)]
     assert listed[1]["InstanceTypeSpecifications"][0]["WeightedCapacity"] == 2
     assert listed == emr.list_instance_fleets(ClusterId=cluster_id)["InstanceFleets"]  # stable ids
+
+
+def _fleet_cluster(make_cluster: Any, **instances: Any) -> str:
+    fleets = [{"InstanceFleetType": "MASTER", "TargetOnDemandCapacity": 1,
+               "InstanceTypeConfigs": [{"InstanceType": "m5.xlarge"}]}]
+    return make_cluster(Instances={"InstanceFleets": fleets, "KeepJobFlowAliveWhenNoSteps": True, **instances})
+
+
+def test_add_and_modify_task_fleet(emr: Any, make_cluster: Any) -> None:
+    cluster_id = _fleet_cluster(make_cluster, Ec2SubnetIds=["subnet-a", "subnet-b"])
+    task = {"Name": "task", "InstanceFleetType": "TASK", "TargetSpotCapacity": 8,
+            "InstanceTypeConfigs": [{"InstanceType": "r5.2xlarge", "WeightedCapacity": 2,
+                                     "EbsConfiguration": {"EbsBlockDeviceConfigs": [{
+                                         "VolumeSpecification": {"VolumeType": "gp3", "SizeInGB": 64},
+                                         "VolumesPerInstance": 2}]}}],
+            "LaunchSpecifications": {"SpotSpecification": {"TimeoutDurationMinutes": 15,
+                                                           "TimeoutAction": "SWITCH_TO_ON_DEMAND"}}}
+    added = emr.add_instance_fleet(ClusterId=cluster_id, InstanceFleet=task)
+    listed = {f["Id"]: f for f in emr.list_instance_fleets(ClusterId=cluster_id)["InstanceFleets"]}
+    fleet = listed[added["InstanceFleetId"]]
+    assert (fleet["InstanceFleetType"], fleet["ProvisionedSpotCapacity"]) == ("TASK", 8)
+    assert fleet["LaunchSpecifications"] == task["LaunchSpecifications"]
+    devices = fleet["InstanceTypeSpecifications"][0]["EbsBlockDevices"]
+    assert [d["VolumeSpecification"]["SizeInGB"] for d in devices] == [64, 64]  # one per volume, like EMR
+    with pytest.raises(ClientError, match="already has a TASK"):
+        emr.add_instance_fleet(ClusterId=cluster_id, InstanceFleet=task)
+
+    emr.modify_instance_fleet(ClusterId=cluster_id, InstanceFleet={
+        "InstanceFleetId": added["InstanceFleetId"], "TargetOnDemandCapacity": 0, "TargetSpotCapacity": 0})
+    fleet = {f["Id"]: f for f in emr.list_instance_fleets(ClusterId=cluster_id)["InstanceFleets"]}[added["InstanceFleetId"]]
+    assert (fleet["TargetSpotCapacity"], fleet["ProvisionedSpotCapacity"]) == (0, 0)
+    attributes = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Ec2InstanceAttributes"]
+    assert attributes["RequestedEc2SubnetIds"] == ["subnet-a", "subnet-b"] and attributes["Ec2SubnetId"] == "subnet-a"
+
+
+def test_fleet_calls_are_refused_where_emr_refuses_them(emr: Any, make_cluster: Any) -> None:
+    groups_cluster = make_cluster()
+    task = {"InstanceFleetType": "TASK", "InstanceTypeConfigs": [{"InstanceType": "m5.xlarge"}]}
+    with pytest.raises(ClientError, match="uses instance fleets"):
+        emr.add_instance_fleet(ClusterId=groups_cluster, InstanceFleet=task)
+    fleet_cluster = _fleet_cluster(make_cluster)
+    emr.terminate_job_flows(JobFlowIds=[fleet_cluster])
+    with pytest.raises(ClientError, match="running or waiting"):
+        emr.modify_instance_fleet(ClusterId=fleet_cluster, InstanceFleet={"InstanceFleetId": "if-X",
+                                                                           "TargetSpotCapacity": 0})
+
+
+def test_instance_group_autoscaling_and_ebs_read_back(emr: Any, make_cluster: Any) -> None:
+    policy = {"Constraints": {"MinCapacity": 0, "MaxCapacity": 4}, "Rules": [{
+        "Name": "out", "Action": {"SimpleScalingPolicyConfiguration": {"ScalingAdjustment": 1}},
+        "Trigger": {"CloudWatchAlarmDefinition": {
+            "ComparisonOperator": "LESS_THAN", "MetricName": "YARNMemoryAvailablePercentage", "Period": 300,
+            "Threshold": 15.0, "Dimensions": [{"Key": "JobFlowId", "Value": "${emr.clusterId}"}]}}}]}
+    cluster_id = make_cluster()
+    group_id = emr.add_instance_groups(JobFlowId=cluster_id, InstanceGroups=[{
+        "InstanceRole": "TASK", "InstanceType": "r5.2xlarge", "InstanceCount": 1, "EbsConfiguration": {
+            "EbsBlockDeviceConfigs": [{"VolumeSpecification": {"VolumeType": "gp3", "SizeInGB": 256,
+                                                               "Throughput": 250}, "VolumesPerInstance": 2}]}}],
+    )["InstanceGroupIds"][0]
+    emr.put_auto_scaling_policy(ClusterId=cluster_id, InstanceGroupId=group_id, AutoScalingPolicy=policy)
+    group = {g["Id"]: g for g in emr.list_instance_groups(ClusterId=cluster_id)["InstanceGroups"]}[group_id]
+    rule = group["AutoScalingPolicy"]["Rules"][0]
+    assert group["AutoScalingPolicy"]["Constraints"] == policy["Constraints"]
+    assert rule["Trigger"]["CloudWatchAlarmDefinition"]["Dimensions"] == [{"Key": "JobFlowId", "Value": cluster_id}]
+    assert [d["VolumeSpecification"] for d in group["EbsBlockDevices"]] == [
+        {"VolumeType": "gp3", "SizeInGB": 256, "Throughput": 250}] * 2
+    emr.remove_auto_scaling_policy(ClusterId=cluster_id, InstanceGroupId=group_id)
+    group = {g["Id"]: g for g in emr.list_instance_groups(ClusterId=cluster_id)["InstanceGroups"]}[group_id]
+    assert "AutoScalingPolicy" not in group
