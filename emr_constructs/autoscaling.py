@@ -1,8 +1,10 @@
 """Custom automatic scaling for core and task instance groups: typed rules, canonical JSON.
 
 EMR evaluates each rule as a CloudWatch alarm on the cluster's own metrics (period fixed at
-300 s). The JSON spells out every default in a stable key order, with the ``JobFlowId``
-dimension AWS expects, so ``terraform plan`` shows no perpetual diff.
+300 s). The JSON spells out every default in a stable key order, so ``terraform plan`` shows no
+perpetual diff. It names no ``Dimensions``: EMR scopes each alarm to the cluster (``JobFlowId``)
+by itself, and hashicorp/aws strips that dimension from what it reads back, so writing it would
+show as a change on every plan.
 """
 from __future__ import annotations
 
@@ -72,7 +74,6 @@ class ScalingRule:
                     "Statistic": self.statistic,
                     "Threshold": float(self.threshold),
                     "Unit": self.unit,
-                    "Dimensions": [{"Key": "JobFlowId", "Value": "${emr.clusterId}"}],
                 }
             },
         }
@@ -92,10 +93,6 @@ class AutoScalingPolicy:
 
     def to_json(self) -> str:
         return json.dumps(self.to_api(), separators=(",", ":"))
-
-    def to_terraform_json(self) -> str:
-        """``to_json`` with ``${`` escaped, so Terraform passes EMR's placeholder through."""
-        return self.to_json().replace("${", "$${")
 
 
 def check_autoscaling_policy(c: Checker, where: str, policy: AutoScalingPolicy) -> None:

@@ -52,7 +52,7 @@ def _group(group: InstanceGroup, *, with_throughput: bool = True) -> dict[str, A
         "instance_count": group.instance_count,
         "bid_price": group.bid_price,
         "ebs_config": ebs,
-        "autoscaling_policy": group.autoscaling.to_terraform_json() if group.autoscaling else None,
+        "autoscaling_policy": group.autoscaling.to_json() if group.autoscaling else None,
     }
 
 

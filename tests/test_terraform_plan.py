@@ -37,8 +37,7 @@ def test_plan_shows_core_and_task_autoscaling_policies(planned):
     task_policy = json.loads(task["autoscaling_policy"])
     assert core_policy["Constraints"] == {"MinCapacity": 3, "MaxCapacity": 8}
     assert task_policy["Constraints"] == {"MinCapacity": 0, "MaxCapacity": 16}
-    dimension = task_policy["Rules"][0]["Trigger"]["CloudWatchAlarmDefinition"]["Dimensions"][0]
-    assert dimension == {"Key": "JobFlowId", "Value": "${emr.clusterId}"}
+    assert task_policy["Rules"][0]["Trigger"]["CloudWatchAlarmDefinition"]["MetricName"] == "YARNMemoryAvailablePercentage"
 
 
 def test_plan_creates_alarms_and_dashboard(planned):

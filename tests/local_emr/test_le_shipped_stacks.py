@@ -37,59 +37,12 @@ pytestmark = [
 ]
 
 
-# ---- known drift of the stacks themselves (not of the emulator) ---------------------------------
-
-def _without_job_flow_id(policy: str) -> Any:
-    """The AWS provider drops the JobFlowId dimension from every autoscaling rule it reads back."""
-    doc = json.loads(policy)
-    for rule in doc.get("Rules", []):
-        alarm = rule.get("Trigger", {}).get("CloudWatchAlarmDefinition", {})
-        dimensions = [d for d in alarm.get("Dimensions") or [] if d.get("Key") != "JobFlowId"]
-        if dimensions:
-            alarm["Dimensions"] = dimensions
-        else:
-            alarm.pop("Dimensions", None)
-    return doc
-
-
-def _comparable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: (_without_job_flow_id(v) if k == "autoscaling_policy" and isinstance(v, str) and v
-                    else _comparable(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_comparable(v) for v in value]
-    return value
-
-
-def unexplained_changes(plan: dict[str, Any]) -> list[str]:
-    """Planned changes other than the JobFlowId autoscaling dimension (a stack issue, see docs/local_emr.md).
-
-    emr_constructs.autoscaling writes ``Dimensions: [{JobFlowId: ${emr.clusterId}}]``; hashicorp/aws
-    removes that dimension from what it reads back (flattenAutoScalingPolicyDescription), so the
-    plan shows it on real AWS too. Everything else must re-plan clean.
-    """
-    problems = []
-    for change in plan.get("resource_changes", []):
-        actions = change["change"]["actions"]
-        if actions == ["no-op"]:
-            continue
-        if actions != ["update"] or _comparable(change["change"]["before"]) != _comparable(change["change"]["after"]):
-            problems.append(f"{change['address']}: {actions}")
-    problems += [f"output {name}: {c['actions']}" for name, c in plan.get("output_changes", {}).items()
-                 if c["actions"] != ["no-op"]]
-    return problems
-
-
-def test_autoscaling_dimension_is_the_only_tolerated_drift() -> None:
-    policy = {"Rules": [{"Trigger": {"CloudWatchAlarmDefinition": {"Threshold": 80.0, "Dimensions": [
-        {"Key": "JobFlowId", "Value": "${emr.clusterId}"}]}}}]}
-    read_back = {"Rules": [{"Trigger": {"CloudWatchAlarmDefinition": {"Threshold": 80}}}]}
-    change = {"address": "aws_emr_instance_group.task", "change": {
-        "actions": ["update"], "before": {"autoscaling_policy": json.dumps(read_back)},
-        "after": {"autoscaling_policy": json.dumps(policy)}}}
-    assert unexplained_changes({"resource_changes": [change]}) == []
-    change["change"]["after"]["name"] = "renamed"
-    assert unexplained_changes({"resource_changes": [change]}) == ["aws_emr_instance_group.task: ['update']"]
+def planned_changes(plan: dict[str, Any]) -> list[str]:
+    """Every resource or output a re-plan would touch: after an apply there must be none."""
+    problems = [f"{c['address']}: {c['change']['actions']}" for c in plan.get("resource_changes", [])
+                if c["change"]["actions"] != ["no-op"]]
+    return problems + [f"output {name}: {c['actions']}" for name, c in plan.get("output_changes", {}).items()
+                       if c["actions"] != ["no-op"]]
 
 
 # ---- terraform ----------------------------------------------------------------------------------
@@ -130,7 +83,6 @@ class Deployment(threading.Thread):
         self.timings: dict[str, float] = {}
         self.outputs: dict[str, Any] = {}
         self.drift: list[str] = []
-        self.tolerated_drift = False
         self.error: BaseException | None = None
 
     def _timed(self, name: str, *args: str, ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
@@ -148,10 +100,7 @@ class Deployment(threading.Thread):
                                ok_codes=(0, 2))
             if plan.returncode == 2:
                 shown = json.loads(terraform(self.workdir, "show", "-json", "replan.tfplan").stdout)
-                self.drift = unexplained_changes(shown)
-                self.tolerated_drift = not self.drift
-                if self.drift:
-                    self.drift.append(plan.stdout[-6000:])
+                self.drift = planned_changes(shown) + [plan.stdout[-6000:]]
         except BaseException as exc:  # reported by the test thread
             self.error = exc
         finally:
@@ -200,8 +149,7 @@ def test_shipped_stacks_apply_replan_clean_and_destroy(tmp_path: Path) -> None:
         emr = boto3.client("emr", endpoint_url=local.endpoint_url, **FAKE)
         for deployment in deployments.values():
             assert cluster_state(emr, deployment.outputs["cluster_id"]) == "TERMINATED"
-        print({name: d.timings for name, d in deployments.items()},
-              {name: "JobFlowId dimension drift (stack issue)" for name, d in deployments.items() if d.tolerated_drift})
+        print({name: d.timings for name, d in deployments.items()})
 
 
 def _check_fleets_cluster(local: LocalEmr, outputs: dict[str, Any]) -> None:
