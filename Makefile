@@ -29,7 +29,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	touch $(STAMP)
 
 test: venv $(CHECKOV_STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 4 --dist loadfile
 	$(MAKE) --no-print-directory security
 
 # checkov (terraform_json + terraform_plan) on every shipped stack, parliament on every IAM policy.

@@ -1,6 +1,6 @@
 """A local EMR endpoint for development and tests: moto's server plus real step processes.
 
-It is not a replacement for EMR: see docs/local_emr.md for what is and is not emulated.
+It is not a replacement for EMR: see "The local EMR emulator" in README.md for what is and is not emulated.
 """
 
 from .config import EmulatorConfig
