@@ -28,9 +28,9 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# The security scan runs inside the suite (tests/test_security_scan.py), in parallel with it.
 test: venv $(CHECKOV_STAMP)
 	$(PY) -m pytest -q -n 4 --dist loadfile
-	$(MAKE) --no-print-directory security
 
 # checkov (terraform_json + terraform_plan) on every shipped stack, parliament on every IAM policy.
 security: venv $(CHECKOV_STAMP)

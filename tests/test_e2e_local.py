@@ -34,6 +34,7 @@ JOBS = {
     "fail.py": ("import sys\nprint('about to fail', file=sys.stderr)\n"
                 "raise ValueError('e2e failure: input partition is empty')\n"),
     "slow.py": "import time\nprint('slow started', flush=True)\ntime.sleep(120)\n",
+    "chatty.py": "import time\nprint('E2E-FOLLOW-LINE while running', flush=True)\ntime.sleep(4)\nprint('done')\n",
 }
 FAKE_SPARK_SUBMIT = """#!{python}
 import os, sys
@@ -84,12 +85,16 @@ def env(tmp_path_factory):
             os.environ["LOCAL_EMR_SPARK_SUBMIT"] = previous
 
 
-def _runner(env, spec: Path, *extra: str) -> subprocess.Popen:
+def _runner(env, spec: Path, *extra: str, as_json: bool = True) -> subprocess.Popen:
+    """The CLI as a user runs it; without --json, stderr is merged so the order of lines holds."""
     aws = dict(os.environ, AWS_ENDPOINT_URL=env["emulator"].endpoint_url, AWS_ACCESS_KEY_ID="test",
                AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION)
     command = [sys.executable, "-m", "step_runner", str(spec), "--outputs", str(env["outputs_file"]),
-               "--state-dir", str(env["tmp"] / "state"), "--details-wait", "5s", "--json", *extra]
-    return subprocess.Popen(command, cwd=ROOT, env=aws, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               "--state-dir", str(env["tmp"] / "state"), "--details-wait", "5s", *extra]
+    if as_json:
+        return subprocess.Popen(command + ["--json"], cwd=ROOT, env=aws, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(command, cwd=ROOT, env=aws, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def _emr(env):
@@ -126,6 +131,19 @@ def test_step_logs_are_in_the_emulators_s3(env):
     assert "E2E-OK line one" in body
     key = f"{prefix}{env['outputs']['cluster_id']}/steps/{steps['bad']['step_id']}/stderr.gz"
     assert "ValueError: e2e failure" in gzip.decompress(env["s3"].get_object(Bucket=bucket, Key=key)["Body"].read()).decode()
+
+
+def test_follow_prints_a_running_steps_line_before_its_completed_line(env):
+    """The emulator writes step output to CloudWatch Logs as it is printed; --follow shows it."""
+    spec = _spec(env["tmp"] / "chatty.yaml", [("chatty", "chatty.py")])
+    runner = _runner(env, spec, "--follow", as_json=False)
+    output, _ = runner.communicate(timeout=180)
+    assert runner.returncode == 0, output
+    lines = output.splitlines()
+    followed = next(i for i, line in enumerate(lines) if "[chatty] E2E-FOLLOW-LINE while running" in line)
+    completed = next(i for i, line in enumerate(lines) if "[chatty]" in line and line.rstrip().endswith("COMPLETED"))
+    assert followed < completed
+    assert any("CloudWatch Logs group /aws/emr/" in line for line in lines), "followed CloudWatch, not S3"
 
 
 def test_ctrl_c_cancels_a_running_step(env):
