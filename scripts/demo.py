@@ -56,13 +56,16 @@ def _cdktf(action: str, endpoint_url: str, tmp: Path, *extra: str) -> int:
                TF_CLI_CONFIG_FILE=str(tf.cli_config(tmp)), CHECKPOINT_DISABLE="1", CI="1", NO_COLOR="1")
     command = [str(CDKTF), action, DEFAULT_STACK, "--auto-approve", "--skip-provider-lock", "--no-color", *extra]
     log = tmp / f"cdktf-{action}.log"
+    shown: set[str] = set()
     with log.open("w") as sink:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    text=True)
         for line in process.stdout:
             sink.write(line)
-            if any(marker in line for marker in _CDKTF_HIGHLIGHTS):
-                print("  " + line.rstrip(), flush=True)
+            highlight = line.strip()
+            if any(marker in line for marker in _CDKTF_HIGHLIGHTS) and highlight not in shown:
+                shown.add(highlight)
+                print("  " + highlight, flush=True)
         code = process.wait()
     if code != 0:
         print(log.read_text(), file=sys.stderr)
