@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from scripts import terraform as tf
-from stacks.examples import DEFAULT_STACK
+from stacks import DEFAULT_STACK
 
 ROOT = Path(__file__).resolve().parent.parent
 CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"

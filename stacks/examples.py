@@ -135,4 +135,3 @@ FLEETS = StackSpec(
 EXAMPLES: dict[str, StackSpec] = {
     spec.stack_name: spec for spec in (MINIMAL, PRODUCTION, AUTOSCALING, FLEETS)
 }
-DEFAULT_STACK = MINIMAL.stack_name

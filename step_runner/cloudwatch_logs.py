@@ -14,8 +14,8 @@ from typing import Any
 from botocore.exceptions import ClientError, HTTPClientError, NoCredentialsError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from .errors import AwsCallError, StepRunnerError, ThrottledError, TransientAwsError
-from .retry import is_retriable_client_error, is_throttle
+from .aws_errors import error_parts, transient_error
+from .errors import AwsCallError, StepRunnerError, TransientAwsError
 
 MAX_STREAM_NAMES = 100  # FilterLogEvents accepts up to 100 logStreamNames
 UNAVAILABLE_CODES = frozenset({
@@ -65,14 +65,10 @@ class CloudWatchLogs:
         try:
             return getattr(self.logs, method)(**kwargs)
         except ClientError as exc:
-            err = exc.response.get("Error", {})
-            code = err.get("Code", "Unknown")
-            message = err.get("Message", "")
-            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if is_throttle(code):
-                raise ThrottledError(operation, code) from exc
-            if is_retriable_client_error(code, status):
-                raise TransientAwsError(operation, code, message) from exc
+            transient = transient_error(operation, exc)
+            if transient is not None:
+                raise transient from exc
+            code, message, _ = error_parts(exc)
             if code == "ResourceNotFoundException":
                 if "stream" in message.lower() and "group" not in message.lower():
                     raise StreamGone(f"{operation}: {message}") from exc

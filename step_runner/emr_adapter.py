@@ -13,8 +13,8 @@ from typing import Any
 from botocore.exceptions import ClientError, HTTPClientError, NoCredentialsError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from .errors import AwsCallError, ClusterNotFoundError, ThrottledError, TransientAwsError
-from .retry import is_retriable_client_error, is_throttle
+from .aws_errors import error_parts, transient_error
+from .errors import AwsCallError, ClusterNotFoundError, TransientAwsError
 from .state import CLUSTER_ACTIVE, LIST_STEPS_MAX_IDS, STEP_ACTIVE, ClusterInfo, FailureInfo, StepObservation
 
 MAX_STEPS_PER_CALL = 256
@@ -93,14 +93,10 @@ class EmrAdapter:
         try:
             return method(**kwargs)
         except ClientError as exc:
-            err = exc.response.get("Error", {})
-            code = err.get("Code", "Unknown")
-            message = err.get("Message", "")
-            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if is_throttle(code):
-                raise ThrottledError(operation, code) from exc
-            if is_retriable_client_error(code, status):
-                raise TransientAwsError(operation, code, message) from exc
+            transient = transient_error(operation, exc)
+            if transient is not None:
+                raise transient from exc
+            code, message, _ = error_parts(exc)
             raise AwsCallError(operation, code, message) from exc
         except NoCredentialsError as exc:
             raise AwsCallError(operation, "NoCredentials", str(exc)) from exc

@@ -7,6 +7,16 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("CHECKPOINT_DISABLE", "1")
 
 
+def require_terraform_mirror(also: bool = True, what: str = "") -> None:
+    """Skip the calling test module unless terraform and the provider mirror (and ``also``) are
+    there; never skips in CI, where a missing tool must fail loudly."""
+    from scripts import terraform as tf
+
+    if not (tf.mirror_available() and also) and not os.environ.get("CI"):
+        pytest.skip(f"needs terraform and the provider mirror at /opt/tf-plugins{what} (never skipped in CI)",
+                    allow_module_level=True)
+
+
 def synth_json(stack) -> dict:
     from cdktf import Testing
 

@@ -18,13 +18,13 @@ import boto3
 import pytest
 
 from scripts import terraform as tf
+
+from .conftest import require_terraform_mirror
 from scripts.local_stack import LocalStack
 
 pytestmark = pytest.mark.integration
 
-if not tf.mirror_available() and not os.environ.get("CI"):
-    pytest.skip("terraform or the provider mirror at /opt/tf-plugins is absent (never skipped in CI)",
-                allow_module_level=True)
+require_terraform_mirror()
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"

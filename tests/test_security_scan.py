@@ -7,15 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from scripts import terraform as tf
+from .conftest import require_terraform_mirror
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parent.parent
 CHECKOV = Path(os.environ.get("EMR_CHECKOV", ROOT / ".venv-checkov" / "bin" / "checkov"))
 
-if not (tf.mirror_available() and CHECKOV.exists()) and not os.environ.get("CI"):
-    pytest.skip("needs the provider mirror and .venv-checkov (make test installs it; never skipped in CI)",
-                allow_module_level=True)
+require_terraform_mirror(CHECKOV.exists(), " and .venv-checkov (make test installs it)")
 
 
 def test_every_shipped_stack_passes_the_security_scan():

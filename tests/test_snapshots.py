@@ -42,3 +42,9 @@ def test_app_synth_writes_exactly_the_snapshotted_stacks(tmp_path, build_stack):
         written = without_metadata(json.loads((tmp_path / "stacks" / name / "cdk.tf.json").read_text()))
         assert list(written["terraform"].pop("backend")) == ["local"], "the backend default is still set"
         assert written == synth_json(build_stack(spec)), name
+
+
+def test_the_demo_stack_is_a_shipped_example():
+    from stacks import DEFAULT_STACK
+
+    assert DEFAULT_STACK in EXAMPLES

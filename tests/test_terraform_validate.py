@@ -1,17 +1,16 @@
 """Every synthesized stack against the real provider schema: offline `terraform validate`."""
-import os
 from pathlib import Path
 
 import pytest
 
 from scripts import terraform as tf
+
+from .conftest import require_terraform_mirror
 from stacks.examples import EXAMPLES
 
 pytestmark = pytest.mark.integration
 
-if not tf.mirror_available() and not os.environ.get("CI"):
-    pytest.skip("terraform or the provider mirror at /opt/tf-plugins is absent (never skipped in CI)",
-                allow_module_level=True)
+require_terraform_mirror()
 
 
 @pytest.fixture(scope="module")
