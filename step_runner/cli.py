@@ -137,6 +137,15 @@ def _new_run_id(now: datetime) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
 
 
+# The exit code of each library error the run can end with, most specific first.
+_EXIT_CODES = (
+    (ClusterWaitTimeout, EXIT_TIMEOUT),
+    (RunCancelled, EXIT_CANCELLED),
+    (AwsCallError, EXIT_AWS_ERROR),
+    (StepRunnerError, EXIT_INTERNAL),
+)
+
+
 def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
     deps = deps or Deps()
     args = build_parser().parse_args(argv)
@@ -151,18 +160,9 @@ def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
         if hint:
             print(f"emr-steps: hint: {hint.text}", file=deps.stderr)
         return EXIT_CLUSTER_DIED
-    except ClusterWaitTimeout as exc:
-        print(f"emr-steps: {exc}", file=deps.stderr)
-        return EXIT_TIMEOUT
-    except RunCancelled as exc:
-        print(f"emr-steps: {exc}", file=deps.stderr)
-        return EXIT_CANCELLED
-    except AwsCallError as exc:
-        print(f"emr-steps: {exc}", file=deps.stderr)
-        return EXIT_AWS_ERROR
     except StepRunnerError as exc:
         print(f"emr-steps: {exc}", file=deps.stderr)
-        return EXIT_INTERNAL
+        return next(code for kind, code in _EXIT_CODES if isinstance(exc, kind))
     except KeyboardInterrupt:
         print("emr-steps: abandoned; submitted steps keep running. Re-attach with --resume <run-id>.",
               file=deps.stderr)
