@@ -23,17 +23,17 @@ import boto3
 import pytest
 
 from local_emr import LocalEmr
+from scripts.terraform import PLUGIN_DIR, cli_config
 from step_runner.log_naming import LOG_GROUP_TAG, log_group_for, step_stream
 
 from .conftest import FAKE, cluster_state, shell_step, wait_step
 
-PLUGIN_DIR = Path(os.environ.get("EMR_TF_PLUGIN_DIR", "/opt/tf-plugins"))
 STACKS = ("emr-fleets", "emr-autoscaling")
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(not PLUGIN_DIR.is_dir() and not os.environ.get("CI"),
-                       reason="needs the offline provider mirror /opt/tf-plugins (always runs in CI)"),
+                       reason=f"needs the offline provider mirror {PLUGIN_DIR} (always runs in CI)"),
 ]
 
 
@@ -51,7 +51,7 @@ def terraform(workdir: Path, *args: str, ok_codes: tuple[int, ...] = (0,)) -> su
     env = {k: v for k, v in os.environ.items()
            if k not in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
     env.update({"CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_INPUT": "0",
-                "TF_CLI_CONFIG_FILE": str(workdir / "terraformrc"), "TF_DATA_DIR": str(workdir / ".terraform")})
+                "TF_CLI_CONFIG_FILE": str(cli_config(workdir)), "TF_DATA_DIR": str(workdir / ".terraform")})
     proc = subprocess.run(["terraform", *args, "-no-color"], cwd=workdir, env=env,
                           capture_output=True, text=True, timeout=600)
     if proc.returncode not in ok_codes:
@@ -66,9 +66,7 @@ def prepare(stack_dir: Path, workdir: Path) -> None:
     shutil.copy(stack_dir / "cdk.tf.json", workdir / "cdk.tf.json")
     backend = {"terraform": {"backend": {"local": {"path": str(workdir / "terraform.tfstate")}}}}
     (workdir / "backend_override.tf.json").write_text(json.dumps(backend))
-    (workdir / "terraformrc").write_text(
-        f'provider_installation {{\n  filesystem_mirror {{\n    path = "{PLUGIN_DIR}"\n  }}\n'
-        '  direct {\n    exclude = ["*/*/*"]\n  }\n}\n')
+    cli_config(workdir)
     terraform(workdir, "init", "-input=false")
 
 
