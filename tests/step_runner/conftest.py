@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import signal
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -43,20 +44,36 @@ def fake_client(service: str):
                         aws_secret_access_key="testing")
 
 
-@pytest.fixture
-def emr_stub():
-    client = fake_client("emr")
+def stubbed(service: str):
+    """A fake-credential client under a Stubber; every queued response must be used."""
+    client = fake_client(service)
     with Stubber(client) as stub:
         yield client, stub
         stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def emr_stub():
+    yield from stubbed("emr")
 
 
 @pytest.fixture
 def s3_stub():
-    client = fake_client("s3")
-    with Stubber(client) as stub:
-        yield client, stub
-        stub.assert_no_pending_responses()
+    yield from stubbed("s3")
+
+
+@pytest.fixture
+def logs_stub():
+    yield from stubbed("logs")
+
+
+@pytest.fixture
+def restore_signals():
+    """Put back the SIGINT/SIGTERM handlers a CLI run installs."""
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for s, h in saved.items():
+        signal.signal(s, h)
 
 
 def at(minutes: float) -> datetime:

@@ -120,14 +120,6 @@ class FakeEmrClient:
 
 
 @pytest.fixture
-def restore_signals():
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for s, h in saved.items():
-        signal.signal(s, h)
-
-
-@pytest.fixture
 def fake_time(monkeypatch, clock):
     """The CLI's wall clock becomes the fake clock: `_interruptible_sleep` naps advance fake time."""
     monkeypatch.setattr(cli, "time", types.SimpleNamespace(monotonic=clock, sleep=clock.sleep, strftime=time.strftime))

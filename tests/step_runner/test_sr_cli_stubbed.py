@@ -188,14 +188,6 @@ def test_step_timeout_cancels_and_exits_6(emr_stub, s3_stub, clock, tmp_path):
     assert json.loads(out)["steps"][0]["outcome"] == "TIMED_OUT"
 
 
-@pytest.fixture
-def restore_signals():
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for s, h in saved.items():
-        signal.signal(s, h)
-
-
 def test_ctrl_c_sends_interrupt_then_terminate_process_exit_4(emr_stub, s3_stub, clock, tmp_path, restore_signals):
     (emr, stub), (s3, _) = emr_stub, s3_stub
     describe(stub, "WAITING", concurrency=2)

@@ -2,24 +2,14 @@
 nextToken pagination, eventId de-duplication, ordering, batching of 100 streams, throttling backoff,
 cluster-mode driver streams, and the fallback to the next source."""
 import pytest
-from botocore.stub import Stubber
 
 from step_runner.cloudwatch_logs import CloudWatchLogs, LogsUnavailable
 from step_runner.follow import CloudWatchSource, FollowedLogs, FollowTarget, LogFollower, LogLine
 
-from .conftest import fake_client
 
 G = "/aws/emr/j-TEST"
 J = "j-TEST"
 T = 1_795_000_000_000  # epoch ms, 2026-11-18
-
-
-@pytest.fixture
-def logs_stub():
-    client = fake_client("logs")
-    with Stubber(client) as stub:
-        yield client, stub
-        stub.assert_no_pending_responses()
 
 
 def ev(event_id, stream, ts, message):
