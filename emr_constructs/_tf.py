@@ -51,13 +51,10 @@ def prune(value: Any) -> Any:
     """Drop ``None`` values and empty blocks so the JSON holds only what was set."""
     if isinstance(value, Mapping):
         pruned = {k: prune(v) for k, v in value.items() if v is not None}
-        return {k: v for k, v in pruned.items() if v != [] or k in _KEEP_EMPTY}
+        return {k: v for k, v in pruned.items() if v != []}
     if isinstance(value, (list, tuple)):
         return [prune(v) for v in value]
     return value
-
-
-_KEEP_EMPTY = frozenset({"ignore_changes"})
 
 
 class AwsResource(TerraformResource):

@@ -6,7 +6,6 @@ s3:* on every bucket) with exactly: log writes, and the data buckets you list.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Optional, Sequence
 

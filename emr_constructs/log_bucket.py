@@ -8,7 +8,6 @@ SSE-KMS bucket, and which does not log itself (that would log its own log delive
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Optional, Sequence
 

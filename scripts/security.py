@@ -29,7 +29,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Iterable, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 WAIVERS = ROOT / "security" / "waivers.json"

@@ -17,7 +17,6 @@ from pathlib import Path
 import boto3
 import pytest
 
-from scripts import terraform as tf
 
 from .conftest import require_terraform_mirror
 from scripts.local_stack import LocalStack

@@ -1,6 +1,5 @@
 """An offline `terraform plan` of the custom-autoscaling stack shows both policies intact."""
 import json
-from pathlib import Path
 
 import pytest
 

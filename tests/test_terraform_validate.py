@@ -1,5 +1,4 @@
 """Every synthesized stack against the real provider schema: offline `terraform validate`."""
-from pathlib import Path
 
 import pytest
 

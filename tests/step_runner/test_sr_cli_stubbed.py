@@ -3,7 +3,6 @@ import json
 import signal
 import xml.etree.ElementTree as ET
 
-import pytest
 from botocore.stub import ANY
 
 from step_runner import cli

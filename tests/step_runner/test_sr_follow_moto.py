@@ -10,7 +10,6 @@ import time
 from datetime import datetime, timezone
 
 import boto3
-import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.emr.models import emr_backends
 
