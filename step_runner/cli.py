@@ -1,11 +1,15 @@
-"""`emr-steps` / `python -m step_runner`: argument parsing, progress output, signals, exit codes.
+"""`emr-steps` / `python -m step_runner`: parses, wires, prints and maps exit codes; the library decides.
 
-The only module that knows about exit codes, signals, stdout and the wall clock.
+The only module that knows about exit codes, signals, stdout and the wall clock. Everything that can be
+checked without AWS (arguments, the spec, the run id, the output and state paths) is checked before the
+first AWS call; every error ends as one line on stderr and its exit code, and `--json` always prints
+exactly one JSON object on stdout (the last line, with `--follow`).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import secrets
 import signal
@@ -15,24 +19,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from . import state_file
-from .emr_adapter import EmrAdapter, make_clients, make_submit_client
-from .errors import (AwsCallError, ClusterDiedError, ClusterWaitTimeout, InputError, ResumeError, RunCancelled,
-                     StepRunnerError)
-from .machine import Event, RunMachine, RunOutcome
-from .outputs import load_outputs
-from .report import render_table, to_dict, to_junit
-from .runner import CancelToken, RunnerConfig, StepRunner
-from .s3_logs import S3StepLogs
 from .cloudwatch_logs import CloudWatchLogs, make_logs_client
+from .emr_adapter import EmrAdapter, make_clients, make_submit_client
+from .errors import (AwsCallError, ClusterDiedError, ClusterWaitTimeout, InputError, Problem, ResumeError,
+                     RunAbandoned, RunCancelled, SpecError, StepRunnerError)
 from .follow import CloudWatchSource, FollowedLogs, LogFollower, LogLine
 from .follow_s3 import S3TailSource
 from .log_naming import LOG_GROUP_OUTPUT, LOG_GROUP_TAG, log_group_for
-from .triage import triage
-from .spec import load_spec_file, parse_duration, step_config
+from .machine import Event, RunMachine, RunOutcome
+from .outputs import load_outputs
+from .report import ERROR_OUTCOME, RunReport, render_table, to_dict, to_junit
+from .results import plan_report
+from .runner import CancelToken, RunnerConfig, StepRunner
+from .s3_logs import S3StepLogs
+from .spec import StepPlan, check_against_cluster, load_spec_file, parse_duration, run_id_problems, step_config
 from .state import Outcome
+from .triage import triage
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -52,11 +57,22 @@ EXIT_CODES = {
     RunOutcome.TIMEOUT: EXIT_TIMEOUT,
 }
 
+# The exit code of each library error a run can end with, most specific first.
+_ERROR_EXIT_CODES: tuple[tuple[type[StepRunnerError], int], ...] = (
+    (InputError, EXIT_BAD_INPUT),
+    (ClusterDiedError, EXIT_CLUSTER_DIED),
+    (ClusterWaitTimeout, EXIT_TIMEOUT),
+    (RunCancelled, EXIT_CANCELLED),
+    (RunAbandoned, EXIT_ABANDONED),
+    (AwsCallError, EXIT_AWS_ERROR),
+    (StepRunnerError, EXIT_INTERNAL),
+)
+
 EPILOG = """exit codes:
   0  all steps completed          4  cancelled (Ctrl-C / SIGTERM)
-  2  bad input (spec, arguments)  5  cluster terminated
+  2  bad input (spec, arguments)  5  cluster terminated before the run's steps could run
   3  a step failed or was skipped 6  timeout (cluster wait, run or step)
-  7  AWS error (e.g. AccessDenied) 130 abandoned by a second Ctrl-C
+  7  AWS error (e.g. AccessDenied, no credentials)   130 abandoned by a second Ctrl-C
   1  internal error
 """
 
@@ -83,8 +99,15 @@ class Deps:
             self.make_submit_client = make_submit_client
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises InputError instead of printing usage and exiting, so `--json` still answers."""
+
+    def error(self, message: str) -> NoReturn:
+        raise InputError(f"{message} (see emr-steps --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="emr-steps",
         description="Run spark-submit steps on an EMR cluster: wait for it, submit, monitor, cancel, report.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -99,19 +122,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", help="AWS region (default: from your AWS config)")
     p.add_argument("--profile", help="AWS profile")
     run = p.add_argument_group("run")
-    run.add_argument("--run-id", help="run token put in step names (default: generated)")
+    run.add_argument("--run-id", help="run token put in step names: letters, digits, _ . - (default: generated)")
     run.add_argument("--resume", metavar="RUN_ID", help="attach to the steps of an earlier run instead of resubmitting")
     run.add_argument("--state-dir", default=None, help="where run state files live (default: ~/.local/state/emr-steps)")
     run.add_argument("--cluster-timeout", default="30m", help="how long to wait for WAITING (default 30m)")
     run.add_argument("--timeout", default=None, help="whole-run timeout, e.g. 2h (default: none)")
     run.add_argument("--cancel-grace", default="60s",
                      help="SEND_INTERRUPT -> TERMINATE_PROCESS escalation delay (default 60s)")
+    run.add_argument("--cancel-wait", default="10m",
+                     help="after that, how long to wait for CANCELLED before giving a step up as STILL_ACTIVE "
+                          "(default 10m)")
     run.add_argument("--details-wait", default="3m", help="how long to wait for late FailureDetails (default 3m)")
     run.add_argument("--no-logs", action="store_true", help="do not fetch stderr from S3 after failures")
     run.add_argument("--validate", action="store_true",
-                     help="check the spec and print the AddJobFlowSteps step configs; no AWS calls")
+                     help="check everything that needs no AWS call and print the AddJobFlowSteps step configs")
     out = p.add_argument_group("output")
-    out.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    out.add_argument("--json", action="store_true", help="print one JSON object on stdout, whatever the exit code")
     out.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
     out.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     out.add_argument("--follow", action=argparse.BooleanOptionalAction, default=False,
@@ -122,14 +148,29 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _duration(value: str | None, flag: str) -> float | None:
+# --- checks that need no AWS call ----------------------------------------------------------------------
+
+@dataclass
+class _Inputs:
+    """Everything main() learnt before its first AWS call."""
+
+    config: RunnerConfig
+    plan: StepPlan
+    spec_path: str
+    run_id: str
+    state_dir: Path
+    saved: state_file.RunState | None
+    outputs: dict[str, Any]
+
+
+def _duration(value: str | None, flag: str, problems: list[Problem]) -> float | None:
     if value is None:
         return None
     if value.strip() in ("0", "0s"):
         return 0.0
     seconds = parse_duration(value)
     if seconds is None:
-        raise InputError(f"{flag}: {value!r} is not a duration like 90s, 30m or 2h")
+        problems.append(Problem(flag, value, "must be a duration like 90s, 30m or 2h"))
     return seconds
 
 
@@ -137,116 +178,220 @@ def _new_run_id(now: datetime) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
 
 
-# The exit code of each library error the run can end with, most specific first.
-_EXIT_CODES = (
-    (ClusterWaitTimeout, EXIT_TIMEOUT),
-    (RunCancelled, EXIT_CANCELLED),
-    (AwsCallError, EXIT_AWS_ERROR),
-    (StepRunnerError, EXIT_INTERNAL),
-)
+def _writable_file(path: str, flag: str) -> Problem | None:
+    target = Path(path)
+    if target.is_dir():
+        return Problem(flag, path, "is a directory; name a file")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        return Problem(flag, path, f"directory {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        return Problem(flag, path, "is not writable")
+    return None
 
 
-def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
-    deps = deps or Deps()
-    args = build_parser().parse_args(argv)
-    try:
-        return _main(args, deps)
-    except InputError as exc:
-        print(f"emr-steps: error: {exc}", file=deps.stderr)
-        return EXIT_BAD_INPUT
-    except ClusterDiedError as exc:
-        print(f"emr-steps: {exc}", file=deps.stderr)
-        hint = triage(str(exc))
-        if hint:
-            print(f"emr-steps: hint: {hint.text}", file=deps.stderr)
-        return EXIT_CLUSTER_DIED
-    except StepRunnerError as exc:
-        print(f"emr-steps: {exc}", file=deps.stderr)
-        return next(code for kind, code in _EXIT_CODES if isinstance(exc, kind))
-    except KeyboardInterrupt:
-        print("emr-steps: abandoned; submitted steps keep running. Re-attach with --resume <run-id>.",
-              file=deps.stderr)
-        return EXIT_ABANDONED
+def _usable_dir(path: Path, flag: str) -> Problem | None:
+    """A directory we can create files in, or can create (nothing is created here)."""
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        return Problem(flag, str(path), f"{probe} is not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return Problem(flag, str(path), f"{probe} is not writable")
+    return None
 
 
-def _main(args: argparse.Namespace, deps: Deps) -> int:
+def _check_inputs(args: argparse.Namespace, deps: Deps, known: dict[str, Any]) -> _Inputs:
+    """Every check that needs no AWS call, with all problems in one error."""
+    problems: list[Problem] = []
+    config = RunnerConfig(
+        cluster_timeout=_duration(args.cluster_timeout, "--cluster-timeout", problems) or 0.0,
+        run_timeout=_duration(args.timeout, "--timeout", problems),
+        cancel_grace=_duration(args.cancel_grace, "--cancel-grace", problems) or 0.0,
+        cancel_wait=_duration(args.cancel_wait, "--cancel-wait", problems) or 0.0,
+        details_wait=_duration(args.details_wait, "--details-wait", problems) or 0.0,
+        fetch_logs=not args.no_logs,
+    )
+    if args.resume and args.run_id:
+        problems.append(Problem("--run-id", args.run_id, "cannot be combined with --resume (the run id is RUN_ID)"))
+    chosen = [f"--{f.replace('_', '-')}" for f in ("cluster_id", "cluster_name", "outputs") if getattr(args, f)]
+    if len(chosen) > 1:
+        problems.append(Problem("cluster", ", ".join(chosen), "pick one of --cluster-id, --cluster-name, --outputs"))
+    if args.junit:
+        junit_problem = _writable_file(args.junit, "--junit")
+        known["junit_ok"] = junit_problem is None
+        problems += filter(None, [junit_problem])
     state_dir = Path(args.state_dir) if args.state_dir else state_file.default_state_dir()
-    saved: state_file.RunState | None = None
-    if args.resume:
+    problems += filter(None, [_usable_dir(state_dir, "--state-dir")])
+    if args.log_group:
+        try:
+            log_group_for("j-X", args.log_group)
+        except ValueError as exc:
+            problems.append(Problem("--log-group", args.log_group, str(exc)))
+    run_id = args.resume or args.run_id or _new_run_id(deps.now())
+    run_flag = "--resume" if args.resume else "--run-id"
+    run_id_ok = not run_id_problems(None, run_id, run_flag)
+
+    saved = None
+    if args.resume and run_id_ok:
         path = state_file.state_path(state_dir, args.resume)
         if path.exists():
             saved = state_file.load(path)
     spec_path = args.spec or (saved.spec_path if saved else None)
+    plan = None
     if not spec_path:
-        raise InputError("a step spec file is required (or --resume RUN_ID with a state file)")
-    plan = load_spec_file(spec_path)
-    run_id = args.resume or args.run_id or _new_run_id(deps.now())
+        problems.append(Problem("spec", None, "a step spec file is required (or --resume RUN_ID with a state file)"))
+    else:
+        try:
+            plan = load_spec_file(spec_path)
+        except SpecError as exc:
+            problems += exc.problems
+    if plan is not None:
+        known["plan"] = plan
+    problems += run_id_problems(plan, run_id, run_flag)
+    if run_id_ok:
+        known["run_id"] = run_id
+    outputs: dict[str, Any] = {}
+    if args.outputs:
+        outputs = load_outputs(args.outputs, args.stack)
+    if problems:
+        flags_only = all(p.field.startswith("--") or p.field in ("cluster", "spec") for p in problems)
+        raise SpecError(problems, "arguments" if flags_only or not spec_path else spec_path)
+    assert plan is not None and spec_path is not None
+    return _Inputs(config, plan, spec_path, run_id, state_dir, saved, outputs)
+
+
+# --- main ----------------------------------------------------------------------------------------------
+
+def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
+    deps = deps or Deps()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    known: dict[str, Any] = {"json": "--json" in argv}
+    report: RunReport | None = None
+    try:
+        args = build_parser().parse_args(argv)
+        known.update(json=args.json, follow=args.follow, junit=args.junit)
+        report = _main(args, deps, known)
+        code = report.exit_code if report.exit_code is not None else EXIT_INTERNAL
+    except KeyboardInterrupt:
+        print("emr-steps: abandoned; submitted steps keep running. Re-attach with --resume <run-id>.",
+              file=deps.stderr)
+        code, report = EXIT_ABANDONED, _early_report(known, RunAbandoned("abandoned by a second Ctrl-C"))
+    except StepRunnerError as exc:
+        code = next(c for kind, c in _ERROR_EXIT_CODES if isinstance(exc, kind))
+        _print_error(exc, deps.stderr)
+        report = exc.report if isinstance(exc.report, RunReport) else _early_report(known, exc)
+        if isinstance(exc, RunAbandoned):
+            print("emr-steps: submitted steps keep running; re-attach with --resume <run-id>.", file=deps.stderr)
+    except Exception as exc:  # a bug: one line, the traceback only on request
+        code = EXIT_INTERNAL
+        print(f"emr-steps: internal error: {type(exc).__name__}: {exc} (please report it; set "
+              "EMR_STEPS_TRACEBACK=1 for the traceback)", file=deps.stderr)
+        if os.environ.get("EMR_STEPS_TRACEBACK"):
+            raise
+        report = _early_report(known, exc)
+    report.exit_code = code
+    return _finish(report, known, deps, code)
+
+
+def _print_error(exc: StepRunnerError, err: TextIO) -> None:
+    prefix = "emr-steps: error: " if isinstance(exc, InputError) else "emr-steps: "
+    print(f"{prefix}{exc}", file=err)
+    if isinstance(exc, ClusterDiedError):
+        hint = triage(str(exc))
+        if hint:
+            print(f"emr-steps: hint: {hint.text}", file=err)
+
+
+def _early_report(known: dict[str, Any], exc: BaseException) -> RunReport:
+    error = {"type": type(exc).__name__, "message": str(exc)}
+    outcome = RunOutcome.CLUSTER_DIED.value if isinstance(exc, ClusterDiedError) else ERROR_OUTCOME
+    if known.get("plan") is not None:
+        return plan_report(known["plan"], known.get("run_id"), known.get("cluster_id"), outcome, error=error)
+    return RunReport(known.get("run_id"), known.get("cluster_id"), outcome, [], error=error)
+
+
+def _finish(report: RunReport, known: dict[str, Any], deps: Deps, code: int) -> int:
+    """Write the JUnit file (if asked and its path was checked) and print the report."""
+    if known.get("junit") and known.get("junit_ok"):
+        try:
+            Path(known["junit"]).write_text(to_junit(report), encoding="utf-8")
+        except OSError as exc:
+            print(f"emr-steps: error: --junit {known['junit']}: {exc.strerror or exc}", file=deps.stderr)
+            code = code or EXIT_BAD_INPUT
+            report.exit_code = code
+    if known.get("json") and known.get("follow"):  # stdout is JSON Lines: log events, then the report
+        print(json.dumps({"event": "report", **to_dict(report)}), file=deps.stdout)
+    elif known.get("json"):
+        print(json.dumps(to_dict(report), indent=2), file=deps.stdout)
+    elif known.get("started"):
+        print(render_table(report), file=deps.stdout)
+    return code
+
+
+def _main(args: argparse.Namespace, deps: Deps, known: dict[str, Any]) -> RunReport:
+    inputs = _check_inputs(args, deps, known)
+    plan, run_id, saved = inputs.plan, inputs.run_id, inputs.saved
     if args.validate:
         configs = [step_config(s, run_id) for s in plan.steps]
         print(json.dumps({"run_id": run_id, "steps": configs}, indent=2), file=deps.stdout)
-        return EXIT_OK
+        known["json"] = False
+        return RunReport(run_id, None, "VALID", [], exit_code=EXIT_OK)
 
-    config = RunnerConfig(
-        cluster_timeout=_duration(args.cluster_timeout, "--cluster-timeout") or 0.0,
-        run_timeout=_duration(args.timeout, "--timeout"),
-        cancel_grace=_duration(args.cancel_grace, "--cancel-grace") or 0.0,
-        details_wait=_duration(args.details_wait, "--details-wait") or 0.0,
-        fetch_logs=not args.no_logs,
-    )
     emr_client, s3_client = deps.make_clients(args.region, args.profile)
     submit_client = deps.make_submit_client(args.region, args.profile) if deps.make_submit_client else None
     adapter = EmrAdapter(emr_client, submit_client=submit_client)
-    outputs = load_outputs(args.outputs, args.stack) if args.outputs else {}
-    cluster_id = _resolve_cluster(args, adapter, outputs, saved)
+    cluster_id = _resolve_cluster(args, adapter, inputs.outputs, saved)
+    known["cluster_id"] = cluster_id
     if saved and saved.cluster_id != cluster_id:
         raise ResumeError(f"run {run_id} ran on {saved.cluster_id}, not {cluster_id}")
 
     cancel = CancelToken()
     progress = _Progress(deps.stderr, quiet=args.quiet)
     sleep = deps.sleep or _interruptible_sleep(cancel)
-    runner = StepRunner(adapter, clock=deps.clock, sleep=sleep, rand=deps.rand, config=config, on_event=progress.event,
-                        cancel=cancel)
+    runner = StepRunner(adapter, clock=deps.clock, sleep=sleep, rand=deps.rand, config=inputs.config,
+                        on_event=progress.event, cancel=cancel)
     if deps.install_signals:
         _install_signals(cancel, deps.stderr, run_id)
 
     cluster = runner.wait_for_cluster(cluster_id, need_free_slot=not args.resume)
-    runner.log_source = S3StepLogs(s3_client, cluster.log_uri or outputs.get("log_uri"))
+    check_against_cluster(plan, cluster.step_concurrency_level, cluster.auto_terminate)
+    log_uri = cluster.log_uri or inputs.outputs.get("log_uri")
+    logs: Any = S3StepLogs(s3_client, log_uri)
+    follower = None
     if args.follow:
-        runner.follower = _follower(args, deps, outputs, cluster_id, cluster.log_uri or outputs.get("log_uri"),
-                                    s3_client, progress, tagged_group=cluster.tags.get(LOG_GROUP_TAG))
-        runner.log_source = FollowedLogs(runner.log_source, runner.follower)
+        follower = _follower(args, deps, inputs.outputs, cluster_id, log_uri, s3_client, progress,
+                             tagged_group=cluster.tags.get(LOG_GROUP_TAG))
+        logs = FollowedLogs(logs, follower)
     started = datetime.fromisoformat(saved.started_at) if saved else deps.now()
-    run_state = saved or state_file.RunState(run_id, cluster_id, str(Path(spec_path).resolve()), started.isoformat())
-    state_path = state_file.state_path(state_dir, run_id)
-    if not saved:  # before any AddJobFlowSteps: a crash right after one still leaves a resumable run
+    run_state = saved or state_file.RunState(run_id, cluster_id, str(Path(inputs.spec_path).resolve()),
+                                             started.isoformat())
+    state_path = state_file.state_path(inputs.state_dir, run_id)
+    if not args.resume:  # before any AddJobFlowSteps: a crash right after one still leaves a resumable run
         state_file.save(run_state, state_path)
-    runner.on_progress = _state_saver(run_state, state_path)
     progress.line(f"run {run_id} on {cluster_id} ({cluster.state}, StepConcurrencyLevel "
-                  f"{cluster.step_concurrency_level}); state file {state_path}")
-
-    # Resuming without a state file: the run's start is unknown, so search the cluster's whole step history.
-    created_after = None if args.resume and not saved else started - timedelta(minutes=5)
-    report, _ = runner.run(plan, cluster, run_id, resume=bool(args.resume), created_after=created_after)
+                  f"{cluster.step_concurrency_level}{', ends when no step is left' if cluster.auto_terminate else ''}"
+                  f"); state file {state_path}")
+    known["started"] = True
+    saver = _state_saver(run_state, state_path)
+    if args.resume:
+        # Without a state file the run's start is unknown, so the cluster's whole step history is searched.
+        created_after = started - timedelta(minutes=5) if saved else None
+        report = runner.resume(plan, cluster, run_id, known_step_ids=saved.step_ids if saved else None,
+                               created_after=created_after, logs=logs, follower=follower, on_progress=saver)
+    else:
+        report = runner.run(plan, cluster, run_id, logs=logs, follower=follower, on_progress=saver)
     report.exit_code = EXIT_CODES[RunOutcome(report.outcome)]
     run_state.finished = True
     state_file.save(run_state, state_path)
-
-    if args.junit:
-        Path(args.junit).write_text(to_junit(report), encoding="utf-8")
-    if args.json and args.follow:  # stdout is JSON Lines: log events, then the report on one line
-        print(json.dumps({"event": "report", **to_dict(report)}), file=deps.stdout)
-    elif args.json:
-        print(json.dumps(to_dict(report), indent=2), file=deps.stdout)
-    else:
-        print(render_table(report), file=deps.stdout)
-    return report.exit_code
+    return report
 
 
 def _resolve_cluster(args: argparse.Namespace, adapter: EmrAdapter, outputs: dict[str, Any],
                      saved: state_file.RunState | None) -> str:
-    chosen = [f for f in ("cluster_id", "cluster_name", "outputs") if getattr(args, f)]
-    if len(chosen) > 1:
-        raise InputError(f"pick one of --cluster-id, --cluster-name, --outputs (got {', '.join(chosen)})")
     if args.cluster_id:
         return args.cluster_id
     if args.cluster_name:
@@ -296,7 +441,7 @@ def _follower(args: argparse.Namespace, deps: Deps, outputs: dict[str, Any], clu
 def _state_saver(run_state: state_file.RunState, path: Path) -> Callable[[RunMachine], None]:
     def save(machine: RunMachine) -> None:
         ids = {name: list(rec.step_ids) for name, rec in machine.records.items() if rec.step_ids}
-        if ids != run_state.step_ids:
+        if ids != run_state.step_ids or not path.exists():
             run_state.step_ids = ids
             state_file.save(run_state, path)
     return save

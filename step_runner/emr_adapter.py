@@ -10,14 +10,16 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError, HTTPClientError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from .aws_errors import error_parts, transient_error
-from .errors import AwsCallError, ClusterNotFoundError, TransientAwsError
+from emr_contract.steps import CANCEL_STEPS_MAX_IDS, ERR_MAX_ACTIVE, MAX_ACTIVE_STEPS
+
+from .aws_errors import aws_config_error, botocore_error, error_parts, transient_error
+from .errors import AwsCallError, ClusterFullError, ClusterNotFoundError, TransientAwsError
 from .state import CLUSTER_ACTIVE, LIST_STEPS_MAX_IDS, STEP_ACTIVE, ClusterInfo, FailureInfo, StepObservation
 
-MAX_STEPS_PER_CALL = 256
+MAX_STEPS_PER_CALL = MAX_ACTIVE_STEPS
 SDK_RETRY_CONFIG = {"mode": "adaptive", "max_attempts": 5}
 # AddJobFlowSteps has no idempotency token: an SDK retry after a 5xx or a timeout can create the
 # steps twice unseen. The submit client makes one attempt; the runner then reconciles by run token.
@@ -33,19 +35,26 @@ def _session(region: str | None, profile: str | None) -> Any:
 
 
 def make_clients(region: str | None = None, profile: str | None = None) -> tuple[Any, Any]:
-    """EMR and S3 clients with adaptive client-side rate limiting; only the CLI calls this."""
+    """EMR and S3 clients with adaptive client-side rate limiting. An unknown profile or a missing region
+    raises AwsConfigError before any call."""
     from botocore.config import Config
 
     config = Config(retries=dict(SDK_RETRY_CONFIG))
-    session = _session(region, profile)
-    return session.client("emr", config=config), session.client("s3", config=config)
+    try:
+        session = _session(region, profile)
+        return session.client("emr", config=config), session.client("s3", config=config)
+    except BotoCoreError as exc:
+        raise aws_config_error(exc, region, profile) from exc
 
 
 def make_submit_client(region: str | None = None, profile: str | None = None) -> Any:
     """The EMR client for AddJobFlowSteps alone: SDK retries off (see SUBMIT_RETRY_CONFIG)."""
     from botocore.config import Config
 
-    return _session(region, profile).client("emr", config=Config(retries=dict(SUBMIT_RETRY_CONFIG)))
+    try:
+        return _session(region, profile).client("emr", config=Config(retries=dict(SUBMIT_RETRY_CONFIG)))
+    except BotoCoreError as exc:
+        raise aws_config_error(exc, region, profile) from exc
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
@@ -97,11 +106,13 @@ class EmrAdapter:
             if transient is not None:
                 raise transient from exc
             code, message, _ = error_parts(exc)
+            if (code, message) == ERR_MAX_ACTIVE:
+                raise ClusterFullError(operation, code, message) from exc
             raise AwsCallError(operation, code, message) from exc
-        except NoCredentialsError as exc:
-            raise AwsCallError(operation, "NoCredentials", str(exc)) from exc
         except (HTTPClientError, BotoConnectionError) as exc:
             raise TransientAwsError(operation, type(exc).__name__, str(exc)) from exc
+        except BotoCoreError as exc:
+            raise botocore_error(operation, exc) from exc
 
     def describe_cluster(self, cluster_id: str) -> ClusterInfo:
         try:
@@ -122,6 +133,7 @@ class EmrAdapter:
             reason_code=reason.get("Code"),
             reason_message=reason.get("Message"),
             tags={t["Key"]: t.get("Value", "") for t in c.get("Tags") or [] if "Key" in t},
+            auto_terminate=bool(c.get("AutoTerminate")),
         )
 
     def find_cluster_by_name(self, name: str) -> str:
@@ -181,7 +193,7 @@ class EmrAdapter:
     def cancel_steps(self, cluster_id: str, step_ids: Sequence[str], option: str | None) -> list[dict[str, Any]]:
         """CancelSteps; `option` is None for releases before 5.28, which ignore it."""
         results: list[dict[str, Any]] = []
-        for batch in chunks(step_ids, MAX_STEPS_PER_CALL):
+        for batch in chunks(step_ids, CANCEL_STEPS_MAX_IDS):
             kwargs: dict[str, Any] = {"ClusterId": cluster_id, "StepIds": batch}
             if option:
                 kwargs["StepCancellationOption"] = option

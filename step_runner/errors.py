@@ -5,10 +5,14 @@ The library never exits the process: the CLI maps these classes to exit codes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class StepRunnerError(Exception):
-    """Base class of every error the library raises on purpose."""
+    """Base class of every error the library raises on purpose. An error that ends a run that had started
+    carries the run's report so far in `report` (steps submitted, their states), so callers still show it."""
+
+    report: Any = None
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,11 @@ class SpecError(InputError):
     def __init__(self, problems: list[Problem], source: str = "step spec") -> None:
         self.problems = list(problems)
         self.source = source
+        if len(self.problems) == 1:
+            super().__init__(f"{source}: {self.problems[0]}")
+            return
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{source} has {len(self.problems)} problem(s):\n{lines}")
+        super().__init__(f"{source} has {len(self.problems)} problems:\n{lines}")
 
 
 class OutputsError(InputError):
@@ -47,6 +54,10 @@ class ClusterNotFoundError(InputError):
 
 class ResumeError(InputError):
     """A run cannot be resumed (unknown run id, state file and arguments disagree)."""
+
+
+class AwsConfigError(InputError):
+    """The AWS configuration is unusable (no region, unknown profile): nothing was sent to AWS."""
 
 
 class ClusterDiedError(StepRunnerError):
@@ -79,6 +90,14 @@ class AwsCallError(StepRunnerError):
         super().__init__(f"{operation} failed: {code}: {message}")
 
 
+class CredentialsError(AwsCallError):
+    """No usable AWS credentials (none found, partial, expired SSO token, a failing credential process)."""
+
+
+class ClusterFullError(AwsCallError):
+    """EMR refused AddJobFlowSteps: the cluster already has 256 active steps, counting every client's."""
+
+
 class TransientAwsError(StepRunnerError):
     """A call failed in a way that may pass on a later attempt (5xx, throttling, timeouts)."""
 
@@ -90,6 +109,10 @@ class TransientAwsError(StepRunnerError):
 
 class ThrottledError(TransientAwsError):
     """AWS throttled a call even after the SDK's own retries; the caller should back off."""
+
+
+class RunAbandoned(StepRunnerError):
+    """A second Ctrl-C: the runner stopped at once; submitted steps keep running (`--resume` re-attaches)."""
 
 
 class RunCancelled(StepRunnerError):

@@ -272,6 +272,12 @@ class LogFollower:
         source = self.source
         return source.interval if source is not None else float("inf")
 
+    def next_read_in(self) -> float:
+        """Seconds until the next read falls due (0 when it is due now); the runner wakes up for it."""
+        if self.source is None:
+            return float("inf")
+        return max(0.0, self._next_at - self.clock())
+
     def poll(self, targets: Sequence[FollowTarget]) -> None:
         """New lines of running steps, if the source's interval (or a throttle backoff) has passed."""
         targets = [t for t in targets if t.step_id not in self._done]

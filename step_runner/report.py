@@ -1,6 +1,11 @@
-"""Run results and their three renderings: a human table, one JSON object, JUnit XML."""
+"""Run results and their three renderings: a human table, one JSON object, JUnit XML.
+
+A run that ended early (bad input, AWS error, dead cluster) still has a report: `error` says why, and
+every step says how far it got.
+"""
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,12 +42,24 @@ class StepResult:
 
 @dataclass
 class RunReport:
-    run_id: str
-    cluster_id: str
+    run_id: str | None
+    cluster_id: str | None
     outcome: str
     steps: list[StepResult]
     message: str | None = None
     exit_code: int | None = None
+    error: dict[str, str] | None = None  # {"type": ..., "message": ...} when the run ended early
+
+
+ERROR_OUTCOME = "ERROR"
+# XML 1.0 allows tab, newline, carriage return and the ranges below; ANSI colour codes are dropped whole.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: object) -> str:
+    """Text any XML parser accepts: no ANSI escapes, no characters XML 1.0 forbids (shown as U+FFFD)."""
+    return _NOT_XML.sub("\ufffd", _ANSI.sub("", str(value)))
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -66,6 +83,7 @@ def to_dict(report: RunReport) -> dict[str, Any]:
         "outcome": report.outcome,
         "exit_code": report.exit_code,
         "message": report.message,
+        "error": report.error,
         "steps": [
             {
                 "name": s.name,
@@ -107,7 +125,9 @@ def render_table(report: RunReport) -> str:
     ]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
-    out = [f"run {report.run_id} on {report.cluster_id}: {report.outcome}"]
+    out = [f"run {report.run_id or '-'} on {report.cluster_id or '-'}: {report.outcome}"]
+    if report.error:
+        out.append(f"{report.error['type']}: {report.error['message']}")
     if report.message:
         out.append(report.message)
     out += ["", line(headers), line(tuple("-" * w for w in widths))] + [line(r) for r in rows]
@@ -135,17 +155,24 @@ def render_table(report: RunReport) -> str:
 
 
 def to_junit(report: RunReport) -> str:
-    """One <testcase> per step; failed steps carry FailureDetails and the probable cause."""
+    """One <testcase> per step; failed steps carry FailureDetails and the probable cause. A run that ended
+    early adds an <error> testcase saying why. Every text goes through xml_text."""
     failures = sum(1 for s in report.steps if s.outcome in ("FAILED", "INTERRUPTED", "TIMED_OUT"))
     skipped = sum(1 for s in report.steps if s.outcome in ("SKIPPED", "NOT_SUBMITTED", "CANCELLED", "STILL_ACTIVE"))
     total_time = sum(s.duration or 0.0 for s in report.steps)
+    errors = 1 if report.error else 0
     suite = ET.Element("testsuite", {
-        "name": f"emr-steps run {report.run_id}", "tests": str(len(report.steps)),
-        "failures": str(failures), "errors": "0", "skipped": str(skipped), "time": f"{total_time:.1f}",
+        "name": xml_text(f"emr-steps run {report.run_id or '-'}"), "tests": str(len(report.steps) + errors),
+        "failures": str(failures), "errors": str(errors), "skipped": str(skipped), "time": f"{total_time:.1f}",
     })
+    classname = xml_text(report.cluster_id or "emr-steps")
+    if report.error:
+        case = ET.SubElement(suite, "testcase", {"classname": classname, "name": "emr-steps run", "time": "0.0"})
+        ET.SubElement(case, "error", {"message": xml_text(report.error["message"]),
+                                      "type": xml_text(report.error["type"])}).text = xml_text(report.message or "")
     for s in report.steps:
         case = ET.SubElement(suite, "testcase", {
-            "classname": report.cluster_id, "name": s.name, "time": f"{s.duration or 0.0:.1f}"})
+            "classname": classname, "name": xml_text(s.name), "time": f"{s.duration or 0.0:.1f}"})
         if s.outcome in ("FAILED", "INTERRUPTED", "TIMED_OUT"):
             summary = (s.probable_cause.summary if s.probable_cause else None) or (
                 s.failure.message if s.failure else None) or s.outcome
@@ -160,11 +187,11 @@ def to_junit(report: RunReport) -> str:
                 body.append(f"Hint: {s.hint.text}")
             if s.probable_cause:
                 body += ["", s.probable_cause.text()]
-            fail = ET.SubElement(case, "failure", {"message": summary, "type": s.outcome})
-            fail.text = "\n".join(body)
+            fail = ET.SubElement(case, "failure", {"message": xml_text(summary), "type": s.outcome})
+            fail.text = xml_text("\n".join(body))
         elif s.outcome != "COMPLETED":
-            ET.SubElement(case, "skipped", {"message": s.note or s.outcome})
+            ET.SubElement(case, "skipped", {"message": xml_text(s.note or s.outcome)})
         if s.step_id:
-            ET.SubElement(case, "system-out").text = f"step {s.step_id} attempts={s.attempts} state={s.state}"
+            ET.SubElement(case, "system-out").text = xml_text(f"step {s.step_id} attempts={s.attempts} state={s.state}")
     ET.indent(suite)
     return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"

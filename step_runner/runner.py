@@ -1,31 +1,42 @@
-"""The runner: drives the pure RunMachine with an EmrAdapter, an injected clock, sleep and
-randomness, one poller per cluster. Raises typed exceptions; never exits the process."""
+"""The runner: drives the pure RunMachine with an EmrAdapter, an injected clock, sleep and randomness,
+one poller per cluster. Raises typed exceptions; never exits the process. Report assembly is in
+results.py.
+
+    runner = StepRunner(adapter, clock=time.monotonic, sleep=time.sleep)
+    cluster = runner.wait_for_cluster("j-...")
+    report = runner.run(plan, cluster, run_id, logs=S3StepLogs(s3, cluster.log_uri))
+    report = runner.resume(plan, cluster, run_id)        # re-attach; never submits a step twice
+"""
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from emr_contract.steps import SEND_INTERRUPT, TERMINATE_PROCESS
+
 from .emr_adapter import EmrAdapter
+from .errors import (AwsCallError, ClusterDiedError, ClusterFullError, ClusterWaitTimeout, ResumeError,
+                     RunAbandoned, RunCancelled, StepRunnerError, TransientAwsError)
 from .follow import FollowTarget, LogFollower
-from .errors import AwsCallError, ClusterDiedError, ClusterWaitTimeout, RunCancelled, TransientAwsError
 from .log_source import StepLogSource
-from .logs import probable_cause
-from .machine import SEND_INTERRUPT, TERMINATE_PROCESS, Event, Phase, RunMachine, RunOutcome, StepRecord
+from .machine import ClusterEnd, Event, Phase, RunMachine, RunOutcome, StepRecord
 from .poll_policy import PollPolicy
-from .report import RunReport, StepResult
+from .report import ERROR_OUTCOME, RunReport
+from .results import build_report
 from .spec import StepPlan, check_against_cluster, parse_tag, step_config
-from .state import STEP_TERMINAL
-from .triage import triage_step
-from .state import (CLUSTER_DEAD, LIST_STEPS_MAX_IDS, MAX_ACTIVE_STEPS, ClusterInfo, ClusterVerdict, Outcome,
-                    StepObservation, cluster_verdict)
+from .state import (CLUSTER_DEAD, LIST_STEPS_MAX_IDS, MAX_ACTIVE_STEPS, STEP_TERMINAL, ClusterInfo, ClusterVerdict,
+                    Outcome, StepObservation, cluster_verdict)
+
+ProgressHook = Callable[[RunMachine], None]
 
 
 @dataclass(frozen=True)
 class RunnerConfig:
-    """Time limits in seconds; None means no limit."""
+    """Time limits in seconds; None means no limit. `cancel_wait`: how long after CancelSteps (and the
+    grace period) a step may stay un-CANCELLED before the runner stops waiting (STILL_ACTIVE)."""
 
     cluster_timeout: float = 1800.0
     run_timeout: float | None = None
@@ -55,6 +66,18 @@ def poll_calls(tracked: int) -> int:
     return math.ceil(tracked / LIST_STEPS_MAX_IDS) + 1
 
 
+@dataclass
+class _Run:
+    """One run's settings and state, passed around the loop's helpers."""
+
+    machine: RunMachine
+    cluster: ClusterInfo
+    run_id: str
+    logs: StepLogSource | None
+    follower: LogFollower | None
+    progress: ProgressHook
+
+
 class StepRunner:
     def __init__(
         self,
@@ -65,11 +88,8 @@ class StepRunner:
         rand: Callable[[], float] = random.random,
         policy: PollPolicy = PollPolicy(),
         config: RunnerConfig = RunnerConfig(),
-        log_source: StepLogSource | None = None,
         on_event: Callable[[Event], None] = lambda e: None,
-        on_progress: Callable[[RunMachine], None] = lambda m: None,
         cancel: CancelToken | None = None,
-        follower: LogFollower | None = None,
     ) -> None:
         self.emr = adapter
         self.clock = clock
@@ -77,11 +97,9 @@ class StepRunner:
         self.rand = rand
         self.policy = policy
         self.config = config
-        self.log_source = log_source
         self.on_event = on_event
-        self.on_progress = on_progress
         self.cancel = cancel or CancelToken()
-        self.follower = follower
+        self.machine: RunMachine | None = None  # the last run's, for callers that want more than the report
 
     def _emit(self, events: list[Event] | Event) -> None:
         for e in events if isinstance(events, list) else [events]:
@@ -90,8 +108,9 @@ class StepRunner:
     # --- cluster ---------------------------------------------------------------------------
 
     def wait_for_cluster(self, cluster_id: str, *, need_free_slot: bool = True) -> ClusterInfo:
-        """Block until WAITING (or RUNNING with a free step slot); fail fast on dead states.
-        Resuming only needs a live cluster: its busy slots may be our own steps."""
+        """Block until the cluster takes steps: WAITING, or RUNNING with a free step slot, or (for a cluster
+        that ends once no step is left) any state that takes steps. Fail fast on dead states. Resuming only
+        needs a live cluster: its busy slots may be our own steps."""
         start = self.clock()
         last_state = "UNKNOWN"
         throttles = 0
@@ -101,10 +120,10 @@ class StepRunner:
             try:
                 info = self.emr.describe_cluster(cluster_id)
                 active = 0
-                if info.state == "RUNNING" and need_free_slot:
+                if info.state == "RUNNING" and need_free_slot and not info.auto_terminate:
                     active = self.emr.count_active_steps(cluster_id)
                 throttles = 0
-                verdict = cluster_verdict(info.state, active, info.step_concurrency_level)
+                verdict = cluster_verdict(info.state, active, info.step_concurrency_level, info.auto_terminate)
                 if verdict is ClusterVerdict.READY:
                     return info
                 if verdict is ClusterVerdict.DEAD:
@@ -124,19 +143,54 @@ class StepRunner:
 
     # --- run -------------------------------------------------------------------------------
 
-    def run(self, plan: StepPlan, cluster: ClusterInfo, run_id: str, *, resume: bool = False,
-            created_after: datetime | None = None) -> tuple[RunReport, RunMachine]:
-        """Submit, monitor and (if asked) cancel every step of `plan`; returns the report."""
-        check_against_cluster(plan, cluster.step_concurrency_level)
-        machine = RunMachine(plan, details_wait=self.config.details_wait)
+    def run(self, plan: StepPlan, cluster: ClusterInfo, run_id: str, *, logs: StepLogSource | None = None,
+            follower: LogFollower | None = None, on_progress: ProgressHook | None = None) -> RunReport:
+        """Submit, monitor and (if asked) cancel every step of `plan` on `cluster`. `logs` gives the probable
+        cause of failures, `follower` prints log lines while steps run, `on_progress` sees the machine after
+        every change (e.g. to save a state file)."""
+        return self._drive(plan, cluster, run_id, logs, follower, on_progress, resume=None)
+
+    def resume(self, plan: StepPlan, cluster: ClusterInfo, run_id: str, *,
+               known_step_ids: Mapping[str, Sequence[str]] | None = None, created_after: datetime | None = None,
+               logs: StepLogSource | None = None, follower: LogFollower | None = None,
+               on_progress: ProgressHook | None = None) -> RunReport:
+        """Re-attach to the steps run `run_id` submitted (found on the cluster by their run token, and by the
+        ids a state file recorded in `known_step_ids`), then go on like `run`, submitting only steps never
+        submitted. Without a state file (`known_step_ids` None) a run with no step on the cluster is refused
+        (ResumeError): a mistyped run id must not start the whole spec again. `created_after` bounds the
+        search (EMR lists steps newest first)."""
+        return self._drive(plan, cluster, run_id, logs, follower, on_progress,
+                           resume=(dict(known_step_ids) if known_step_ids is not None else None, created_after))
+
+    def _drive(self, plan: StepPlan, cluster: ClusterInfo, run_id: str, logs: StepLogSource | None,
+               follower: LogFollower | None, on_progress: ProgressHook | None,
+               resume: tuple[dict[str, Sequence[str]] | None, datetime | None] | None) -> RunReport:
+        check_against_cluster(plan, cluster.step_concurrency_level, cluster.auto_terminate)
+        machine = RunMachine(plan, details_wait=self.config.details_wait, eager=cluster.auto_terminate)
+        self.machine = machine
+        run = _Run(machine, cluster, run_id, logs, follower, on_progress or (lambda m: None))
+        try:
+            if resume is not None:
+                known, created_after = resume
+                self._adopt(run, created_after, known=known, required=known is None)
+            self._loop(run, reconcile_from=None if resume is None else resume[1])
+        except KeyboardInterrupt as exc:
+            abandoned = RunAbandoned(f"run {run_id} abandoned; submitted steps keep running")
+            abandoned.report = self._report(run, error=abandoned)
+            raise abandoned from exc
+        except StepRunnerError as exc:
+            exc.report = self._report(run, error=exc)
+            raise
+        return self._report(run)
+
+    def _loop(self, run: _Run, reconcile_from: datetime | None) -> None:
+        machine, cluster = run.machine, run.cluster
         concurrency = min(cluster.step_concurrency_level, MAX_ACTIVE_STEPS)
         start = self.clock()
         machine.last_event_at = start
         deadline = start + self.config.run_timeout if self.config.run_timeout else None
-        needs_reconcile = resume
+        needs_reconcile = False
         throttles = 0
-        dead: ClusterInfo | None = None
-
         while True:
             now = self.clock()
             if self.cancel.requested and not machine.cancelling:
@@ -148,22 +202,22 @@ class StepRunner:
                 self._emit(machine.cancel_step(rec, Outcome.TIMED_OUT, now))
             try:
                 if needs_reconcile:
-                    self._adopt_tagged_steps(machine, cluster.cluster_id, run_id, created_after, now)
+                    self._adopt(run, reconcile_from)
                     needs_reconcile = False
-                self._send_cancels(machine, cluster, now)
+                self._send_cancels(run, now)
                 self._give_up_stuck_cancels(machine, now)
                 try:
-                    self._submit(machine, cluster.cluster_id, run_id, concurrency, now)
+                    self._submit(run, concurrency, now)
                 except TransientAwsError:
                     needs_reconcile = True
                     raise
                 except AwsCallError:
                     # EMR refuses steps for a cluster that is shutting down (ValidationException): if so,
-                    # the poll below finds it dead and the run ends as CLUSTER_DIED, not as a refused call.
+                    # the poll below finds it ended and the run ends by the cluster's reason, not as a refused call.
                     if self.emr.describe_cluster(cluster.cluster_id).state not in CLUSTER_DEAD:
                         raise
                 if machine.finished(now):
-                    break
+                    return
                 tracked = machine.tracked_ids(now)
                 # While cancelling, poll as right after a transition: the fast interval, still jittered and
                 # stretched to the rate budget (never a bare min(delay, fast), which drops both).
@@ -172,150 +226,198 @@ class StepRunner:
                 delay = self.policy.next_delay(since, poll_calls(len(tracked)), self.rand)
                 if deadline is not None and not machine.cancelling:
                     delay = min(delay, max(0.0, deadline - now))
-                self._sleep_following(delay, machine)
-                dead = self.poll_once(machine, cluster.cluster_id)
+                self._sleep_following(delay, machine, run.follower)
+                ended = self.poll_once(machine, cluster.cluster_id, run.follower)
+                run.progress(machine)
                 throttles = 0
             except TransientAwsError as exc:
                 throttles += 1
                 self._emit(Event("warning", None, f"{exc}; backing off"))
                 self.sleep(self.policy.throttle_delay(throttles, self.rand))
                 continue
-            if dead is not None:
-                machine.mark_cluster_dead(f"cluster {dead.state}: {dead.reason_code}: {dead.reason_message}")
-                self._emit(Event("cluster", None, f"{cluster.cluster_id} is {dead.state} "
-                                                  f"({dead.reason_code}: {dead.reason_message})"))
-                break
-            if machine.finished(self.clock()):
-                break
+            if ended is not None or machine.finished(self.clock()):
+                return
 
-        outcome = machine.outcome(cluster_died=dead is not None)
-        message = None
-        if dead is not None:
-            message = f"cluster {dead.state}: {dead.reason_code or '-'}: {dead.reason_message or '-'}"
-        report = RunReport(run_id, cluster.cluster_id, outcome.value, self._results(machine, cluster), message)
-        return report, machine
+    def poll_once(self, machine: RunMachine, cluster_id: str, follower: LogFollower | None = None) -> ClusterEnd | None:
+        """One poll cycle: ListSteps for tracked ids (10 per call), then DescribeCluster. When the cluster is
+        ending, one more ListSteps of the active steps fixes their final states before the run judges why
+        it ended. Returns how the cluster ended, if it did."""
+        ids = machine.tracked_ids(self.clock())
+        self._observe(machine, self.emr.list_steps(cluster_id, ids), follower)
+        info = self.emr.describe_cluster(cluster_id)
+        if info.state not in CLUSTER_DEAD:
+            return None
+        active = [r.step_id for r in machine.active() if r.step_id]
+        if active:
+            self._observe(machine, self.emr.list_steps(cluster_id, active), follower)
+        end = machine.cluster_ended(info.state, info.reason_code, info.reason_message)
+        self._emit(Event("cluster", None, f"{cluster_id} is {info.state} ({info.reason_code}: {info.reason_message})"
+                                          + ("" if end.expected else "; the run's steps could not all run")))
+        return end
 
-    def poll_once(self, machine: RunMachine, cluster_id: str) -> ClusterInfo | None:
-        """One poll cycle: ListSteps for tracked ids (10 per call), then DescribeCluster.
-        Returns the cluster info if it died."""
-        now = self.clock()
-        ids = machine.tracked_ids(now)
-        observations = self.emr.list_steps(cluster_id, ids)
-        self._finish_following(machine, observations)
+    def _observe(self, machine: RunMachine, observations: list[StepObservation], follower: LogFollower | None) -> None:
+        self._finish_following(machine, observations, follower)
         for obs in observations:
             self._emit(machine.observe(obs, self.clock()))
-        info = self.emr.describe_cluster(cluster_id)
-        self.on_progress(machine)
-        return info if info.state in CLUSTER_DEAD else None
 
-    def _submit(self, machine: RunMachine, cluster_id: str, run_id: str, concurrency: int, now: float) -> None:
+    def _submit(self, run: _Run, concurrency: int, now: float) -> None:
+        machine = run.machine
         specs = machine.to_submit(concurrency)
         if not specs:
             return
-        ids = self.emr.add_steps(cluster_id, [step_config(s, run_id) for s in specs])
+        try:
+            ids = self.emr.add_steps(run.cluster.cluster_id, [step_config(s, run.run_id) for s in specs])
+        except ClusterFullError:
+            # Other clients' steps count too (ERR_MAX_ACTIVE): submit what fits now, the rest as steps end.
+            active = self.emr.count_active_steps(run.cluster.cluster_id)
+            specs = machine.to_submit(concurrency, room=max(0, MAX_ACTIVE_STEPS - active))
+            self._emit(Event("warning", None, f"the cluster has {active} active steps of the {MAX_ACTIVE_STEPS} EMR "
+                                              f"allows, counting every client's; submitting {len(specs)} now"))
+            if not specs:
+                return
+            try:
+                ids = self.emr.add_steps(run.cluster.cluster_id, [step_config(s, run.run_id) for s in specs])
+            except ClusterFullError:
+                return
         for spec, step_id in zip(specs, ids):
             self._emit(machine.mark_submitted(spec.name, step_id, now))
-        self.on_progress(machine)
+        run.progress(machine)
 
-    def _send_cancels(self, machine: RunMachine, cluster: ClusterInfo, now: float) -> None:
-        interrupt, terminate, impossible = machine.cancel_actions(
-            now, self.config.cancel_grace, cluster.can_cancel_running)
-        for rec in impossible:
-            self._emit(machine.abandon(rec, (
-                f"release {cluster.release_label} cannot cancel a {rec.state} step (CancelSteps reaches RUNNING "
-                "steps from emr-5.28.0); it keeps running on the cluster")))
-        for option, recs in ((SEND_INTERRUPT, interrupt), (TERMINATE_PROCESS, terminate)):
-            if not recs:
+    # --- cancelling ---------------------------------------------------------------------------
+
+    def _send_cancels(self, run: _Run, now: float) -> None:
+        """SEND_INTERRUPT, then TERMINATE_PROCESS after the grace period. A step EMR refuses to cancel is looked
+        at again at once: escalated if it still runs, given up (STILL_ACTIVE, with EMR's reason) when even
+        TERMINATE_PROCESS is refused or the release cannot cancel it."""
+        machine, cluster = run.machine, run.cluster
+        grace = self.config.cancel_grace
+        interrupt, terminate, impossible = machine.cancel_actions(now, grace, cluster.can_cancel_running,
+                                                                  cluster.can_cancel)
+        self._give_up(machine, cluster, impossible)
+        refused = (self._cancel(machine, cluster, SEND_INTERRUPT, interrupt, now)
+                   + self._cancel(machine, cluster, TERMINATE_PROCESS, terminate, now))
+        if not refused:
+            return
+        self._observe(machine, self.emr.list_steps(cluster.cluster_id, [r.step_id for r in refused if r.step_id]),
+                      run.follower)
+        still = [r for r in refused if r.phase is Phase.ACTIVE]
+        _, terminate, impossible = machine.cancel_actions(now, grace, cluster.can_cancel_running, cluster.can_cancel)
+        self._give_up(machine, cluster, [r for r in impossible if r in still])
+        again = self._cancel(machine, cluster, TERMINATE_PROCESS, [r for r in terminate if r in still], now)
+        self._give_up(machine, cluster, again)
+
+    def _cancel(self, machine: RunMachine, cluster: ClusterInfo, option: str, recs: list[StepRecord],
+                now: float) -> list[StepRecord]:
+        """One CancelSteps for these steps; returns those EMR refused."""
+        if not recs:
+            return []
+        sent_option = option if cluster.can_cancel_running else None  # before 5.28 EMR takes no option
+        results = self.emr.cancel_steps(cluster.cluster_id, [r.step_id for r in recs if r.step_id], sent_option)
+        by_id = {r.step_id: r for r in recs}
+        for rec in recs:
+            machine.mark_cancel_sent(rec, option, now)
+            self._emit(Event("cancel", rec.name, f"CancelSteps {sent_option or '(pending only)'} sent", rec.step_id))
+        refused = []
+        for res in results:
+            rec = by_id.get(res.get("StepId"))
+            if res.get("Status") == "FAILED" and rec is not None:
+                self._emit(machine.cancel_refused(rec, res.get("Reason") or ""))
+                refused.append(rec)
+        return refused
+
+    def _give_up(self, machine: RunMachine, cluster: ClusterInfo, recs: list[StepRecord]) -> None:
+        for rec in recs:
+            if rec.phase is not Phase.ACTIVE:
                 continue
-            sent_option = option if cluster.can_cancel_running else None
-            results = self.emr.cancel_steps(cluster.cluster_id, [r.step_id for r in recs if r.step_id], sent_option)
-            for rec in recs:
-                machine.mark_cancel_sent(rec, option, now)
-                self._emit(Event("cancel", rec.name, f"CancelSteps {sent_option or '(pending only)'} sent", rec.step_id))
-            for res in results:
-                if res.get("Status") == "FAILED":
-                    self._emit(Event("warning", None, f"CancelSteps refused {res.get('StepId')}: {res.get('Reason')}",
-                                     res.get("StepId")))
+            if rec.cancel_refused is not None:
+                why = f"EMR refused to cancel it ({rec.cancel_refused})"
+            elif not cluster.can_cancel:
+                why = f"release {cluster.release_label} has no CancelSteps (EMR 4.8.0 and later, except 5.0.0)"
+            else:
+                why = (f"release {cluster.release_label} cannot cancel a {rec.state} step (CancelSteps reaches "
+                       "RUNNING steps from emr-5.28.0)")
+            self._emit(machine.abandon(rec, f"{why}; it keeps running on the cluster"))
 
     def _give_up_stuck_cancels(self, machine: RunMachine, now: float) -> None:
         limit = self.config.cancel_grace + self.config.cancel_wait
         for rec in machine.active():
             if rec.cancel_sent_at is not None and now - rec.cancel_sent_at >= limit:
-                self._emit(machine.abandon(rec, f"not CANCELLED {limit:.0f}s after CancelSteps; check the cluster"))
+                self._emit(machine.abandon(rec, f"not CANCELLED {limit:.0f}s after CancelSteps (--cancel-wait); "
+                                                "check the cluster"))
 
-    def _adopt_tagged_steps(self, machine: RunMachine, cluster_id: str, run_id: str,
-                            created_after: datetime | None, now: float) -> None:
-        """Attach to this run's steps already on the cluster (found by run token), never resubmit them."""
-        history: dict[str, list[StepObservation]] = {}
+    # --- re-attaching --------------------------------------------------------------------------
+
+    def _adopt(self, run: _Run, created_after: datetime | None, *, known: Mapping[str, Sequence[str]] | None = None,
+               required: bool = False) -> None:
+        """Attach to this run's steps already on the cluster (found by run token, or by the ids a state file
+        recorded), never resubmit them."""
+        machine, cluster_id = run.machine, run.cluster.cluster_id
+        found: dict[str, dict[str, StepObservation]] = {}
         for obs in self.emr.iter_all_steps(cluster_id, created_after):
             tag = parse_tag(obs.name)
-            if tag and tag[1] == run_id:
-                history.setdefault(tag[0], []).append(obs)
-        for name, steps in history.items():
+            if tag and tag[1] == run.run_id:
+                found.setdefault(tag[0], {})[obs.step_id] = obs
+        missing = [i for name, ids in (known or {}).items() for i in ids if i not in found.get(name, {})]
+        if missing:
+            try:
+                listed = self.emr.list_steps(cluster_id, missing)
+            except AwsCallError as exc:
+                raise ResumeError(f"the state file of run {run.run_id} records steps EMR no longer lists "
+                                  f"({', '.join(missing)}): {exc}. EMR lists a cluster's newest 1000 steps only; "
+                                  "nothing was submitted") from exc
+            for obs in listed:
+                tag = parse_tag(obs.name)
+                found.setdefault(tag[0] if tag else obs.name, {})[obs.step_id] = obs
+        if required and not found:
+            raise ResumeError(f"cluster {cluster_id} has no step of run {run.run_id} and there is no state file "
+                              "for it: check the run id (to start a new run, drop --resume)")
+        for name, by_id in found.items():
             rec = machine.records.get(name)
+            steps = sorted(by_id.values(), key=lambda o: (o.created is None, o.created or datetime.min, o.step_id))
             if rec is None:
-                self._emit(Event("warning", name, f"step {steps[0].step_id} of run {run_id} is not in the spec; ignored"))
+                self._emit(Event("warning", name, f"step {steps[0].step_id} of run {run.run_id} is not in the spec; "
+                                                  "ignored"))
                 continue
-            new = [o for o in reversed(steps) if o.step_id not in rec.step_ids]
+            new = [o for o in steps if o.step_id not in rec.step_ids]
             if new and rec.phase is Phase.WAITING:
-                self._emit(machine.attach(name, new, now))
-        self.on_progress(machine)
+                self._emit(machine.attach(name, new, self.clock()))
+        run.progress(machine)
 
     # --- results ---------------------------------------------------------------------------
 
-    def _results(self, machine: RunMachine, cluster: ClusterInfo) -> list[StepResult]:
-        results = []
-        for rec in machine.records.values():
-            res = StepResult(
-                name=rec.name, step_id=rec.step_id, outcome=(rec.outcome or Outcome.STILL_ACTIVE).value,
-                state=rec.state, attempts=rec.attempts, step_ids=list(rec.step_ids), created=rec.created,
-                started=rec.started, ended=rec.ended, failure=rec.failure, note=rec.note,
-            )
-            text = None
-            if rec.step_id and self.log_source is not None:
-                res.log_location = self.log_source.location(cluster.cluster_id, rec.step_id)
-                if self.config.fetch_logs and rec.outcome in (Outcome.FAILED, Outcome.INTERRUPTED, Outcome.TIMED_OUT):
-                    text = self._attach_cause(res, rec, cluster.cluster_id)
-            if rec.outcome in (Outcome.FAILED, Outcome.INTERRUPTED, Outcome.TIMED_OUT):
-                res.hint = triage_step(text, failure_reason=rec.failure.reason if rec.failure else None,
-                                       failure_message=rec.failure.message if rec.failure else None, note=rec.note)
-            results.append(res)
-        return results
-
-    def _attach_cause(self, res: StepResult, rec: StepRecord, cluster_id: str) -> str | None:
-        try:
-            text = self.log_source.read_stderr(cluster_id, rec.step_id) if self.log_source and rec.step_id else None
-        except Exception as exc:  # a log read must never hide the step result
-            res.note = f"could not read stderr: {exc}"
-            return None
-        if text is None:
-            res.note = res.note or "stderr not in S3 yet (EMR uploads step logs about 5 minutes after the end)"
-            return None
-        res.probable_cause = probable_cause(text)
-        return text
+    def _report(self, run: _Run, error: StepRunnerError | None = None) -> RunReport:
+        machine = run.machine
+        outcome = machine.outcome().value if error is None else ERROR_OUTCOME
+        message = machine.cluster_end.text() if machine.cluster_end else None
+        return build_report(machine, run.run_id, run.cluster.cluster_id, outcome, logs=run.logs,
+                            fetch_logs=self.config.fetch_logs and error is None, message=message,
+                            error=None if error is None else {"type": type(error).__name__, "message": str(error)})
 
     # --- following logs (--follow) ---------------------------------------------------------
 
-    def _sleep_following(self, delay: float, machine: RunMachine) -> None:
-        """Sleep `delay`, reading followed logs between slices so lines show up while steps run."""
-        if self.follower is None:
+    def _sleep_following(self, delay: float, machine: RunMachine, follower: LogFollower | None) -> None:
+        """Sleep `delay`, waking whenever a log read falls due so followed lines show up on time (a read due
+        during a poll sleep happens then, not at the next poll)."""
+        if follower is None:
             self.sleep(delay)
             return
         end = self.clock() + delay
         was_cancelling = self.cancel.requested
         while True:
             targets = [_follow_target(r) for r in machine.active() if r.step_id and r.state in _FOLLOWED_STATES]
-            self.follower.poll(targets)
+            follower.poll(targets)
             left = end - self.clock()
             if left <= 0:
                 return
             if self.cancel.requested and not was_cancelling:  # the first Ctrl-C: act on it now
                 return
-            self.sleep(min(left, self.follower.interval))
+            due = follower.next_read_in() if targets else follower.interval
+            self.sleep(min(left, max(due, _MIN_SLICE)))
 
-    def _finish_following(self, machine: RunMachine, observations: list[StepObservation]) -> None:
+    def _finish_following(self, machine: RunMachine, observations: list[StepObservation],
+                          follower: LogFollower | None) -> None:
         """Print the last lines of steps this poll saw end, before their final state is reported."""
-        if self.follower is None:
+        if follower is None:
             return
         ended = []
         for obs in observations:
@@ -323,10 +425,11 @@ class StepRunner:
             if rec is not None and rec.phase is Phase.ACTIVE and rec.step_id == obs.step_id \
                     and obs.state in STEP_TERMINAL:
                 ended.append(_follow_target(rec))
-        self.follower.finish(ended)
+        follower.finish(ended)
 
 
 _FOLLOWED_STATES = frozenset({"RUNNING", "CANCEL_PENDING"})
+_MIN_SLICE = 0.05
 
 
 def _follow_target(rec: StepRecord) -> FollowTarget:

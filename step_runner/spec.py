@@ -1,6 +1,8 @@
 """Step spec files (YAML or TOML): parsing, validation and command-runner.jar step configs.
 
 Validation collects every problem and raises one SpecError, so a user fixes a file in one pass.
+Values reach spark-submit as written: YAML 1.1 would read `0012` as 10 and `12:30` as 750, so plain
+scalars in args, spark_submit_args and conf keep their text (see `written.py`).
 """
 from __future__ import annotations
 
@@ -14,15 +16,24 @@ from typing import Any
 
 import yaml
 
+from emr_contract.steps import (ACTIONS_ON_FAILURE, ACTIONS_WITH_CONCURRENCY, CANCEL_AND_WAIT, CONTINUE,
+                                MAX_HADOOP_JAR_STEP_CHARS, MAX_STEP_NAME, TERMINATE_ACTIONS, hadoop_jar_step_chars)
+
 from .dag import dependency_problems
 from .errors import Problem, SpecError
+from .written import as_written, load_toml, load_yaml
 
 COMMAND_RUNNER_JAR = "command-runner.jar"
-ACTIONS_ON_FAILURE = ("CONTINUE", "CANCEL_AND_WAIT", "TERMINATE_CLUSTER")
 DEPLOY_MODES = ("client", "cluster")
 MAX_RETRIES = 10
 MAX_NAME_LEN = 200
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+# A run id is part of every step Name and of the state file's name: no path separators, no spaces, and
+# the same characters the run token pattern below recognises.
+RUN_ID_CHARS = r"[A-Za-z0-9][A-Za-z0-9_.\-]*"
+RUN_ID_RE = re.compile(rf"^{RUN_ID_CHARS}$")
+MAX_RUN_ID_LEN = 128
+ENTRY_POINT_SUFFIXES = (".py", ".jar")
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -38,7 +49,7 @@ TOP_FIELDS = ("version", "defaults", "steps")
 BUILTIN_DEFAULTS: dict[str, Any] = {
     "deploy_mode": "cluster",
     "master": "yarn",
-    "action_on_failure": "CONTINUE",
+    "action_on_failure": CONTINUE,
     "retries": 0,
     "timeout": None,
 }
@@ -63,7 +74,7 @@ class StepSpec:
     args: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()
     timeout: float | None = None
-    action_on_failure: str = "CONTINUE"
+    action_on_failure: str = CONTINUE
     retries: int = 0
 
     def spark_submit_command(self) -> list[str]:
@@ -101,13 +112,28 @@ def tag_name(name: str, run_id: str) -> str:
     return f"{name} [run={run_id}]"
 
 
-_TAG_RE = re.compile(r"^(?P<name>.*) \[run=(?P<run>[A-Za-z0-9_.\-]+)\]$")
+_TAG_RE = re.compile(rf"^(?P<name>.*) \[run=(?P<run>{RUN_ID_CHARS})\]$")
 
 
 def parse_tag(step_name: str) -> tuple[str, str] | None:
     """(spec name, run id) from a tagged EMR step name, or None for foreign steps."""
     m = _TAG_RE.match(step_name or "")
     return (m.group("name"), m.group("run")) if m else None
+
+
+def run_id_problems(plan: "StepPlan | None", run_id: str, flag: str = "--run-id") -> list[Problem]:
+    """A run id must be a safe file name and a run token `parse_tag` finds again, and keep every step's
+    EMR Name within StepConfig.Name's 256 characters."""
+    if not (RUN_ID_RE.match(run_id) and len(run_id) <= MAX_RUN_ID_LEN):
+        return [Problem(flag, run_id, f"must be 1-{MAX_RUN_ID_LEN} letters, digits, '_', '.' or '-', starting "
+                                      "with a letter or digit")]
+    problems = []
+    for spec in plan.steps if plan else ():
+        length = len(tag_name(spec.name, run_id))
+        if length > MAX_STEP_NAME:
+            problems.append(Problem(flag, run_id, f"makes the EMR step Name of {spec.name!r} {length} characters; "
+                                                  f"EMR allows {MAX_STEP_NAME}: use a shorter run id or step name"))
+    return problems
 
 
 def step_config(spec: StepSpec, run_id: str) -> dict[str, Any]:
@@ -136,17 +162,15 @@ def load_spec_file(path: str | Path) -> StepPlan:
     """Read and validate a .yaml/.yml/.toml spec file."""
     p = Path(path)
     source = str(p)
+    if p.suffix.lower() not in (".toml", ".yaml", ".yml"):
+        raise SpecError([Problem("file", source, "must end in .yaml, .yml or .toml")], source)
     try:
         text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError([Problem("file", source, f"cannot be read: {exc.strerror or exc}")], source) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise SpecError([Problem("file", source, f"cannot be read: {reason}")], source) from exc
     try:
-        if p.suffix.lower() == ".toml":
-            data: Any = tomllib.loads(text)
-        elif p.suffix.lower() in (".yaml", ".yml"):
-            data = yaml.safe_load(text)
-        else:
-            raise SpecError([Problem("file", source, "must end in .yaml, .yml or .toml")], source)
+        data: Any = load_toml(text) if p.suffix.lower() == ".toml" else load_yaml(text)
     except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         raise SpecError([Problem("file", source, f"is not valid {p.suffix[1:].upper()}: {exc}")], source) from exc
     return parse_spec(data, source)
@@ -163,7 +187,7 @@ def _is_str_list(v: Any) -> bool:
 
 
 def _is_scalar_list(v: Any) -> bool:
-    return isinstance(v, list) and all(isinstance(x, (str, int, float)) and not isinstance(x, bool) for x in v)
+    return isinstance(v, list) and all(isinstance(x, (str, int, float, bool)) for x in v)
 
 
 def _is_conf(v: Any) -> bool:
@@ -183,8 +207,8 @@ FIELD_RULES: dict[str, list[Rule]] = {
     ],
     "entry_point": [
         (_is_str, "must be a non-empty string (an s3:// or local .py/.jar path)"),
-        (lambda v: not isinstance(v, str) or v.endswith((".py", ".jar")) or v.startswith(("s3://", "file:/", "/", "local:")),
-         "must be a .py or .jar file or an s3:// / file:// / local: URI"),
+        (lambda v: not isinstance(v, str) or v.endswith(ENTRY_POINT_SUFFIXES),
+         "must be a .py or .jar file (spark-submit runs a .py as PySpark and anything else as a jar)"),
     ],
     "class": [(_is_str, "must be a fully qualified class name")],
     "deploy_mode": [(lambda v: v in DEPLOY_MODES, f"must be one of {', '.join(DEPLOY_MODES)}")],
@@ -196,7 +220,7 @@ FIELD_RULES: dict[str, list[Rule]] = {
     "packages": [(_is_str_list, "must be a list of Maven coordinates")],
     "conf": [(_is_conf, "must be a table of spark property -> scalar value")],
     "spark_submit_args": [(_is_scalar_list, "must be a list of strings")],
-    "args": [(_is_scalar_list, "must be a list of strings or numbers")],
+    "args": [(_is_scalar_list, "must be a list of strings, numbers or booleans (no nulls or tables)")],
     "depends_on": [(lambda v: _is_str(v) or _is_str_list(v), "must be a step name or a list of step names")],
     "timeout": [(lambda v: v is None or parse_duration(v) is not None,
                  "must be a positive number of seconds or a duration like '30m' or '2h'")],
@@ -230,6 +254,7 @@ def parse_spec(data: Any, source: str = "step spec") -> StepPlan:
     """Validate a parsed spec document and build the StepPlan, or raise SpecError with every problem."""
     if not isinstance(data, Mapping):
         raise SpecError([Problem("(top level)", type(data).__name__, "must be a table with a 'steps' list")], source)
+    data = as_written(data)
     problems = _unknown("(top level)", data.keys(), TOP_FIELDS)
     if data.get("version", 1) != 1:
         problems.append(Problem("version", data.get("version"), "only version 1 is supported"))
@@ -266,9 +291,16 @@ def parse_spec(data: Any, source: str = "step spec") -> StepPlan:
         merged["conf"] = {**_conf_or_empty(defaults.get("conf")), **_conf_or_empty(raw.get("conf"))}
         if merged.get("py_files") and str(merged.get("entry_point", "")).endswith(".jar"):
             step_problems.append(Problem(f"{where}.py_files", merged["py_files"], "only applies to a .py entry_point"))
-        problems += step_problems
         if not step_problems:
-            steps.append(_build(merged))
+            built = _build(merged)
+            size = hadoop_jar_step_chars(step_config(built, "")["HadoopJarStep"])
+            if size > MAX_HADOOP_JAR_STEP_CHARS:
+                step_problems.append(Problem(where, f"{size} characters", (
+                    f"its spark-submit command must stay within EMR's {MAX_HADOOP_JAR_STEP_CHARS} characters for "
+                    "the strings of a HadoopJarStep: move long values into a file (--properties-file, --py-files)")))
+            else:
+                steps.append(built)
+        problems += step_problems
 
     problems += dependency_problems(_declared_deps(raw_steps))
     if problems:
@@ -301,8 +333,8 @@ def _build(m: Mapping[str, Any]) -> StepSpec:
         archives=tuple(m.get("archives") or ()),
         packages=tuple(m.get("packages") or ()),
         conf=tuple((k, _conf_str(v)) for k, v in (m.get("conf") or {}).items()),
-        spark_submit_args=tuple(str(a) for a in m.get("spark_submit_args") or ()),
-        args=tuple(str(a) for a in m.get("args") or ()),
+        spark_submit_args=tuple(_conf_str(a) for a in m.get("spark_submit_args") or ()),
+        args=tuple(_conf_str(a) for a in m.get("args") or ()),
         depends_on=(deps,) if isinstance(deps, str) else tuple(deps),
         timeout=parse_duration(m["timeout"]) if m.get("timeout") is not None else None,
         action_on_failure=m["action_on_failure"],
@@ -315,28 +347,58 @@ def _conf_or_empty(v: Any) -> Mapping[str, Any]:
 
 
 def _conf_str(v: Any) -> str:
+    """TOML's typed values in their TOML spelling (true/false); YAML values arrive as written (written.py)."""
     return str(v).lower() if isinstance(v, bool) else str(v)
 
 
-def cluster_problems(plan: StepPlan, step_concurrency_level: int) -> list[Problem]:
-    """Rules that depend on the target cluster, checked once its StepConcurrencyLevel is known."""
-    if step_concurrency_level <= 1:
-        return []
-    return [
-        Problem(f"steps[{s.name}].action_on_failure", s.action_on_failure,
-                f"must be CONTINUE when the cluster's StepConcurrencyLevel is {step_concurrency_level} (> 1)")
-        for s in plan.steps if s.action_on_failure != "CONTINUE"
-    ]
+def cluster_problems(plan: StepPlan, step_concurrency_level: int, auto_terminate: bool = False) -> list[Problem]:
+    """Rules that depend on the target cluster, checked once DescribeCluster told its StepConcurrencyLevel and
+    whether it ends when no step is left (AutoTerminate)."""
+    problems = []
+    if step_concurrency_level > 1:
+        problems += [
+            Problem(f"steps[{s.name}].action_on_failure", s.action_on_failure,
+                    f"must be CONTINUE when the cluster's StepConcurrencyLevel is {step_concurrency_level} (> 1): "
+                    "EMR refuses other values then")
+            for s in plan.steps if s.action_on_failure not in ACTIONS_WITH_CONCURRENCY
+        ]
+    if auto_terminate:
+        problems += _auto_terminate_problems(plan, step_concurrency_level)
+    return problems
 
 
-def check_against_cluster(plan: StepPlan, step_concurrency_level: int) -> None:
-    """Raise SpecError when the plan cannot run on a cluster with this concurrency."""
-    problems = cluster_problems(plan, step_concurrency_level)
+_ENDS_WHEN_EMPTY = ("the cluster ends once no step is left (KeepJobFlowAliveWhenNoSteps=false), so every step is "
+                    "submitted at once")
+
+
+def _auto_terminate_problems(plan: StepPlan, level: int) -> list[Problem]:
+    """On a cluster that ends when idle, nothing can wait for a dependency to complete: EMR's own step order
+    (StepConcurrencyLevel 1) and an ActionOnFailure that stops the queue are all that can honour depends_on."""
+    by_name = plan.by_name()
+    problems = []
+    for s in plan.steps:
+        if s.depends_on and level > 1:
+            problems.append(Problem(f"steps[{s.name}].depends_on", list(s.depends_on), (
+                f"cannot be honoured: {_ENDS_WHEN_EMPTY}, and at StepConcurrencyLevel {level} EMR runs them side "
+                "by side; use a cluster kept alive, or drop depends_on")))
+            continue
+        for dep in s.depends_on:
+            action = by_name[dep].action_on_failure
+            if action not in TERMINATE_ACTIONS and action != CANCEL_AND_WAIT:
+                problems.append(Problem(f"steps[{dep}].action_on_failure", action, (
+                    f"must be {CANCEL_AND_WAIT} or TERMINATE_CLUSTER because {s.name!r} depends on it: "
+                    f"{_ENDS_WHEN_EMPTY} and only those actions stop {s.name!r} when {dep!r} fails")))
+    return problems
+
+
+def check_against_cluster(plan: StepPlan, step_concurrency_level: int, auto_terminate: bool = False) -> None:
+    """Raise SpecError when the plan cannot run on this cluster."""
+    problems = cluster_problems(plan, step_concurrency_level, auto_terminate)
     if problems:
         raise SpecError(problems, plan.source)
 
 
 __all__ = [
     "StepSpec", "StepPlan", "load_spec_file", "parse_spec", "step_config", "tag_name", "parse_tag",
-    "parse_duration", "check_against_cluster", "cluster_problems", "COMMAND_RUNNER_JAR",
+    "parse_duration", "check_against_cluster", "cluster_problems", "run_id_problems", "COMMAND_RUNNER_JAR",
 ]

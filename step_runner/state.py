@@ -1,6 +1,7 @@
-"""EMR step and cluster states as data, plus the observations the adapter hands to the core.
+"""What EMR's step and cluster states mean to a run, plus the observations the adapter hands to the core.
 
-Like botocore's waiter acceptor tables, what each state means lives here and nowhere else.
+Like botocore's waiter acceptor tables, what each state means lives here; the states, limits and
+release gates themselves are EMR's facts in `emr_contract.steps` (each with its AWS source).
 Unlike the built-in `step_complete` waiter, INTERRUPTED is terminal.
 """
 from __future__ import annotations
@@ -10,18 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
-STEP_ACTIVE = frozenset({"PENDING", "RUNNING", "CANCEL_PENDING"})
-STEP_TERMINAL = frozenset({"COMPLETED", "CANCELLED", "FAILED", "INTERRUPTED"})
-STEP_CANCELLABLE_OLD_RELEASE = frozenset({"PENDING"})
+from emr_contract.steps import (CLUSTER_ACCEPTS_STEPS, CLUSTER_DEAD, LIST_STEPS_MAX_IDS,
+                                MAX_ACTIVE_STEPS, STEP_ACTIVE, STEP_TERMINAL, can_cancel_running, can_cancel_steps)
 
 CLUSTER_READY = frozenset({"WAITING"})
 CLUSTER_BUSY = frozenset({"RUNNING"})
-CLUSTER_STARTING = frozenset({"STARTING", "BOOTSTRAPPING"})
-CLUSTER_DEAD = frozenset({"TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS"})
-CLUSTER_ACTIVE = CLUSTER_STARTING | CLUSTER_READY | CLUSTER_BUSY
-
-MAX_ACTIVE_STEPS = 256
-LIST_STEPS_MAX_IDS = 10
+CLUSTER_ACTIVE = CLUSTER_ACCEPTS_STEPS
 
 
 class ClusterVerdict(Enum):
@@ -82,17 +77,28 @@ class ClusterInfo:
     reason_code: str | None = None
     reason_message: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    auto_terminate: bool = False
 
     @property
     def can_cancel_running(self) -> bool:
         """CancelSteps reaches RUNNING steps only from EMR 5.28.0 on."""
-        return release_supports_running_cancel(self.release_label)
+        return can_cancel_running(self.release_label)
+
+    @property
+    def can_cancel(self) -> bool:
+        """CancelSteps exists from EMR 4.8.0 on, except 5.0.0."""
+        return can_cancel_steps(self.release_label)
 
 
-def cluster_verdict(state: str, active_steps: int = 0, concurrency: int = 1) -> ClusterVerdict:
-    """WAITING is ready; RUNNING is ready only with a free concurrency slot; dead states are final."""
+def cluster_verdict(state: str, active_steps: int = 0, concurrency: int = 1,
+                    auto_terminate: bool = False) -> ClusterVerdict:
+    """WAITING is ready; RUNNING is ready only with a free concurrency slot; dead states are final.
+    A cluster that ends once no step is left (AutoTerminate) is ready as soon as it takes steps (STARTING
+    on): steps submitted after it came up idle would find it gone."""
     if state in CLUSTER_DEAD:
         return ClusterVerdict.DEAD
+    if auto_terminate and state in CLUSTER_ACCEPTS_STEPS:
+        return ClusterVerdict.READY
     if state in CLUSTER_READY:
         return ClusterVerdict.READY
     if state in CLUSTER_BUSY and active_steps < concurrency:
@@ -102,11 +108,4 @@ def cluster_verdict(state: str, active_steps: int = 0, concurrency: int = 1) -> 
 
 def release_supports_running_cancel(release_label: str | None) -> bool:
     """True for emr-5.28.0+ and emr-6/7; unknown labels are assumed modern."""
-    if not release_label or not release_label.startswith("emr-"):
-        return True
-    parts = release_label[4:].split(".")
-    try:
-        nums = tuple(int(p) for p in parts[:3])
-    except ValueError:
-        return True
-    return nums >= (5, 28, 0)
+    return can_cancel_running(release_label)

@@ -288,7 +288,7 @@ def test_cancel_phase_delays_keep_jitter_and_the_rate_budget(clock):
     rand = cycling(*rands)
     plan = parse_spec({"steps": [{"name": f"s{i}", "entry_point": f"s3://b/s{i}.py"} for i in range(60)]})
     r = runner_with(fake, clock, token, rand, cancel_grace=20.0)
-    report, _ = r.run(plan, ClusterInfo(J, "spark", "WAITING", step_concurrency_level=60, release_label="emr-7.5.0"),
+    report = r.run(plan, ClusterInfo(J, "spark", "WAITING", step_concurrency_level=60, release_label="emr-7.5.0"),
                       RUN)
     assert report.outcome == "CANCELLED"
     calls = math.ceil(60 / 10) + 1
@@ -311,6 +311,9 @@ class _FakeFollower:
     def poll(self, targets) -> None:
         self.polled_at.append(self.clock.t)
 
+    def next_read_in(self) -> float:
+        return self.interval
+
     def finish(self, ended) -> None:
         pass
 
@@ -322,12 +325,12 @@ def test_following_logs_wakes_on_the_first_cancel_then_keeps_reading_at_its_pace
     token = CancelToken()
     follower = _FakeFollower(clock)
     r = StepRunner(EmrAdapter(FakeEmrClient(clock)), clock=clock, sleep=cli._interruptible_sleep(token),
-                   cancel=token, follower=follower)
+                   cancel=token)
     machine = RunMachine(parse_spec({"steps": [{"name": "a", "entry_point": "s3://b/a.py"}]}))
     clock.hooks.append(lambda c: token.cancel() if c.t >= 7.0 else None)
 
-    r._sleep_following(30.0, machine)
+    r._sleep_following(30.0, machine, follower)
     assert clock.t == pytest.approx(7.0)
-    r._sleep_following(30.0, machine)
+    r._sleep_following(30.0, machine, follower)
     assert clock.t == pytest.approx(37.0)
     assert follower.polled_at == pytest.approx([0.0, 5.0, 7.0, 7.0, 12.0, 17.0, 22.0, 27.0, 32.0, 37.0])

@@ -108,7 +108,7 @@ def test_bad_spec_exits_2_without_any_aws_call(emr_stub, s3_stub, clock, tmp_pat
     bad.write_text("steps:\n  - name: a\n    entry_point: s3://b/a.py\n    depends_on: [a]\n    retries: many\n")
     code, _, err = run_cli([str(bad), "--cluster-id", J], emr, s3, clock, tmp_path)
     assert code == cli.EXIT_BAD_INPUT == 2
-    assert "2 problem(s)" in err and "retries" in err and "cannot depend on itself" in err
+    assert "2 problems" in err and "retries" in err and "cannot depend on itself" in err
 
 
 def test_concurrency_rule_is_bad_input(emr_stub, s3_stub, clock, tmp_path):

@@ -283,7 +283,7 @@ def test_cancel_steps_5xx_during_cancel_is_retried(fake, clock, tmp_path):
     clock.hooks.append(lambda c: token.cancel() if len(c.sleeps) == 2 else None)
     runner = StepRunner(EmrAdapter(fake.client()), clock=clock, sleep=clock.sleep, rand=lambda: 0.5, cancel=token,
                         config=RunnerConfig(fetch_logs=False))
-    report, _ = runner.run(load_spec_file(EXAMPLE), runner.wait_for_cluster(J), RUN)
+    report = runner.run(load_spec_file(EXAMPLE), runner.wait_for_cluster(J), RUN)
     assert report.outcome == "CANCELLED"
     assert fake.attempts.count("CancelSteps") == 2
     assert {s.name: s.outcome for s in report.steps} == {
@@ -361,7 +361,8 @@ def test_cluster_terminated_while_steps_run_exit_5(fake, clock, tmp_path):
     assert {s["name"]: s["outcome"] for s in report["steps"]} == {
         "ingest": "INTERRUPTED", "dimensions": "INTERRUPTED", "report": "NOT_SUBMITTED"}
     assert "CancelSteps" not in fake.attempts and fake.attempts.count("AddJobFlowSteps") == 1
-    assert fake.attempts[-1] == "DescribeCluster"  # no call after the cluster was seen dead
+    # after DescribeCluster saw it dead: one ListSteps for the steps' final states, then nothing
+    assert fake.attempts[-2:] == ["DescribeCluster", "ListSteps"]
     assert state_file.load(state_file.state_path(tmp_path, RUN)).finished
 
 

@@ -134,10 +134,11 @@ def test_attach_adopts_existing_steps_without_resubmitting():
 def test_cluster_death_ends_everything():
     m = RunMachine(plan(("a", {}), ("b", {"depends_on": "a"})))
     submit_all(m, 1)
-    m.mark_cluster_dead("cluster TERMINATED_WITH_ERRORS")
+    end = m.cluster_ended("TERMINATED_WITH_ERRORS", "INSTANCE_FAILURE", "Master instance failed")
+    assert not end.expected
     assert m.records["a"].outcome is Outcome.INTERRUPTED
     assert m.records["b"].outcome is Outcome.NOT_SUBMITTED
-    assert m.outcome(cluster_died=True) is RunOutcome.CLUSTER_DIED
+    assert m.outcome() is RunOutcome.CLUSTER_DIED
 
 
 def test_all_completed_is_success():

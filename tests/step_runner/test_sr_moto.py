@@ -131,7 +131,7 @@ def test_cancel_through_filled_cancel_steps(aws, clock, tmp_path):
     clock.hooks += [progress, lambda c: token.cancel() if len(c.sleeps) == 2 else None]
     runner = StepRunner(EmrAdapter(emr), clock=clock, sleep=clock.sleep, rand=lambda: 0.5, cancel=token,
                         config=RunnerConfig(cancel_grace=30))
-    report, _ = runner.run(load_spec_file(EXAMPLE), runner.wait_for_cluster(cid), "m3")
+    report = runner.run(load_spec_file(EXAMPLE), runner.wait_for_cluster(cid), "m3")
     assert report.outcome == "CANCELLED"
     assert {s.name: s.outcome for s in report.steps} == {
         "ingest": "CANCELLED", "dimensions": "NOT_SUBMITTED", "report": "NOT_SUBMITTED"}

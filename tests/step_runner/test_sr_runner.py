@@ -35,7 +35,7 @@ def test_throttled_polls_back_off_exponentially_then_recover(emr_stub, clock):
     r = runner(emr, clock)
     info = r.wait_for_cluster(J)
     assert clock.sleeps == [1.5]
-    report, _ = r.run(plan(1), info, "r")
+    report = r.run(plan(1), info, "r")
     assert report.outcome == "SUCCEEDED"
     assert clock.sleeps == [1.5, 5.0, 1.5, 5.0, 3.0, 5.0]
 
@@ -68,7 +68,8 @@ def test_submission_respects_concurrency_and_batches_in_one_call(emr_stub, clock
                       {"ClusterId": J, "StepIds": ["s-1", "s-2", "s-3"]})
     stub.add_response("describe_cluster", cluster("WAITING", concurrency=3), {"ClusterId": J})
     r = runner(emr, clock)
-    report, machine = r.run(plan(4), ClusterInfo(J, "c", "WAITING", step_concurrency_level=3), "r")
+    report = r.run(plan(4), ClusterInfo(J, "c", "WAITING", step_concurrency_level=3), "r")
+    machine = r.machine
     assert report.outcome == "SUCCEEDED"
     assert [s.step_id for s in report.steps] == ["s-0", "s-1", "s-2", "s-3"]
 
