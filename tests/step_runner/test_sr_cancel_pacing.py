@@ -12,17 +12,20 @@ namespace whose monotonic/sleep are the FakeClock, so its 0.5 s slices advance f
 from __future__ import annotations
 
 import io
+import json
 import math
 import signal
 import threading
 import time
 import types
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from botocore.exceptions import ClientError
+import boto3
+from botocore.awsrequest import AWSResponse
+from botocore.config import Config
 
+from local_emr.fake_emr import FakeEmr as StrictFake
 from step_runner import cli
 from step_runner.emr_adapter import EmrAdapter
 from step_runner.machine import RunMachine
@@ -42,81 +45,73 @@ HOT_LOOP_CAP = 200  # the fake ends the steps after this many ListSteps, so the 
 
 
 class FakeEmrClient:
-    """A duck-typed EMR client on fake time. Steps go PENDING -> RUNNING 2 s after submission.
-    SEND_INTERRUPT is ignored by the step's process (CANCEL_PENDING forever), so the runner must
-    escalate after the grace period; TERMINATE_PROCESS ends it CANCELLED 3 s later."""
+    """A botocore EMR client on fake time, answered by the strict step model (what local_emr enforces).
+    Steps go PENDING -> RUNNING 2 s after submission. SEND_INTERRUPT is ignored by the step's process
+    (CANCEL_PENDING forever), so the runner must escalate after the grace period; TERMINATE_PROCESS
+    ends it CANCELLED 3 s later. Call times are recorded; ListSteps can be throttled."""
 
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
-        self.steps: dict[str, dict] = {}
+        self.emr = StrictFake(now=lambda: T0.timestamp() + clock.t)
+        self.cluster = self.emr.add_cluster(cluster_id=J, step_concurrency_level=2, log_uri="s3://example-logs/emr/")
+        self.client = boto3.client("emr", region_name="us-east-1", endpoint_url="http://127.0.0.1:9",
+                                   aws_access_key_id="testing", aws_secret_access_key="testing",
+                                   config=Config(retries={"total_max_attempts": 1}))
+        self.client.meta.events.register_first("before-send.emr", self._record)
+        self.emr.attach(self.client)
         self.list_calls: list[float] = []  # fake time of every ListSteps call
         self.describe_calls: list[float] = []
         self.cancels: list[tuple[float, str | None, list[str]]] = []
         self.throttle_list_steps_after: float | None = None  # throttle ListSteps from this fake time ...
         self.throttles_left = 0  # ... this many times
         self.throttled_at: list[float] = []
+        self._terminate_at: dict[str, float] = {}
+
+    @property
+    def steps(self) -> dict[str, dict]:
+        return {s.id: {"Name": s.name, "State": s.state} for s in self.cluster.book.steps}
 
     def _advance(self) -> None:
+        t, book = self.clock.t, self.cluster.book
+        for s in list(book.steps):
+            created = s.created - T0.timestamp()
+            if s.state == "PENDING" and t - created >= 2 and s in book.startable():
+                book.start(s)
+            if s.state == "CANCEL_PENDING" and s.id in self._terminate_at and t - self._terminate_at[s.id] >= 3:
+                book.finish(s, "CANCELLED")
+            if len(self.list_calls) > HOT_LOOP_CAP and s.state in ("RUNNING", "CANCEL_PENDING"):
+                book.finish(s, "CANCELLED")
+
+    def _record(self, request, event_name: str, **_):
+        """Runs before the strict fake answers: times, throttling, progress."""
+        operation = event_name.rsplit(".", 1)[-1]
         t = self.clock.t
-        for s in self.steps.values():
-            if s["State"] == "PENDING" and t - s["created"] >= 2:
-                s["State"] = "RUNNING"
-            if s["State"] == "CANCEL_PENDING" and s["terminate_at"] is not None and t - s["terminate_at"] >= 3:
-                s["State"] = "CANCELLED"
-            if len(self.list_calls) > HOT_LOOP_CAP and s["State"] in ("PENDING", "RUNNING", "CANCEL_PENDING"):
-                s["State"] = "CANCELLED"
+        body = json.loads(request.body or b"{}")
+        if operation == "ListSteps":
+            if self.throttle_list_steps_after is not None and t >= self.throttle_list_steps_after \
+                    and self.throttles_left > 0:
+                self.throttles_left -= 1
+                self.throttled_at.append(t)
+                data = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
+                return AWSResponse(request.url, 400, {"Content-Type": "application/x-amz-json-1.1"}, _Raw(data))
+            self.list_calls.append(t)
+            self._advance()
+        elif operation == "DescribeCluster":
+            self.describe_calls.append(t)
+        elif operation == "CancelSteps":
+            option = body.get("StepCancellationOption")
+            self.cancels.append((t, option, list(body["StepIds"])))
+            if option == "TERMINATE_PROCESS":
+                self._terminate_at.update({i: t for i in body["StepIds"]})
+        return None
 
-    def describe_cluster(self, ClusterId):
-        self.describe_calls.append(self.clock.t)
-        return {"Cluster": {"Id": J, "Name": "spark", "Status": {"State": "WAITING"}, "StepConcurrencyLevel": 2,
-                            "ReleaseLabel": "emr-7.5.0", "LogUri": "s3://example-logs/emr/"}}
 
-    def add_job_flow_steps(self, JobFlowId, Steps):
-        ids = []
-        for step in Steps:
-            step_id = f"s-{len(self.steps) + 1}"
-            self.steps[step_id] = {"Name": step["Name"], "State": "PENDING", "created": self.clock.t,
-                                   "terminate_at": None}
-            ids.append(step_id)
-        return {"StepIds": ids}
+class _Raw:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
 
-    def list_steps(self, ClusterId, StepIds=None, StepStates=None, Marker=None):
-        t = self.clock.t
-        if self.throttle_list_steps_after is not None and t >= self.throttle_list_steps_after \
-                and self.throttles_left > 0:
-            self.throttles_left -= 1
-            self.throttled_at.append(t)
-            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
-                               "ResponseMetadata": {"HTTPStatusCode": 400}}, "ListSteps")
-        self.list_calls.append(t)
-        self._advance()
-        out = []
-        for step_id, s in reversed(self.steps.items()):
-            if StepIds is not None and step_id not in StepIds:
-                continue
-            if StepStates is not None and s["State"] not in StepStates:
-                continue
-            created = T0 + timedelta(seconds=s["created"])
-            timeline = {"CreationDateTime": created}
-            if s["State"] != "PENDING":
-                timeline["StartDateTime"] = created + timedelta(seconds=2)
-            out.append({"Id": step_id, "Name": s["Name"], "ActionOnFailure": "CONTINUE",
-                        "Config": {"Jar": "command-runner.jar", "Args": ["spark-submit"]},
-                        "Status": {"State": s["State"], "StateChangeReason": {}, "Timeline": timeline}})
-        return {"Steps": out}
-
-    def cancel_steps(self, ClusterId, StepIds, StepCancellationOption=None):
-        t = self.clock.t
-        self.cancels.append((t, StepCancellationOption, list(StepIds)))
-        for step_id in StepIds:
-            s = self.steps[step_id]
-            if s["State"] == "PENDING":
-                s["State"] = "CANCELLED"
-            elif s["State"] == "RUNNING":
-                s["State"] = "CANCEL_PENDING"
-            if StepCancellationOption == "TERMINATE_PROCESS":
-                s["terminate_at"] = t
-        return {"CancelStepsInfoList": [{"StepId": i, "Status": "SUBMITTED", "Reason": ""} for i in StepIds]}
+    def stream(self, **_):
+        yield self.data
 
 
 @pytest.fixture
@@ -149,7 +144,7 @@ def ctrl_c_at(clock: FakeClock, *times: float) -> list[float]:
 def run_cli(fake: FakeEmrClient, clock: FakeClock, tmp_path: Path, *argv: str, rand=lambda: 0.5):
     """The CLI as shipped: no injected sleep (the interruptible one), real signal handlers, fake time."""
     out, err = io.StringIO(), io.StringIO()
-    deps = cli.Deps(make_clients=lambda region, profile: (fake, None), clock=clock, sleep=None, rand=rand,
+    deps = cli.Deps(make_clients=lambda region, profile: (fake.client, None), clock=clock, sleep=None, rand=rand,
                     now=lambda: T0, stdout=out, stderr=err, install_signals=True)
     code = cli.main([str(two_step_spec(tmp_path)), "--cluster-id", J, "--run-id", RUN, "--no-logs", "-q",
                      "--state-dir", str(tmp_path / "state"), *argv], deps)
@@ -271,7 +266,7 @@ def test_interruptible_sleep_with_real_time_second_sigint_interrupts_at_once(res
 
 
 def runner_with(fake: FakeEmrClient, clock: FakeClock, token: CancelToken, rand, **config) -> StepRunner:
-    return StepRunner(EmrAdapter(fake), clock=clock, sleep=clock.sleep, rand=rand, cancel=token,
+    return StepRunner(EmrAdapter(fake.client), clock=clock, sleep=clock.sleep, rand=rand, cancel=token,
                       config=RunnerConfig(fetch_logs=False, **config))
 
 
@@ -279,9 +274,7 @@ def test_cancel_phase_delays_keep_jitter_and_the_rate_budget(clock):
     """60 running steps: 6 ListSteps + 1 DescribeCluster per cycle, so the rate budget (1 call/s)
     stretches the fast interval to 7 s; the cancel phase must not squeeze it back to 5 s."""
     fake = FakeEmrClient(clock)
-    fake.describe_cluster = lambda ClusterId: {"Cluster": {
-        "Id": J, "Name": "spark", "Status": {"State": "WAITING"}, "StepConcurrencyLevel": 60,
-        "ReleaseLabel": "emr-7.5.0", "LogUri": "s3://l/"}}
+    fake.cluster.step_concurrency_level = 60
     token = CancelToken()
     clock.hooks.append(lambda c: token.cancel() if c.t >= 10 else None)
     rands = [0.0, 1.0, 0.25, 0.75, 0.5]
@@ -324,7 +317,7 @@ def test_following_logs_wakes_on_the_first_cancel_then_keeps_reading_at_its_pace
     clock = fake_time
     token = CancelToken()
     follower = _FakeFollower(clock)
-    r = StepRunner(EmrAdapter(FakeEmrClient(clock)), clock=clock, sleep=cli._interruptible_sleep(token),
+    r = StepRunner(EmrAdapter(FakeEmrClient(clock).client), clock=clock, sleep=cli._interruptible_sleep(token),
                    cancel=token)
     machine = RunMachine(parse_spec({"steps": [{"name": "a", "entry_point": "s3://b/a.py"}]}))
     clock.hooks.append(lambda c: token.cancel() if c.t >= 7.0 else None)

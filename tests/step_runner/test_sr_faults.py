@@ -1,9 +1,10 @@
 """Fault catalogue (in-process): throttling storms, connection errors and timeouts, 5xx, a cluster
 that dies mid-run, a lost AddJobFlowSteps response, crashes and resumes, state-file writes.
 
-`FakeEmr` answers at botocore's transport (a `before-send` handler on the client), so botocore's
-own retries, parsing and error mapping run for real; nothing leaves the process (the endpoint is
-127.0.0.1:9 in case a request ever slipped through). Faults are scripted per operation; a fault
+`FakeEmr` answers at botocore's transport (a `before-send` handler on the client) with the strict
+step model local_emr enforces, so botocore's own retries, parsing and error mapping run for real
+against EMR's rules; nothing leaves the process (the endpoint is 127.0.0.1:9 in case a request ever
+slipped through). Faults are scripted per operation; a fault
 with `after=True` does the work first and then fails the response: the steps exist server-side,
 the caller never hears of them. Steps move one state per (fake) sleep, as in test_sr_moto.
 The real-process SIGKILL case is in test_sr_faults_sigkill.py.
@@ -11,6 +12,7 @@ The real-process SIGKILL case is in test_sr_faults_sigkill.py.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import stat
@@ -25,6 +27,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
+from local_emr.fake_emr import FakeEmr as StrictFake
+from local_emr.step_model import EmrApiError, ModelStep
 from step_runner import cli, emr_adapter, state_file
 from step_runner.emr_adapter import SDK_RETRY_CONFIG, EmrAdapter
 from step_runner.errors import TransientAwsError
@@ -67,13 +71,16 @@ def _response(request, status: int, payload: dict) -> AWSResponse:
 
 
 class FakeEmr:
-    """One EMR cluster behind botocore's transport, with scripted faults and simulated progress."""
+    """One EMR cluster under the strict step rules (local_emr.fake_emr, what local_emr enforces) behind
+    botocore's transport, with scripted faults and simulated progress."""
 
     def __init__(self, clock: FakeClock, concurrency: int = 2, release: str = "emr-7.5.0") -> None:
         self.clock = clock
-        self.state, self.reason = "WAITING", {}
-        self.concurrency, self.release = concurrency, release
-        self.steps: list[dict] = []  # oldest first
+        self.emr = StrictFake(now=lambda: T0.timestamp() + clock.t)
+        self.cluster = self.emr.add_cluster(cluster_id=J, step_concurrency_level=concurrency, release_label=release,
+                                            log_uri="s3://example-logs/emr/")
+        numbers = itertools.count(1)
+        self.cluster.book.new_id = lambda: f"s-{next(numbers):03d}"
         self.attempts: list[str] = []  # every HTTP attempt, by operation name
         self.faults: dict[str, list[Fault | None]] = {}
         self.before: list[Callable[[str], None]] = []
@@ -81,6 +88,10 @@ class FakeEmr:
         clock.hooks.append(lambda _c: self.tick())
 
     # --- test controls -------------------------------------------------------------------
+
+    @property
+    def steps(self) -> list[ModelStep]:
+        return self.cluster.book.steps
 
     def client(self, retries: dict | None = None):
         c = boto3.client("emr", region_name="us-east-1", endpoint_url="http://127.0.0.1:9",
@@ -94,30 +105,32 @@ class FakeEmr:
         self.faults.setdefault(operation, []).extend(Fault(f) if isinstance(f, str) else f for f in faults)
 
     def die(self, state="TERMINATED_WITH_ERRORS", code="INSTANCE_FAILURE", message="Master instance failed") -> None:
-        self.state, self.reason = state, {"Code": code, "Message": message}
+        self.cluster.end(code, message, state == "TERMINATED_WITH_ERRORS")
+        if state != "TERMINATING":
+            self.cluster.finish_termination()
 
     def add_step(self, name: str, state: str, created_minutes: float) -> str:
-        step_id = f"s-{len(self.steps) + 1:03d}"
-        self.steps.append({"Id": step_id, "Name": name, "State": state,
-                           "Created": T0 + timedelta(minutes=created_minutes)})
-        return step_id
+        created = (T0 + timedelta(minutes=created_minutes)).timestamp()
+        step = ModelStep(id=self.cluster.book.new_id(), name=name, action_on_failure="CONTINUE",
+                         hadoop_jar_step={"Jar": "command-runner.jar", "Args": ["spark-submit"]}, created=created,
+                         state=state, started=None if state == "PENDING" else created + 1)
+        self.steps.append(step)
+        return step.id
 
     def names(self) -> list[str]:
-        return sorted(s["Name"] for s in self.steps)
+        return sorted(s.name for s in self.steps)
 
     def tick(self) -> None:
         """One state per sleep: CANCEL_PENDING -> CANCELLED, RUNNING -> COMPLETED, PENDING -> RUNNING."""
-        if self.state in DEAD:
+        if self.cluster.state in DEAD:
             return
-        for s in self.steps:
-            if s["State"] == "CANCEL_PENDING":
-                s["State"] = "CANCELLED"
-            elif s["State"] == "RUNNING" and not self.hold_running:
-                s["State"] = "COMPLETED"
-        free = self.concurrency - sum(s["State"] == "RUNNING" for s in self.steps)
-        for s in self.steps:
-            if s["State"] == "PENDING" and free > 0:
-                s["State"], free = "RUNNING", free - 1
+        book = self.cluster.book
+        for s in list(book.steps):
+            if s.state == "CANCEL_PENDING":
+                book.finish(s, "CANCELLED")
+            elif s.state == "RUNNING" and not self.hold_running:
+                book.finish(s, "COMPLETED")
+        self.emr.tick()
 
     # --- the "server" ------------------------------------------------------------------------
 
@@ -131,50 +144,11 @@ class FakeEmr:
         fault = queue.pop(0) if queue else None
         if fault and not fault.after:
             return fault.fail(request)
-        status, payload = getattr(self, f"_{operation}")(body)
+        try:
+            status, payload = 200, self.emr.handle(operation, body)
+        except EmrApiError as err:
+            status, payload = 400, {"__type": err.code, "message": err.message}
         return fault.fail(request) if fault else _response(request, status, payload)
-
-    def _DescribeCluster(self, body):
-        status = {"State": self.state, "StateChangeReason": self.reason}
-        return 200, {"Cluster": {"Id": J, "Name": "spark", "Status": status, "StepConcurrencyLevel": self.concurrency,
-                                 "ReleaseLabel": self.release, "LogUri": "s3://example-logs/emr/"}}
-
-    def _AddJobFlowSteps(self, body):
-        if self.state in DEAD:
-            return 400, {"__type": "ValidationException",
-                         "message": "A job flow that is shutting down, terminated, or finished may not be modified."}
-        minutes = self.clock.t / 60
-        return 200, {"StepIds": [self.add_step(s["Name"], "PENDING", minutes) for s in body["Steps"]]}
-
-    def _ListSteps(self, body):
-        steps = list(reversed(self.steps))  # newest first, like EMR
-        if "StepIds" in body:
-            steps = [s for s in steps if s["Id"] in body["StepIds"]]
-        if "StepStates" in body:
-            steps = [s for s in steps if s["State"] in body["StepStates"]]
-        start = int(body.get("Marker", 0))
-        page = steps[start:start + 50]
-        out = {"Steps": [self._summary(s) for s in page]}
-        if start + 50 < len(steps):
-            out["Marker"] = str(start + 50)
-        return 200, out
-
-    def _CancelSteps(self, body):
-        infos = []
-        for s in self.steps:
-            if s["Id"] in body["StepIds"]:
-                s["State"] = {"PENDING": "CANCELLED", "RUNNING": "CANCEL_PENDING"}.get(s["State"], s["State"])
-                infos.append({"StepId": s["Id"], "Status": "SUBMITTED", "Reason": ""})
-        return 200, {"CancelStepsInfoList": infos}
-
-    @staticmethod
-    def _summary(s: dict) -> dict:
-        timeline = {"CreationDateTime": s["Created"].timestamp()}
-        if s["State"] != "PENDING":
-            timeline["StartDateTime"] = s["Created"].timestamp() + 1
-        return {"Id": s["Id"], "Name": s["Name"], "ActionOnFailure": "CONTINUE",
-                "Config": {"Jar": "command-runner.jar", "Args": ["spark-submit"]},
-                "Status": {"State": s["State"], "StateChangeReason": {}, "Timeline": timeline}}
 
 
 @pytest.fixture
@@ -358,11 +332,12 @@ def test_cluster_terminated_while_steps_run_exit_5(fake, clock, tmp_path):
     assert code == cli.EXIT_CLUSTER_DIED
     report = json.loads(out)
     assert report["message"] == "cluster TERMINATED_WITH_ERRORS: INSTANCE_FAILURE: Master instance failed"
+    # a cluster lost to an instance failure cancels its running steps (as mrjob's mock EMR has it)
     assert {s["name"]: s["outcome"] for s in report["steps"]} == {
-        "ingest": "INTERRUPTED", "dimensions": "INTERRUPTED", "report": "NOT_SUBMITTED"}
+        "ingest": "CANCELLED", "dimensions": "CANCELLED", "report": "SKIPPED"}
     assert "CancelSteps" not in fake.attempts and fake.attempts.count("AddJobFlowSteps") == 1
-    # after DescribeCluster saw it dead: one ListSteps for the steps' final states, then nothing
-    assert fake.attempts[-2:] == ["DescribeCluster", "ListSteps"]
+    # the poll's ListSteps already showed the steps ended, so nothing follows DescribeCluster
+    assert fake.attempts[-2:] == ["ListSteps", "DescribeCluster"]
     assert state_file.load(state_file.state_path(tmp_path, RUN)).finished
 
 
