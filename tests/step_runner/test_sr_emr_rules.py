@@ -424,3 +424,49 @@ def test_library_run_takes_its_settings_as_arguments(emr, clock):
     report = runner.run(parse_spec({"steps": [{"name": "a", "entry_point": "s3://b/a.py"}]}),
                         runner.wait_for_cluster(c.id), "lib", on_progress=lambda m: seen.append(len(m.active())))
     assert report.outcome == "SUCCEEDED" and seen
+
+
+def test_the_last_step_ending_between_list_steps_and_describe_cluster_is_still_success(emr, tmp_path):
+    """ListSteps says RUNNING, then the step completes and EMR ends the cluster (ALL_STEPS_COMPLETED) before
+    DescribeCluster: one more ListSteps shows the step COMPLETED, so the run succeeded."""
+    c = emr.cluster(keep_alive=False)
+    emr.hold.add("a")
+    describe = emr.fake._op_DescribeCluster
+
+    def complete_then_describe(params):
+        running = [s for s in c.book.steps if s.state == "RUNNING"]
+        if running and emr.clock.t >= 10:
+            c.book.finish(running[0], "COMPLETED")
+        return describe(params)
+    emr.fake._op_DescribeCluster = complete_then_describe
+    spec = spec_file(tmp_path, {"name": "a"})
+    code, out, err = run_cli(emr, tmp_path, spec, "--cluster-id", c.id, "--run-id", "r1", "--json")
+    assert code == cli.EXIT_OK, err
+    assert names(json.loads(out)) == {"a": "COMPLETED"}
+    assert emr.operations()[-3:] == ["ListSteps", "DescribeCluster", "ListSteps"]
+
+
+def test_log_reads_happen_when_due_not_at_the_next_poll(clock):
+    """A read due during the runner's poll sleep happens then (reads every 5 s stay every 5 s)."""
+    from step_runner.follow import LogFollower
+    from step_runner.machine import RunMachine
+
+    class Source:
+        name, interval, reads = "test", 5.0, []
+
+        def fetch(self, targets, *, final=False):
+            self.reads.append(clock.t)
+            return []
+
+        def forget(self, step_id):
+            pass
+
+    source = Source()
+    follower = LogFollower([source], lambda line: None, clock=clock)
+    machine = RunMachine(parse_spec({"steps": [{"name": "a", "entry_point": "s3://b/a.py"}]}))
+    machine.mark_submitted("a", "s-1", 0.0)
+    machine.records["a"].state = "RUNNING"
+    follower._next_at = 3.0  # the last read was at -2
+    runner = StepRunner(EmrAdapter(None), clock=clock, sleep=clock.sleep)
+    runner._sleep_following(15.0, machine, follower)
+    assert source.reads == [3.0, 8.0, 13.0] and clock.t == 15.0
