@@ -9,10 +9,8 @@ All backend mutation happens under the shared ``lock`` (also held by EMR request
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -22,8 +20,9 @@ from .config import EmulatorConfig
 from .failure import UNKNOWN_REASON, failure_details, read_tail
 from .models import ENDED_STEP_STATES, EmulatedCluster, EmulatedStep
 from .s3_io import S3Store, S3Uri
-from .step_command import StepCommandError, build_argv
+from .step_command import StepCommandError, build_command
 from .step_process import ProcessResult, StepProcess
+from .step_workdir import StepWorkdir
 
 BUSY_STEP_STATES = frozenset({"RUNNING", "CANCEL_PENDING"})
 TERMINATE_ACTIONS = frozenset({"TERMINATE_CLUSTER", "TERMINATE_JOB_FLOW"})
@@ -203,25 +202,25 @@ class Lifecycle:
         return infos
 
     def _start_step(self, cluster: EmulatedCluster, step: EmulatedStep) -> None:
-        store = S3Store(cluster.emr_backend.account_id)
-        work = tempfile.mkdtemp(prefix=f"local-emr-{step.id}-", dir=self.config.work_dir)
+        work = StepWorkdir.create(self.config.work_dir, step.id, S3Store(cluster.emr_backend.account_id))
         step.set_state("RUNNING")
         try:
-            argv = build_argv(
-                step.jar, step.args, step.hadoop_jar_step.get("MainClass"),
-                fetch=lambda uri: store.fetch(uri, os.path.join(work, "s3")),
-            )
+            command = build_command(step.jar, step.args, step.hadoop_jar_step.get("MainClass"),
+                                    fetch=work.local_path)
+            work.localize(command.resources)
+            work.seal()
             proc = StepProcess(
-                argv, cwd=work, env=self._step_env(cluster, step),
-                on_line=lambda stream, line: self._emit(cluster, step, stream, line),
+                command.argv, cwd=work.cwd, env=self._step_env(cluster, step),
+                on_line=lambda stream, line: self._emit(cluster, step, stream, work.rewrite(line)),
                 on_exit=lambda result: self._finish_process(cluster, step, work, result),
             )
+            proc.log_paths = work.log_paths  # beside the working directory, not in it
             proc.start()
         except (StepCommandError, OSError) as exc:
-            with open(os.path.join(work, "stderr.log"), "w") as fh:
+            with open(work.log_paths["stderr"], "w") as fh:
                 fh.write(f"local_emr: cannot start step: {exc}\n")
-            open(os.path.join(work, "stdout.log"), "w").close()
-            result = ProcessResult(127, None, {n: os.path.join(work, f"{n}.log") for n in ("stdout", "stderr")})
+            open(work.log_paths["stdout"], "w").close()
+            result = ProcessResult(127, None, work.log_paths)
             self._finish_process(cluster, step, work, result)
             step.exit_info["reason"] = str(exc)
             self._complete(cluster, step, result)
@@ -252,9 +251,10 @@ class Lifecycle:
         for sink in self.line_sinks:
             sink(cluster, step, stream, line)
 
-    def _finish_process(self, cluster: EmulatedCluster, step: EmulatedStep, work: str,
+    def _finish_process(self, cluster: EmulatedCluster, step: EmulatedStep, work: StepWorkdir,
                         result: ProcessResult) -> None:
-        """Runs in the watcher thread before the step is reaped: ship logs like EMR, then clean up."""
+        """Runs in the watcher thread before the step is reaped: write the S3 mirror back, ship logs
+        like EMR (mirror paths shown as their s3:// URIs), then clean up."""
         for sink in self.line_sinks:  # every line is in CloudWatch Logs before the step ends
             flush = getattr(sink, "flush", None)
             if callable(flush):
@@ -262,6 +262,10 @@ class Lifecycle:
                     flush()
                 except Exception as exc:
                     print(f"local_emr: flushing step output of {step.id} failed: {exc!r}", file=sys.stderr)
+        try:
+            written = work.finish()
+        except Exception as exc:  # the step still ends, with what could be written
+            written, work.notes = [], work.notes + [f"local_emr: writing the S3 mirror back failed: {exc!r}"]
         prefix = step_log_prefix(cluster.log_uri, cluster.id, step.id)
         info: dict[str, Any] = {"stderr_tail": read_tail(result.log_paths["stderr"])}
         if prefix is not None:
@@ -269,14 +273,15 @@ class Lifecycle:
             for name, path in result.log_paths.items():
                 if os.path.exists(path):
                     store.put_gzip_file(prefix.join(f"{name}.gz"), path)
-            controller = os.path.join(work, "controller.log")
-            with open(controller, "w") as fh:
+            with open(work.controller_log, "w") as fh:
                 fh.write(f"local_emr: step {step.id} jar={step.jar} args={step.args!r}\n"
                          f"local_emr: process exited with code {result.returncode}\n")
-            store.put_gzip_file(prefix.join("controller.gz"), controller)
+                fh.writelines(f"local_emr: {c.action} {c.uri}\n" for c in written)
+                fh.writelines(f"{note}\n" for note in work.notes)
+            store.put_gzip_file(prefix.join("controller.gz"), work.controller_log)
             info["log_file"] = str(prefix.join("stderr.gz"))
         step.exit_info = info
-        shutil.rmtree(work, ignore_errors=True)
+        work.remove()
 
     def _reap(self, cluster: EmulatedCluster, step: EmulatedStep) -> None:
         result = step.process.result

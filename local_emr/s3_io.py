@@ -7,7 +7,6 @@ moto's ``S3Backend.get_bucket`` already resolves buckets across accounts.
 from __future__ import annotations
 
 import gzip
-import os
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -55,18 +54,21 @@ class S3Store:
             return None
         return None if key is None else key.value
 
-    def fetch(self, uri: str, dest_root: str) -> str | None:
-        """Download ``uri`` under ``dest_root/<bucket>/<key>`` (basename kept); None if absent."""
-        data = self.get(uri)
-        if data is None:
-            return None
-        loc = S3Uri.parse(uri)
-        assert loc is not None
-        path = os.path.join(dest_root, loc.bucket, *loc.key.split("/"))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as fh:
-            fh.write(data)
-        return path
+    def keys_under(self, bucket: str, prefix: str) -> list[str]:
+        """Every key of ``bucket`` that starts with ``prefix`` (sorted); [] when the bucket does not exist."""
+        try:
+            found, _, _, _ = self._backend.list_objects(self._backend.get_bucket(bucket), prefix or None,
+                                                        None, None, None)
+        except S3ClientError:
+            return []
+        return [key.name for key in found]
+
+    def delete(self, uri: S3Uri) -> None:
+        """Remove an object (absent objects and buckets are fine, as in S3)."""
+        try:
+            self._backend.delete_object(uri.bucket, uri.key)
+        except S3ClientError:
+            pass
 
     def put(self, uri: S3Uri, data: bytes) -> bool:
         """Write an object; False (not an error) when the bucket does not exist, as EMR just logs it."""
@@ -75,6 +77,10 @@ class S3Store:
         except S3ClientError:
             return False
         return True
+
+    def put_file(self, uri: S3Uri, path: str) -> bool:
+        with open(path, "rb") as fh:
+            return self.put(uri, fh.read())
 
     def put_gzip_file(self, uri: S3Uri, path: str) -> bool:
         """Upload a local text file gzipped, the way EMR ships step logs."""

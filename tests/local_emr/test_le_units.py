@@ -8,7 +8,7 @@ from local_emr.config import EmulatorConfig
 from local_emr.failure import failure_details, probable_cause
 from local_emr.lifecycle import next_boot_state, step_log_prefix, steps_to_start
 from local_emr.server import check_moto_version
-from local_emr.step_command import StepCommandError, build_argv, localize_s3_args, localize_spark_args
+from local_emr.step_command import StepCommandError, build_command, localize_s3_args, localize_spark_args
 
 
 def test_steps_start_in_submission_order_within_concurrency() -> None:
@@ -41,7 +41,7 @@ def test_spark_args_are_forced_to_local_mode() -> None:
     assert localize_spark_args(["--deploy-mode=cluster", "--master=yarn", "a.py"]) == ["--master=local[*]", "a.py"]
 
 
-def test_only_existing_s3_objects_are_localized() -> None:
+def test_s3_arguments_and_list_elements_become_what_fetch_gives() -> None:
     existing = {"s3://b/app.py": "/tmp/x/b/app.py", "s3://b/dep.zip": "/tmp/x/b/dep.zip"}
     args = ["s3://b/app.py", "--py-files", "s3://b/dep.zip,s3://b/missing.zip", "s3://b/out/", "plain"]
     assert localize_s3_args(args, existing.get) == [
@@ -49,19 +49,19 @@ def test_only_existing_s3_objects_are_localized() -> None:
 
 
 def test_command_runner_resolves_spark_submit() -> None:
-    argv = build_argv("command-runner.jar", ["spark-submit", "--deploy-mode", "cluster", "s3://b/app.py", "1"],
-                      None, fetch={"s3://b/app.py": "/w/b/app.py"}.get, spark_submit=lambda: "/opt/spark-submit")
+    argv = build_command("command-runner.jar", ["spark-submit", "--deploy-mode", "cluster", "s3://b/app.py", "1"],
+                         None, fetch={"s3://b/app.py": "/w/b/app.py"}.get, spark_submit=lambda: "/opt/spark-submit").argv
     assert argv == ["/opt/spark-submit", "--master", "local[*]", "/w/b/app.py", "1"]
-    assert build_argv("command-runner.jar", ["bash", "-c", "true"], None, fetch=lambda _: None) == \
+    assert build_command("command-runner.jar", ["bash", "-c", "true"], None, fetch=lambda _: None).argv == \
         ["bash", "-c", "true"]
 
 
 def test_missing_spark_submit_and_jars_are_clear_errors() -> None:
     with pytest.raises(StepCommandError, match="pyspark"):
-        build_argv("command-runner.jar", ["spark-submit", "a.py"], None, fetch=lambda _: None,
-                   spark_submit=lambda: None)
+        build_command("command-runner.jar", ["spark-submit", "a.py"], None, fetch=lambda _: None,
+                      spark_submit=lambda: None)
     with pytest.raises(StepCommandError, match="JAR not found"):
-        build_argv("s3://b/missing.jar", [], None, fetch=lambda _: None)
+        build_command("s3://b/missing.jar", [], None, fetch=lambda _: None)
 
 
 def test_probable_cause_is_the_last_exception_line() -> None:
