@@ -113,10 +113,15 @@ def main() -> None:
     result = measure_synth()
     print(f"full synth of every shipped stack: median {result['synth_seconds']} s over {RUNS} runs; "
           f"empty cdktf stack: {result['core_floor_seconds']} s; largest process {result['synth_peak_rss_mb']} MB")
-    if (ROOT / "scripts" / "bench_poll.py").exists():
-        from scripts.bench_poll import measure as measure_poll
+    from scripts.bench_log_latency import measure as measure_log_latency
+    from scripts.bench_poll import measure as measure_poll
 
-        result.update(measure_poll())
+    result.update(measure_poll())
+    latency = measure_log_latency()
+    print(f"emr-steps --follow on the emulator: a line reaches stdout p50 {latency['log_latency_p50_seconds']} s, "
+          f"p95 {latency['log_latency_p95_seconds']} s, max {latency['log_latency_max_seconds']} s after the step "
+          f"printed it; {latency['log_lines_lost']} lost, {latency['log_lines_duplicated']} duplicated")
+    result.update(latency)
     print(json.dumps(result, sort_keys=True))
 
 

@@ -1,0 +1,107 @@
+"""`make bench`: how soon a line a running step prints reaches `emr-steps --follow`, on the emulator.
+
+A step prints a numbered, timestamped line every second; the real CLI follows it (CloudWatch Logs,
+reads every 5 s) and each line's latency is the time it reached our stdout minus the time the step
+printed it. Also counts lines lost or printed twice (both must stay 0). Measured, never asserted.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+LINES = int(os.environ.get("BENCH_LOG_LINES", "60"))
+JOB = ("import time\n"
+       f"for i in range({LINES}):\n"
+       "    print(f'LATENCY {i} {time.time():.3f}', flush=True)\n"
+       "    time.sleep(1)\n")
+# The emulator runs the entry point with plain Python: the point is the log path, not Spark.
+STAND_IN_SPARK_SUBMIT = """#!{python}
+import os, sys
+args = sys.argv[1:]
+while args and args[0].startswith("--"):
+    args = args[2:]
+os.execv({python!r}, [{python!r}] + args)
+"""
+
+
+class _Arrivals(io.TextIOBase):
+    """stdout of the CLI: records when each LATENCY line arrives."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, float, float]] = []  # (line number, printed at, arrived at)
+        self._buffer = ""
+
+    def write(self, text: str) -> int:
+        now = time.time()
+        self._buffer += text
+        *lines, self._buffer = self._buffer.split("\n")
+        for line in lines:
+            parts = line.split("LATENCY ", 1)
+            if len(parts) == 2:
+                number, printed = parts[1].split()[:2]
+                self.seen.append((int(number), float(printed), now))
+        return len(text)
+
+
+def measure() -> dict[str, float]:
+    from local_emr.server import LocalEmr
+    from step_runner import cli
+
+    import boto3
+
+    with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp_name:
+        tmp = Path(tmp_name)
+        stand_in = tmp / "spark-submit"
+        stand_in.write_text(STAND_IN_SPARK_SUBMIT.format(python=sys.executable))
+        stand_in.chmod(0o755)
+        saved = {k: os.environ.get(k) for k in ("LOCAL_EMR_SPARK_SUBMIT", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
+                                               "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_PROFILE")}
+        os.environ.update(LOCAL_EMR_SPARK_SUBMIT=str(stand_in), AWS_ACCESS_KEY_ID="testing",
+                          AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+        os.environ.pop("AWS_PROFILE", None)
+        try:
+            with LocalEmr(port=0) as emulator:
+                os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint_url
+                s3 = boto3.client("s3")
+                s3.create_bucket(Bucket="bench-jobs")
+                s3.put_object(Bucket="bench-jobs", Key="latency.py", Body=JOB.encode())
+                cluster_id = boto3.client("emr").run_job_flow(
+                    Name="bench", ReleaseLabel="emr-7.5.0", JobFlowRole="EMR_EC2_DefaultRole",
+                    ServiceRole="EMR_DefaultRole",
+                    Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1,
+                               "KeepJobFlowAliveWhenNoSteps": True})["JobFlowId"]
+                spec = tmp / "latency.yaml"
+                spec.write_text("steps:\n  - name: latency\n    deploy_mode: client\n"
+                                "    entry_point: s3://bench-jobs/latency.py\n")
+                out = _Arrivals()
+                code = cli.main([str(spec), "--cluster-id", cluster_id, "--follow", "-q", "--no-logs",
+                                 "--run-id", "bench", "--state-dir", str(tmp / "state")],
+                                cli.Deps(stdout=out, stderr=io.StringIO(), install_signals=False))
+                if code != 0:
+                    raise SystemExit(f"log latency bench: emr-steps exited {code}")
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+    numbers = [n for n, _, _ in out.seen]
+    latencies = sorted(arrived - printed for _, printed, arrived in out.seen)
+    p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]
+    return {
+        "log_latency_p50_seconds": round(statistics.median(latencies), 2),
+        "log_latency_p95_seconds": round(p95, 2),
+        "log_latency_max_seconds": round(latencies[-1], 2),
+        "log_lines_lost": LINES - len(set(numbers)),
+        "log_lines_duplicated": len(numbers) - len(set(numbers)),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(), sort_keys=True))
