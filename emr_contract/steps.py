@@ -62,6 +62,8 @@ MAX_ACTIVE_STEPS = 256
 ERR_MAX_ACTIVE = ("ValidationException",
                   "Maximum number of active steps(State = 'Running', 'Pending' or 'Cancel_Pending') for cluster "
                   "exceeded.")
+# How clients recognise that refusal (the pattern gchq/sleeper matches it with).
+MAX_ACTIVE_PATTERN = re.compile(r"Maximum number of active steps.+ for cluster exceeded\.?")
 # CFG: Name "Length Constraints: Minimum length of 0. Maximum length of 256", pattern below (botocore checks
 # neither, so EMR's server does).
 MAX_STEP_NAME = 256

@@ -13,7 +13,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from emr_contract.steps import CANCEL_STEPS_MAX_IDS, ERR_MAX_ACTIVE, MAX_ACTIVE_STEPS
+from emr_contract.steps import CANCEL_STEPS_MAX_IDS, ERR_MAX_ACTIVE, MAX_ACTIVE_PATTERN, MAX_ACTIVE_STEPS
 
 from .aws_errors import aws_config_error, botocore_error, error_parts, transient_error
 from .errors import AwsCallError, ClusterFullError, ClusterNotFoundError, TransientAwsError
@@ -106,7 +106,7 @@ class EmrAdapter:
             if transient is not None:
                 raise transient from exc
             code, message, _ = error_parts(exc)
-            if (code, message) == ERR_MAX_ACTIVE:
+            if code == ERR_MAX_ACTIVE[0] and MAX_ACTIVE_PATTERN.match(message):
                 raise ClusterFullError(operation, code, message) from exc
             raise AwsCallError(operation, code, message) from exc
         except (HTTPClientError, BotoConnectionError) as exc:

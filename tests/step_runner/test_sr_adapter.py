@@ -102,3 +102,20 @@ def test_describe_cluster_reads_concurrency_release_and_log_uri(emr_stub):
     info = EmrAdapter(client).describe_cluster("j-TEST")
     assert (info.state, info.step_concurrency_level, info.log_uri) == ("WAITING", 5, "s3n://example-logs/emr/")
     assert not info.can_cancel_running
+
+
+@pytest.mark.parametrize("message,full", [
+    ("Maximum number of active steps(State = 'Running', 'Pending' or 'Cancel_Pending') for cluster exceeded.", True),
+    ("Maximum number of active steps(State = 'Running', 'Pending' or 'Cancel_Pending') for cluster exceeded", True),
+    ("Action on failure 'CANCEL_AND_WAIT' is invalid.", False),
+])
+def test_emr_s_cluster_full_refusal_is_told_apart(emr_stub, message, full):
+    from botocore.stub import ANY
+
+    from step_runner.errors import ClusterFullError
+    client, stub = emr_stub
+    stub.add_client_error("add_job_flow_steps", "ValidationException", message, 400,
+                          expected_params={"JobFlowId": "j-1", "Steps": ANY})
+    with pytest.raises(AwsCallError) as info:
+        EmrAdapter(client).add_steps("j-1", [{"Name": "a", "HadoopJarStep": {"Jar": "command-runner.jar"}}])
+    assert isinstance(info.value, ClusterFullError) is full
