@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from .bootstrap import Bootstrapper, emulator_env
 from .config import EmulatorConfig
 from .failure import UNKNOWN_REASON, failure_details, read_tail
 from .models import ENDED_STEP_STATES, EmulatedCluster, EmulatedStep
@@ -75,6 +76,7 @@ class Lifecycle:
         self.endpoint_url = endpoint_url
         self.line_sinks: list[LineSink] = list(line_sinks or [])
         self.clusters: dict[str, EmulatedCluster] = {}
+        self.bootstrap = Bootstrapper(config, endpoint_url)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -103,6 +105,7 @@ class Lifecycle:
             t.start()
         for t in killers:
             t.join()
+        self.bootstrap.stop()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -128,6 +131,7 @@ class Lifecycle:
                 self._reap(cluster, step)
         state = cluster.state or ""
         following = next_boot_state(state, now - cluster.phase_started, self.config)
+        following = self.bootstrap.gate(cluster, state, following)  # runs bootstrap actions, holds WAITING
         if following:
             cluster.set_state(following, now)
             cluster.idle_since = now
@@ -228,23 +232,18 @@ class Lifecycle:
         step.process = proc
 
     def _step_env(self, cluster: EmulatedCluster, step: EmulatedStep) -> dict[str, str]:
-        """The caller's environment, pointed at this emulator (never at real AWS)."""
+        """The caller's environment, pointed at this emulator (never at real AWS); the cluster's
+        bootstrap sandbox (its python for PySpark, its PATH) when it has one."""
         env = dict(os.environ)
+        sandbox = self.bootstrap.sandbox_for(cluster.id)
+        if sandbox is not None:
+            env.update(PYSPARK_PYTHON=sandbox.python, PYSPARK_DRIVER_PYTHON=sandbox.python,
+                       PATH=sandbox.search_path(env.get("PATH")))
         env.setdefault("PYSPARK_PYTHON", sys.executable)
         env.setdefault("PYSPARK_DRIVER_PYTHON", env["PYSPARK_PYTHON"])
         env.update(self.config.step_env)
-        region = cluster.emr_backend.region_name
-        env.update({
-            "AWS_ENDPOINT_URL": self.endpoint_url(),
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": region,
-            "AWS_REGION": region,
-            "LOCAL_EMR_CLUSTER_ID": cluster.id,
-            "LOCAL_EMR_STEP_ID": step.id,
-        })
-        env.pop("AWS_SESSION_TOKEN", None)
-        env.pop("AWS_PROFILE", None)
+        env = emulator_env(env, self.endpoint_url(), cluster.emr_backend.region_name)
+        env.update(LOCAL_EMR_CLUSTER_ID=cluster.id, LOCAL_EMR_STEP_ID=step.id)
         return env
 
     def _emit(self, cluster: EmulatedCluster, step: EmulatedStep, stream: str, line: str) -> None:
