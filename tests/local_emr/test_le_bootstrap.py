@@ -142,7 +142,8 @@ def test_terminating_while_bootstrapping_kills_the_action_and_removes_the_sandbo
         emr: Any, s3: Any, make_cluster: Any, log_bucket: str, tmp_path: Path) -> None:
     script = f'#!/bin/sh\necho "$$ $HOME" > {tmp_path}/pid\nexec sleep 60\n'
     s3.put_object(Bucket=log_bucket, Key="ba/slow.sh", Body=script.encode())
-    cluster_id = make_cluster(log_bucket, wait=False, BootstrapActions=[_action("slow", f"s3://{log_bucket}/ba/slow.sh")])
+    cluster_id = make_cluster(log_bucket, wait=False,
+                              BootstrapActions=[_action("slow", f"s3://{log_bucket}/ba/slow.sh")])
     pid_file = tmp_path / "pid"
     wait_for(lambda: pid_file.exists() and pid_file.read_text().count(" ") == 1)
     pid, home = pid_file.read_text().split()

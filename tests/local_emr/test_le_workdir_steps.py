@@ -115,7 +115,8 @@ def test_a_step_writes_s3_output_the_next_step_reads_it(emr: Any, s3: Any, emula
 
     stdout = _log(s3, log_bucket, cluster_id, ids[0], "stdout")
     submitted = json.loads(stdout.splitlines()[0].removeprefix("SPARK-SUBMIT "))
-    assert submitted == ["--master", "local[*]", "--files", "app.conf", f"{bucket}/code/job.py", f"{bucket}/out/people/"]
+    assert submitted == ["--master", "local[*]", "--files", "app.conf",
+                         f"{bucket}/code/job.py", f"{bucket}/out/people/"]
     assert 'cwd has ["app.conf", "examples"]' in stdout and "conf threads=4" in stdout
     assert f"wrote {bucket}/out/people/" in stdout and f"wrote {bucket}/out/people/" in seen
     # what the job wrote is in S3, without Hadoop's .crc files; an object it left alone stays
@@ -123,7 +124,8 @@ def test_a_step_writes_s3_output_the_next_step_reads_it(emr: Any, s3: Any, emula
 
     assert status["State"] == "FAILED"
     assert status["FailureDetails"]["Reason"] == f"FileNotFoundError: Path does not exist: {bucket}/missing/input"
-    assert f"read {bucket}/out/people Michael\nAndy,from an earlier run" in _log(s3, log_bucket, cluster_id, ids[1], "stdout")
+    reader_out = _log(s3, log_bucket, cluster_id, ids[1], "stdout")
+    assert f"read {bucket}/out/people Michael\nAndy,from an earlier run" in reader_out
     assert "upload" not in _log(s3, log_bucket, cluster_id, ids[1], "controller")
 
 
@@ -140,7 +142,8 @@ def test_a_step_that_replaces_its_output_deletes_what_it_deleted(emr: Any, s3: A
     assert wait_step(emr, cluster_id, step_id)["State"] == "COMPLETED"
     assert _keys(s3, log_bucket, "table/") == ["table/part-9"]
     controller = _log(s3, log_bucket, cluster_id, step_id, "controller")
-    assert f"delete s3://{log_bucket}/table/part-0" in controller and f"upload s3://{log_bucket}/table/part-9" in controller
+    assert f"delete s3://{log_bucket}/table/part-0" in controller
+    assert f"upload s3://{log_bucket}/table/part-9" in controller
 
 
 def test_a_missing_files_resource_fails_before_the_step_starts(emr: Any, s3: Any, make_cluster: Any, log_bucket: str,

@@ -206,7 +206,8 @@ def test_files_and_archives_land_in_the_working_directory_like_yarn(tmp_path: Pa
         "b/blob.bin": b"raw", "b/x.txt": b"hello",
     })
     work = StepWorkdir(str(tmp_path / "w"), store)  # type: ignore[arg-type]
-    work.localize([Resource("archive", "s3://b/res.zip", "examples"), Resource("archive", "s3://b/deps.tgz", "deps.tgz"),
+    work.localize([Resource("archive", "s3://b/res.zip", "examples"),
+                   Resource("archive", "s3://b/deps.tgz", "deps.tgz"),
                    Resource("archive", "s3://b/tool.jar", "tool"), Resource("archive", "s3://b/blob.bin", "blob"),
                    Resource("file", "s3://b/x.txt", "alias.txt"), Resource("file", str(local), "local.conf")])
     cwd = Path(work.cwd)
