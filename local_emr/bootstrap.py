@@ -341,11 +341,12 @@ class Bootstrapper:
         self.endpoint_url = endpoint_url
         self._runs: dict[str, BootstrapRun] = {}
 
-    def gate(self, cluster: Any, state: str, following: str | None) -> str | None:
-        """The boot state to move to now (``following`` unless the actions hold it back); call with the lock."""
+    def gate(self, cluster: Any, state: str, following: str | None, steps_running: bool = False) -> str | None:
+        """The boot state to move to now (``following`` unless the actions hold it back); call with the lock.
+        ``steps_running``: step processes still use the cluster's sandbox (it is removed once they are gone)."""
         run = self._runs.get(cluster.id)
         if not cluster.is_active:
-            if run is not None and not any(getattr(s, "process", None) is not None for s in cluster.steps):
+            if run is not None and not steps_running:
                 self._runs.pop(cluster.id).close()
             return following
         if following == "BOOTSTRAPPING" and run is None:

@@ -15,17 +15,11 @@ from typing import Any
 from moto.emr.models import ElasticMapReduceBackend, emr_backends
 from moto.utilities.utils import CamelToUnderscoresWalker
 
-from .lifecycle import CANCEL_SIGNALS, Lifecycle
+from emr_contract.steps import ERR_CLUSTER_NOT_FOUND, ERR_JOB_FLOW_NOT_FOUND
+
+from .lifecycle import Lifecycle
 from .models import SHUTDOWN_MESSAGE, EmulatedCluster, adopt_cluster, emr_timestamp
-
-
-class EmrError(Exception):
-    """An EMR error response: ``__type`` and message, HTTP 400."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+from .step_model import EmrApiError as EmrError
 
 
 @dataclass(frozen=True)
@@ -38,13 +32,17 @@ class RequestContext:
     def backend(self) -> ElasticMapReduceBackend:
         return emr_backends[self.account_id][self.region]
 
-    def cluster(self, params: dict[str, Any]) -> EmulatedCluster:
-        cluster_id = params.get("ClusterId")
+    def cluster(self, params: dict[str, Any], key: str = "ClusterId") -> EmulatedCluster:
+        """The cluster a request names; an unknown id is refused in EMR's words, which differ between the
+        JobFlow operations (``key="JobFlowId"``) and the others (emr_contract.steps)."""
+        cluster_id = params.get(key)
         if not cluster_id:
-            raise EmrError("ValidationException", "ClusterId is required.")
+            raise EmrError("ValidationException", f"{key} is required.")
         cluster = self.backend.clusters.get(cluster_id)
         if cluster is None:
-            raise EmrError("InvalidRequestException", f"Cluster id '{cluster_id}' is not valid.")
+            if key == "JobFlowId":
+                raise EmrError.of(ERR_JOB_FLOW_NOT_FOUND)
+            raise EmrError.of(ERR_CLUSTER_NOT_FOUND, cluster_id=cluster_id)
         if not isinstance(cluster, EmulatedCluster):
             raise EmrError("InvalidRequestException", f"Cluster '{cluster_id}' was not created through this emulator.")
         return cluster
@@ -112,17 +110,33 @@ def remove_auto_termination_policy(ctx: RequestContext, params: dict[str, Any]) 
     return {}
 
 
-# ---- steps ---------------------------------------------------------------------------------------
+# ---- steps: the strict step model (step_model), the same rules as the in-process fake -------------
+
+def add_job_flow_steps(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return ctx.cluster(params, key="JobFlowId").book.add_job_flow_steps(params)
+
+
+def list_steps(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return ctx.cluster(params).book.list_steps(params)
+
+
+def describe_step(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return ctx.cluster(params).book.describe_step(params)
+
 
 def cancel_steps(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The model answers; running steps it moved to CANCEL_PENDING get their signal now."""
     cluster = ctx.cluster(params)
-    option = params.get("StepCancellationOption") or "SEND_INTERRUPT"
-    if option not in CANCEL_SIGNALS:
-        raise EmrError("ValidationException", f"StepCancellationOption must be one of {sorted(CANCEL_SIGNALS)}.")
-    step_ids = params.get("StepIds") or []
-    if not step_ids:
-        raise EmrError("ValidationException", "StepIds is required.")
-    return {"CancelStepsInfoList": ctx.lifecycle.cancel_steps(cluster, list(step_ids), option)}
+    answer = cluster.book.cancel_steps(params)
+    ctx.lifecycle.signal_cancels(cluster)
+    return answer
+
+
+def set_keep_job_flow_alive_when_no_steps(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    for cluster_id in params.get("JobFlowIds") or []:
+        cluster = ctx.cluster({"JobFlowId": cluster_id}, key="JobFlowId")
+        cluster.keep_job_flow_alive_when_no_steps = bool(params.get("KeepJobFlowAliveWhenNoSteps"))
+    return {}
 
 
 # ---- instance fleets -----------------------------------------------------------------------------
@@ -250,9 +264,16 @@ def add_instance_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str
 # ---- hooks after moto handled a call -------------------------------------------------------------
 
 def after_run_job_flow(ctx: RequestContext, params: dict[str, Any], response: dict[str, Any]) -> None:
-    """moto makes a cluster WAITING (or TERMINATED) at once; restart it at STARTING under our scheduler."""
+    """moto makes a cluster WAITING (or TERMINATED) at once; restart it at STARTING under our scheduler, with
+    the request's steps in its step book (checked by the same rules as AddJobFlowSteps; a refused step means
+    no cluster, as on EMR)."""
     cluster = ctx.backend.clusters[response["JobFlowId"]]
     adopted = adopt_cluster(cluster, params, ctx.lifecycle.clock())
+    try:
+        adopted.book.add_job_flow_steps({"Steps": params.get("Steps") or []})
+    except EmrError:
+        del ctx.backend.clusters[adopted.id]
+        raise
     ctx.lifecycle.register(adopted)
 
 
@@ -267,7 +288,11 @@ OVERRIDES: dict[str, Handler] = {
     "PutAutoTerminationPolicy": put_auto_termination_policy,
     "GetAutoTerminationPolicy": get_auto_termination_policy,
     "RemoveAutoTerminationPolicy": remove_auto_termination_policy,
+    "AddJobFlowSteps": add_job_flow_steps,
+    "ListSteps": list_steps,
+    "DescribeStep": describe_step,
     "CancelSteps": cancel_steps,
+    "SetKeepJobFlowAliveWhenNoSteps": set_keep_job_flow_alive_when_no_steps,
 }
 
 POST_HOOKS: dict[str, PostHook] = {

@@ -1,8 +1,10 @@
 """Background scheduler that moves clusters and steps through EMR's states.
 
 Cluster: STARTING -> BOOTSTRAPPING -> WAITING <-> RUNNING -> TERMINATING -> TERMINATED[_WITH_ERRORS].
-Step: PENDING -> RUNNING -> COMPLETED | FAILED | CANCELLED (CANCEL_PENDING while a cancel signal
-is in flight). Steps start in submission order, at most StepConcurrencyLevel at a time.
+Steps follow the strict step model (``step_model.StepBook``, the rules the in-process fake enforces
+too): which PENDING steps start (in order, within StepConcurrencyLevel), what a failure's
+ActionOnFailure does, when a cluster with KeepJobFlowAliveWhenNoSteps=false ends. This module runs the
+steps as processes and tells the book how they ended.
 All backend mutation happens under the shared ``lock`` (also held by EMR request handling).
 """
 
@@ -16,24 +18,35 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from dataclasses import dataclass, field
+
 from .bootstrap import Bootstrapper, emulator_env
 from .config import EmulatorConfig
-from .failure import UNKNOWN_REASON, failure_details, read_tail
-from .models import ENDED_STEP_STATES, EmulatedCluster, EmulatedStep
+from .failure import failure_details, read_tail
+from .models import EmulatedCluster
 from .s3_io import S3Store, S3Uri
 from .step_command import StepCommandError, build_command
+from .step_model import ModelStep, StepBook
 from .step_process import ProcessResult, StepProcess
 from .step_workdir import StepWorkdir
 
 BUSY_STEP_STATES = frozenset({"RUNNING", "CANCEL_PENDING"})
-TERMINATE_ACTIONS = frozenset({"TERMINATE_CLUSTER", "TERMINATE_JOB_FLOW"})
 CANCEL_SIGNALS = {"SEND_INTERRUPT": signal.SIGTERM, "TERMINATE_PROCESS": signal.SIGKILL}
 
 
 class LineSink(Protocol):
     """Receives each output line of a step as it is printed (e.g. a CloudWatch Logs writer)."""
 
-    def __call__(self, cluster: EmulatedCluster, step: EmulatedStep, stream: str, line: str) -> None: ...
+    def __call__(self, cluster: EmulatedCluster, step: ModelStep, stream: str, line: str) -> None: ...
+
+
+@dataclass
+class StepRun:
+    """A running step's process and what its end left behind."""
+
+    process: StepProcess | None = None
+    signalled: str | None = None  # the cancel option already sent as a signal
+    exit_info: dict[str, Any] = field(default_factory=dict)
 
 
 def next_boot_state(state: str, elapsed: float, config: EmulatorConfig) -> str | None:
@@ -43,13 +56,6 @@ def next_boot_state(state: str, elapsed: float, config: EmulatorConfig) -> str |
     if state == "BOOTSTRAPPING" and elapsed >= config.bootstrap_seconds:
         return "WAITING"
     return None
-
-
-def steps_to_start(states: list[str], concurrency: int) -> list[int]:
-    """Indexes of PENDING steps to start now: in submission order, within the concurrency limit."""
-    free = max(1, concurrency) - sum(1 for s in states if s in BUSY_STEP_STATES)
-    pending = [i for i, s in enumerate(states) if s == "PENDING"]
-    return pending[: max(0, free)]
 
 
 def step_log_prefix(log_uri: str | None, cluster_id: str, step_id: str) -> S3Uri | None:
@@ -76,6 +82,7 @@ class Lifecycle:
         self.endpoint_url = endpoint_url
         self.line_sinks: list[LineSink] = list(line_sinks or [])
         self.clusters: dict[str, EmulatedCluster] = {}
+        self.runs: dict[str, StepRun] = {}  # by step id
         self.bootstrap = Bootstrapper(config, endpoint_url)
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -97,8 +104,7 @@ class Lifecycle:
         if self._thread is not None:
             self._thread.join(timeout=10)
         with self.lock:
-            procs = [s.process for c in self.clusters.values() for s in c.steps
-                     if isinstance(s, EmulatedStep) and s.process is not None]
+            procs = [run.process for run in self.runs.values() if run.process is not None]
         killers = [threading.Thread(target=p.terminate_tree, args=(self.config.kill_grace_seconds,))
                    for p in procs]
         for t in killers:
@@ -126,12 +132,14 @@ class Lifecycle:
     # ---- state machine (call with the lock held) -------------------------------------------
 
     def tick(self, cluster: EmulatedCluster, now: float) -> None:
-        for step in cluster.steps:
-            if isinstance(step, EmulatedStep) and step.process is not None and step.process.done.is_set():
-                self._reap(cluster, step)
+        for step in cluster.book.steps:
+            run = self.runs.get(step.id)
+            if run is not None and run.process is not None and run.process.done.is_set():
+                self._reap(cluster, step, run)
         state = cluster.state or ""
         following = next_boot_state(state, now - cluster.phase_started, self.config)
-        following = self.bootstrap.gate(cluster, state, following)  # runs bootstrap actions, holds WAITING
+        # runs bootstrap actions, holds WAITING
+        following = self.bootstrap.gate(cluster, state, following, steps_running=self._has_processes(cluster))
         if following:
             cluster.set_state(following, now)
             cluster.idle_since = now
@@ -141,76 +149,66 @@ class Lifecycle:
             self._shut_down(cluster, now)
 
     def _schedule(self, cluster: EmulatedCluster, now: float) -> None:
-        states = [s.state for s in cluster.steps]
-        for index in steps_to_start(states, int(cluster.step_concurrency_level or 1)):
-            self._start_step(cluster, cluster.steps[index])  # type: ignore[arg-type]
+        book = cluster.book
+        for step in book.startable():
+            book.start(step)
+            self._start_step(cluster, step)
             if not cluster.is_active:
                 return
-        busy = any(s.state in BUSY_STEP_STATES for s in cluster.steps)
-        pending = any(s.state == "PENDING" for s in cluster.steps)
+        busy = any(s.state in BUSY_STEP_STATES for s in book.steps)
         if busy and cluster.state != "RUNNING":
             cluster.set_state("RUNNING", now, message="Running step")
         elif not busy and cluster.state != "WAITING":
             cluster.set_state("WAITING", now, message="Cluster ready after last step completed.")
             cluster.idle_since = now
-        if busy or pending:
-            return
-        if not cluster.keep_job_flow_alive_when_no_steps:
-            cluster.begin_termination("ALL_STEPS_COMPLETED", "Steps completed")
+        book.settle()  # KeepJobFlowAliveWhenNoSteps=false: ends the cluster once no step is left
+        if not cluster.is_active or any(s.active for s in book.steps):
             return
         idle_timeout = (cluster.auto_termination_policy or {}).get("IdleTimeout")
         if idle_timeout and now - cluster.idle_since >= float(idle_timeout):
             cluster.begin_termination("ALL_STEPS_COMPLETED", "Cluster was idle for longer than IdleTimeout")
 
     def _shut_down(self, cluster: EmulatedCluster, now: float) -> None:
+        """Stop the steps' processes (their ends are recorded when reaped), then end the cluster."""
         alive = False
-        for step in cluster.steps:
-            assert isinstance(step, EmulatedStep)
-            if step.state == "PENDING":
-                step.set_state("CANCELLED", "Cancelled because the cluster terminated")
-            elif step.process is not None:
+        for step in cluster.book.steps:
+            run = self.runs.get(step.id)
+            if run is not None and run.process is not None:
                 alive = True
-                if step.cancel_option is None:
-                    step.cancel_option = "CLUSTER_TERMINATION"
-                    threading.Thread(target=step.process.terminate_tree,
+                if run.signalled != "CLUSTER_TERMINATION":
+                    run.signalled = "CLUSTER_TERMINATION"
+                    threading.Thread(target=run.process.terminate_tree,
                                      args=(self.config.kill_grace_seconds,), daemon=True).start()
+            elif step.active:  # nothing runs it (it never started): it ends with the cluster
+                cluster.book.finish(step, StepBook.end_state_for(cluster.state_change_code or ""))
         if not alive and now - cluster.phase_started >= self.config.terminate_seconds:
             final = "TERMINATED_WITH_ERRORS" if cluster.terminate_with_errors else "TERMINATED"
             cluster.set_state(final, now)
             self.clusters.pop(cluster.id, None)
 
+    def _has_processes(self, cluster: EmulatedCluster) -> bool:
+        return any((run := self.runs.get(s.id)) is not None and run.process is not None for s in cluster.book.steps)
+
     # ---- steps ------------------------------------------------------------------------------
 
-    def cancel_steps(self, cluster: EmulatedCluster, step_ids: list[str], option: str) -> list[dict[str, str]]:
-        """CancelSteps: PENDING steps end at once; RUNNING ones get a signal and CANCEL_PENDING."""
-        by_id = {s.id: s for s in cluster.steps}
-        infos = []
-        for step_id in step_ids:
-            step = by_id.get(step_id)
-            if step is None:
-                infos.append({"StepId": step_id, "Status": "FAILED", "Reason": "Step not found."})
-                continue
-            assert isinstance(step, EmulatedStep)
-            if step.state == "PENDING":
-                step.set_state("CANCELLED", "Cancelled by user request")
-            elif step.state in BUSY_STEP_STATES and step.process is not None:
-                step.cancel_option = option
-                step.set_state("CANCEL_PENDING", "Cancel requested by user")
-                step.process.send_signal(CANCEL_SIGNALS[option])
-            else:
-                infos.append({"StepId": step_id, "Status": "FAILED",
-                              "Reason": f"Step is in state {step.state} and cannot be cancelled."})
-                continue
-            infos.append({"StepId": step_id, "Status": "SUBMITTED", "Reason": ""})
+    def signal_cancels(self, cluster: EmulatedCluster) -> None:
+        """After CancelSteps: signal each CANCEL_PENDING step's process by its option (SEND_INTERRUPT ->
+        SIGTERM, TERMINATE_PROCESS -> SIGKILL), once per option."""
+        for step in cluster.book.steps:
+            run = self.runs.get(step.id)
+            if (step.state == "CANCEL_PENDING" and run is not None and run.process is not None
+                    and step.cancel_option and run.signalled != step.cancel_option):
+                run.signalled = step.cancel_option
+                run.process.send_signal(CANCEL_SIGNALS[step.cancel_option])
         self.wake()
-        return infos
 
-    def _start_step(self, cluster: EmulatedCluster, step: EmulatedStep) -> None:
+    def _start_step(self, cluster: EmulatedCluster, step: ModelStep) -> None:
         work = StepWorkdir.create(self.config.work_dir, step.id, S3Store(cluster.emr_backend.account_id))
-        step.set_state("RUNNING")
+        run = self.runs[step.id] = StepRun()
+        jar_step = step.hadoop_jar_step
         try:
-            command = build_command(step.jar, step.args, step.hadoop_jar_step.get("MainClass"),
-                                    fetch=work.local_path)
+            command = build_command(jar_step.get("Jar", ""), list(jar_step.get("Args") or []),
+                                    jar_step.get("MainClass"), fetch=work.local_path)
             work.localize(command.resources)
             work.seal()
             proc = StepProcess(
@@ -226,12 +224,12 @@ class Lifecycle:
             open(work.log_paths["stdout"], "w").close()
             result = ProcessResult(127, None, work.log_paths)
             self._finish_process(cluster, step, work, result)
-            step.exit_info["reason"] = str(exc)
-            self._complete(cluster, step, result)
+            run.exit_info["reason"] = str(exc)
+            self._complete(cluster, step, run, result)
             return
-        step.process = proc
+        run.process = proc
 
-    def _step_env(self, cluster: EmulatedCluster, step: EmulatedStep) -> dict[str, str]:
+    def _step_env(self, cluster: EmulatedCluster, step: ModelStep) -> dict[str, str]:
         """The caller's environment, pointed at this emulator (never at real AWS); the cluster's
         bootstrap sandbox (its python for PySpark, its PATH) when it has one."""
         env = dict(os.environ)
@@ -246,11 +244,11 @@ class Lifecycle:
         env.update(LOCAL_EMR_CLUSTER_ID=cluster.id, LOCAL_EMR_STEP_ID=step.id)
         return env
 
-    def _emit(self, cluster: EmulatedCluster, step: EmulatedStep, stream: str, line: str) -> None:
+    def _emit(self, cluster: EmulatedCluster, step: ModelStep, stream: str, line: str) -> None:
         for sink in self.line_sinks:
             sink(cluster, step, stream, line)
 
-    def _finish_process(self, cluster: EmulatedCluster, step: EmulatedStep, work: StepWorkdir,
+    def _finish_process(self, cluster: EmulatedCluster, step: ModelStep, work: StepWorkdir,
                         result: ProcessResult) -> None:
         """Runs in the watcher thread before the step is reaped: write the S3 mirror back, ship logs
         like EMR (mirror paths shown as their s3:// URIs), then clean up."""
@@ -273,46 +271,40 @@ class Lifecycle:
                 if os.path.exists(path):
                     store.put_gzip_file(prefix.join(f"{name}.gz"), path)
             with open(work.controller_log, "w") as fh:
-                fh.write(f"local_emr: step {step.id} jar={step.jar} args={step.args!r}\n"
+                fh.write(f"local_emr: step {step.id} jar={step.hadoop_jar_step.get('Jar')} "
+                         f"args={step.hadoop_jar_step.get('Args')!r}\n"
                          f"local_emr: process exited with code {result.returncode}\n")
                 fh.writelines(f"local_emr: {c.action} {c.uri}\n" for c in written)
                 fh.writelines(f"{note}\n" for note in work.notes)
             store.put_gzip_file(prefix.join("controller.gz"), work.controller_log)
             info["log_file"] = str(prefix.join("stderr.gz"))
-        step.exit_info = info
+        self.runs.setdefault(step.id, StepRun()).exit_info.update(info)
         work.remove()
 
-    def _reap(self, cluster: EmulatedCluster, step: EmulatedStep) -> None:
-        result = step.process.result
-        step.process = None
-        assert result is not None
-        self._complete(cluster, step, result)
+    def _reap(self, cluster: EmulatedCluster, step: ModelStep, run: StepRun) -> None:
+        assert run.process is not None and run.process.result is not None
+        result = run.process.result
+        run.process = None
+        self._complete(cluster, step, run, result)
 
-    def _complete(self, cluster: EmulatedCluster, step: EmulatedStep, result: ProcessResult) -> None:
-        if step.state in ENDED_STEP_STATES:
+    def _complete(self, cluster: EmulatedCluster, step: ModelStep, run: StepRun, result: ProcessResult) -> None:
+        """Tell the book how the step ended: CANCELLED after a cancel, as the cluster's end decides when the
+        cluster is going down, else by the exit code (FAILED with FailureDetails; the book then applies the
+        step's ActionOnFailure)."""
+        self.runs.pop(step.id, None)
+        if not step.active:
             return
-        if step.cancel_option is not None:
-            step.set_state("CANCELLED", "Cancelled" + (
-                " because the cluster terminated" if step.cancel_option == "CLUSTER_TERMINATION"
-                else " by user request"))
-            return
-        if result.ok:
-            step.set_state("COMPLETED", "")
-            return
-        info = getattr(step, "exit_info", {}) or {}
-        step.failure_details = failure_details(result.returncode, info.get("stderr_tail", []), info.get("log_file"))
-        if info.get("reason"):
-            step.failure_details["Reason"] = info["reason"]
-        step.set_state("FAILED", step.failure_details.get("Reason", UNKNOWN_REASON))
-        self._on_failure(cluster, step)
-
-    def _on_failure(self, cluster: EmulatedCluster, step: EmulatedStep) -> None:
-        """ActionOnFailure: CONTINUE, CANCEL_AND_WAIT, or TERMINATE_CLUSTER/TERMINATE_JOB_FLOW."""
-        action = step.action_on_failure or "TERMINATE_CLUSTER"
-        if action == "CONTINUE":
-            return
-        for other in cluster.steps:
-            if other.state == "PENDING":
-                other.set_state("CANCELLED", f"Cancelled because step {step.id} failed")  # type: ignore[attr-defined]
-        if action in TERMINATE_ACTIONS and cluster.is_active:
-            cluster.begin_termination("STEP_FAILURE", f"Shut down as step failed: {step.name}", with_errors=True)
+        book = cluster.book
+        if step.state == "CANCEL_PENDING":
+            book.finish(step, "CANCELLED", message="Cancelled by user request")
+        elif not cluster.is_active:
+            book.finish(step, StepBook.end_state_for(cluster.state_change_code or ""),
+                        message="Cancelled because the cluster terminated")
+        elif result.ok:
+            book.finish(step, "COMPLETED")
+        else:
+            info = run.exit_info
+            details = failure_details(result.returncode, info.get("stderr_tail", []), info.get("log_file"))
+            if info.get("reason"):
+                details["Reason"] = info["reason"]
+            book.finish(step, "FAILED", failure=details, message=details.get("Reason"))

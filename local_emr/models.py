@@ -1,9 +1,10 @@
-"""Richer EMR models layered on moto's ``Cluster`` and ``Step`` objects.
+"""A richer EMR cluster layered on moto's ``Cluster``.
 
-moto creates clusters and steps; we switch each new object to one of these subclasses
-(``adopt_*``) so moto's own serializer returns what real EMR returns: FailureDetails,
-StateChangeReason codes, CANCEL_PENDING, TERMINATING, and fields moto does not parse.
-Only state lives here; ``lifecycle`` decides transitions.
+moto creates clusters; we switch each new one to ``EmulatedCluster`` (``adopt_cluster``) so moto's
+own serializer returns what real EMR returns: StateChangeReason codes, TERMINATING, and fields moto
+does not parse. A cluster's steps live in its ``book``, the strict step model (``step_model``) the
+in-process fake uses too; moto's own step objects are not used. Only state lives here;
+``lifecycle`` decides transitions.
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ from datetime import datetime
 from typing import Any
 
 from moto.core.utils import utcnow
-from moto.emr.exceptions import ValidationException
-from moto.emr.models import Cluster, Ec2InstanceAttributes, Step
+from moto.emr.models import Cluster, Ec2InstanceAttributes
+from moto.emr.utils import random_step_id
 
-ACTIVE_CLUSTER_STATES = frozenset({"STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING"})
+from emr_contract.steps import CLUSTER_ACCEPTS_STEPS, ERR_CLUSTER_SHUTTING_DOWN
+
+from .step_model import StepBook
+
+ACTIVE_CLUSTER_STATES = CLUSTER_ACCEPTS_STEPS
 ENDED_CLUSTER_STATES = frozenset({"TERMINATED", "TERMINATED_WITH_ERRORS"})
-ENDED_STEP_STATES = frozenset({"COMPLETED", "CANCELLED", "FAILED", "INTERRUPTED"})
-SHUTDOWN_MESSAGE = "A job flow that is shutting down, terminated, or finished may not be modified."
+SHUTDOWN_MESSAGE = ERR_CLUSTER_SHUTTING_DOWN[1]
 
 # Request fields moto's RunJobFlow ignores; we keep them so reads return what was written.
 EXTRA_RUN_JOB_FLOW_FIELDS = {
@@ -31,39 +35,6 @@ EXTRA_RUN_JOB_FLOW_FIELDS = {
     "PlacementGroupConfigs": "placement_groups",
     "EbsRootVolumeSize": "ebs_root_volume_size",
 }
-
-
-class EmulatedStep(Step):
-    """A moto Step with FailureDetails and the full StepStatus shape."""
-
-    failure_details: dict[str, str] | None
-    process: Any  # StepProcess while it runs
-    cancel_option: str | None
-    exit_info: dict[str, Any]
-
-    @property
-    def status(self) -> dict[str, Any]:
-        status: dict[str, Any] = {
-            "State": self.state,
-            "StateChangeReason": {"Message": getattr(self, "last_state_change_reason", None)},
-            "Timeline": {
-                "CreationDateTime": self.creation_date_time,
-                "StartDateTime": self.start_date_time,
-                "EndDateTime": self.end_date_time,
-            },
-        }
-        if self.failure_details:
-            status["FailureDetails"] = self.failure_details
-        return status
-
-    def set_state(self, state: str, message: str | None = None) -> None:
-        self.state = state
-        if message is not None:
-            self.last_state_change_reason = message
-        if state == "RUNNING":
-            self.start_date_time = utcnow()
-        if state in ENDED_STEP_STATES:
-            self.end_date_time = utcnow()
 
 
 class EmulatedCluster(Cluster):
@@ -79,6 +50,7 @@ class EmulatedCluster(Cluster):
     requested_subnet_ids: list[str]
     requested_availability_zones: list[str]
     terminate_with_errors: bool
+    book: StepBook
 
     @property
     def status(self) -> dict[str, Any]:
@@ -122,6 +94,16 @@ class EmulatedCluster(Cluster):
     def is_active(self) -> bool:
         return self.state in ACTIVE_CLUSTER_STATES
 
+    @property
+    def keep_alive(self) -> bool:
+        """KeepJobFlowAliveWhenNoSteps (step_model.ClusterPort)."""
+        return bool(self.keep_job_flow_alive_when_no_steps)
+
+    def end(self, code: str, message: str, with_errors: bool) -> None:
+        """step_model.ClusterPort: the step rules end the cluster (STEP_FAILURE, ALL_STEPS_COMPLETED)."""
+        if self.is_active:
+            self.begin_termination(code, message, with_errors)
+
     def set_state(self, state: str, now: float, code: str | None = None, message: str | None = None) -> None:
         self.state = state
         self.phase_started = now
@@ -143,34 +125,10 @@ class EmulatedCluster(Cluster):
             self.begin_termination("USER_REQUEST", "Terminated by user request")
 
     def begin_termination(self, code: str, message: str, with_errors: bool = False) -> None:
-        """TERMINATING now; TERMINATED once step processes are gone (see lifecycle)."""
+        """TERMINATING now, PENDING steps CANCELLED; TERMINATED once step processes are gone (see lifecycle)."""
         self.terminate_with_errors = with_errors
         self.set_state("TERMINATING", time.monotonic(), code, message)
-
-    def add_steps(self, steps: list[dict[str, Any]]) -> list[Step]:
-        """moto marks the first step RUNNING and the cluster RUNNING at once; we queue them."""
-        if not self.is_active:
-            raise ValidationException(SHUTDOWN_MESSAGE)
-        previous = self.state
-        added = super().add_steps(steps)
-        self.state = previous
-        for step in added:
-            adopt_step(step)
-        return added
-
-
-def adopt_step(step: Step) -> EmulatedStep:
-    """Switch a fresh moto Step to PENDING and to the emulated class."""
-    step.__class__ = EmulatedStep
-    assert isinstance(step, EmulatedStep)
-    step.state = "PENDING"
-    step.start_date_time = None
-    step.end_date_time = None
-    step.failure_details = None
-    step.process = None
-    step.cancel_option = None
-    step.exit_info = {}
-    return step
+        self.book.on_cluster_end(code)
 
 
 def adopt_cluster(cluster: Cluster, request: Mapping[str, Any], now: float) -> EmulatedCluster:
@@ -196,8 +154,8 @@ def adopt_cluster(cluster: Cluster, request: Mapping[str, Any], now: float) -> E
         elif field in instances:  # UnhealthyNodeReplacement lives in JobFlowInstancesConfig
             setattr(cluster, attr, instances[field])
     cluster.set_state("STARTING", now)
-    for step in cluster.steps:
-        adopt_step(step)
+    cluster.book = StepBook(cluster, now=time.time, new_id=random_step_id)
+    cluster.steps = []  # the book holds the steps; RunJobFlow's own go in through it (emr_handlers)
     return cluster
 
 

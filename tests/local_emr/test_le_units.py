@@ -1,4 +1,5 @@
-"""Pure pieces of the emulator: scheduling rules, argv translation, failure reasons, config."""
+"""Pure pieces of the emulator: boot phases, argv translation, failure reasons, config (the step
+scheduling rules are the step model's: test_le_step_model.py)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,9 @@ import pytest
 
 from local_emr.config import EmulatorConfig
 from local_emr.failure import failure_details, probable_cause
-from local_emr.lifecycle import next_boot_state, step_log_prefix, steps_to_start
+from local_emr.lifecycle import next_boot_state, step_log_prefix
 from local_emr.server import check_moto_version
 from local_emr.step_command import StepCommandError, build_command, localize_s3_args, localize_spark_args
-
-
-def test_steps_start_in_submission_order_within_concurrency() -> None:
-    assert steps_to_start(["PENDING", "PENDING", "PENDING"], 1) == [0]
-    assert steps_to_start(["COMPLETED", "RUNNING", "PENDING", "PENDING", "PENDING"], 3) == [2, 3]
-    assert steps_to_start(["RUNNING", "CANCEL_PENDING", "PENDING"], 2) == []
-    assert steps_to_start(["CANCELLED", "FAILED", "PENDING"], 1) == [2]
 
 
 def test_boot_phases_follow_configured_delays() -> None:
