@@ -76,6 +76,7 @@ class _Run:
     logs: StepLogSource | None
     follower: LogFollower | None
     progress: ProgressHook
+    full: bool = False  # EMR refused steps for the 256-active limit; the rest is retried every fast interval
 
 
 class StepRunner:
@@ -226,7 +227,7 @@ class StepRunner:
                 delay = self.policy.next_delay(since, poll_calls(len(tracked)), self.rand)
                 if deadline is not None and not machine.cancelling:
                     delay = min(delay, max(0.0, deadline - now))
-                self._sleep_following(delay, machine, run.follower)
+                self._sleep(delay, run, concurrency)
                 ended = self.poll_once(machine, cluster.cluster_id, run.follower)
                 run.progress(machine)
                 throttles = 0
@@ -261,24 +262,33 @@ class StepRunner:
             self._emit(machine.observe(obs, self.clock()))
 
     def _submit(self, run: _Run, concurrency: int, now: float) -> None:
+        """Submit what is ready. EMR counts every client's active steps against its 256: on its refusal, count
+        them once and submit what fits; the rest is retried every fast interval (one AddJobFlowSteps each,
+        between polls), so a cluster that ends when no step is left does not end before it goes in."""
         machine = run.machine
         specs = machine.to_submit(concurrency)
         if not specs:
+            run.full = False
             return
         try:
             ids = self.emr.add_steps(run.cluster.cluster_id, [step_config(s, run.run_id) for s in specs])
         except ClusterFullError:
-            # Other clients' steps count too (ERR_MAX_ACTIVE): submit what fits now, the rest as steps end.
+            if run.full:
+                return
             active = self.emr.count_active_steps(run.cluster.cluster_id)
             specs = machine.to_submit(concurrency, room=max(0, MAX_ACTIVE_STEPS - active))
             self._emit(Event("warning", None, f"the cluster has {active} active steps of the {MAX_ACTIVE_STEPS} EMR "
-                                              f"allows, counting every client's; submitting {len(specs)} now"))
+                                              f"allows, counting every client's; submitting {len(specs)} now, the "
+                                              "rest as steps end"))
+            run.full = True
             if not specs:
                 return
             try:
                 ids = self.emr.add_steps(run.cluster.cluster_id, [step_config(s, run.run_id) for s in specs])
             except ClusterFullError:
                 return
+        else:
+            run.full = False
         for spec, step_id in zip(specs, ids):
             self._emit(machine.mark_submitted(spec.name, step_id, now))
         run.progress(machine)
@@ -395,24 +405,39 @@ class StepRunner:
 
     # --- following logs (--follow) ---------------------------------------------------------
 
-    def _sleep_following(self, delay: float, machine: RunMachine, follower: LogFollower | None) -> None:
-        """Sleep `delay`, waking whenever a log read falls due so followed lines show up on time (a read due
-        during a poll sleep happens then, not at the next poll)."""
-        if follower is None:
+    def _sleep(self, delay: float, run: _Run, concurrency: int) -> None:
+        """Sleep until the next poll, waking for what falls due meanwhile: log reads (`--follow`), and while
+        the cluster is full, another try at submitting the rest."""
+        if run.follower is None and not run.full:
             self.sleep(delay)
             return
+        self._sleep_following(delay, run.machine, run.follower, retry=lambda t: self._submit(run, concurrency, t)
+                              if run.full and not run.machine.cancelling else None)
+
+    def _sleep_following(self, delay: float, machine: RunMachine, follower: LogFollower | None,
+                         retry: Callable[[float], None] | None = None) -> None:
+        """Sleep `delay`, waking whenever a log read falls due so followed lines show up on time (a read due
+        during a poll sleep happens then, not at the next poll), and every fast interval for `retry`."""
         end = self.clock() + delay
+        next_retry = self.clock() + self.policy.fast if retry else float("inf")
         was_cancelling = self.cancel.requested
         while True:
-            targets = [_follow_target(r) for r in machine.active() if r.step_id and r.state in _FOLLOWED_STATES]
-            follower.poll(targets)
+            targets = []
+            if follower is not None:
+                targets = [_follow_target(r) for r in machine.active() if r.step_id and r.state in _FOLLOWED_STATES]
+                follower.poll(targets)
+            if retry is not None and self.clock() >= next_retry:
+                retry(self.clock())
+                next_retry = self.clock() + self.policy.fast
             left = end - self.clock()
             if left <= 0:
                 return
             if self.cancel.requested and not was_cancelling:  # the first Ctrl-C: act on it now
                 return
-            due = follower.next_read_in() if targets else follower.interval
-            self.sleep(min(left, max(due, _MIN_SLICE)))
+            wake = next_retry - self.clock()
+            if follower is not None:
+                wake = min(wake, follower.next_read_in() if targets else follower.interval)
+            self.sleep(min(left, max(wake, _MIN_SLICE)))
 
     def _finish_following(self, machine: RunMachine, observations: list[StepObservation],
                           follower: LogFollower | None) -> None:

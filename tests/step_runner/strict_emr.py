@@ -24,17 +24,21 @@ FAILURE = {"Reason": "Unknown Error.", "Message": "Command exited with return co
 
 
 class StrictEmr:
-    def __init__(self, clock: FakeClock, *, run_ticks: int = 1) -> None:
+    def __init__(self, clock: FakeClock, *, run_ticks: int = 1, per_second: bool = False) -> None:
+        """`per_second`: EMR moves once per second of fake time (a long sleep lets many steps end), not once
+        per sleep."""
         self.clock = clock
         self.fake = FakeEmr(now=lambda: T0.timestamp() + clock.t)
         self.run_ticks = run_ticks
+        self.per_second = per_second
+        self._last = 0.0
         self.script: dict[str, list[str]] = defaultdict(list)
         self.hold: set[str] = set()  # step names that stay RUNNING
         self.ignore_cancel: set[str] = set()  # step names whose CANCEL_PENDING never ends
         self.hooks: list[Callable[[StrictEmr], None]] = []
         self.paused = False
         self._ticks: Counter[str] = Counter()
-        clock.hooks.append(lambda _c: self.tick())
+        clock.hooks.append(lambda _c: self._on_sleep())
 
     def cluster(self, **kw) -> FakeCluster:
         return self.fake.add_cluster(**kw)
@@ -50,6 +54,12 @@ class StrictEmr:
 
     def submitted_names(self) -> list[str]:
         return [s["Name"] for op, p in self.fake.calls if op == "AddJobFlowSteps" for s in p["Steps"]]
+
+    def _on_sleep(self) -> None:
+        ticks = max(1, int(self.clock.t - self._last)) if self.per_second else 1
+        self._last = self.clock.t
+        for _ in range(ticks):
+            self.tick()
 
     def tick(self) -> None:
         for hook in list(self.hooks):

@@ -470,3 +470,22 @@ def test_log_reads_happen_when_due_not_at_the_next_poll(clock):
     runner = StepRunner(EmrAdapter(None), clock=clock, sleep=clock.sleep)
     runner._sleep_following(15.0, machine, follower)
     assert source.reads == [3.0, 8.0, 13.0] and clock.t == 15.0
+
+
+def test_steps_refused_for_room_go_in_before_a_cluster_that_ends_when_idle_runs_dry(clock, tmp_path):
+    """Five other steps and 256 of ours on a cluster that ends when no step is left: 251 go in, the other
+    five must go in as room frees, between polls (a 256-step poll cycle is ~27 s, by which time the
+    cluster could have run dry and ended)."""
+    emr = StrictEmr(clock, per_second=True)
+    c = emr.cluster(step_concurrency_level=32, keep_alive=False)
+    emr.client().add_job_flow_steps(JobFlowId=c.id, Steps=[
+        {"Name": f"other-{i}", "ActionOnFailure": "CONTINUE", "HadoopJarStep": {"Jar": "command-runner.jar"}}
+        for i in range(5)])
+    emr.hold.update(f"other-{i}" for i in range(5))
+    emr.fake.tick()
+    emr.hooks.append(lambda e: emr.hold.clear() if e.clock.t > 3 else None)
+    spec = spec_file(tmp_path, *[{"name": f"s{i}"} for i in range(256)])
+    code, out, err = run_cli(emr, tmp_path, spec, "--cluster-id", c.id, "--run-id", "dry", "--json")
+    assert code == cli.EXIT_OK, err
+    assert set(names(json.loads(out)).values()) == {"COMPLETED"}
+    assert c.reason_code == "ALL_STEPS_COMPLETED"
