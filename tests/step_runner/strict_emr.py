@@ -49,6 +49,15 @@ class StrictEmr:
                          config=Config(retries=retries or {"total_max_attempts": 1}))
         return self.fake.attach(c)
 
+    def other_client_steps(self, cluster: FakeCluster, n: int, *, until: float) -> None:
+        """`n` steps of another client, RUNNING (within the cluster's concurrency) until fake time `until`."""
+        self.client().add_job_flow_steps(JobFlowId=cluster.id, Steps=[
+            {"Name": f"other-{i}", "ActionOnFailure": "CONTINUE", "HadoopJarStep": {"Jar": "command-runner.jar"}}
+            for i in range(n)])
+        self.hold.update(f"other-{i}" for i in range(n))
+        self.fake.tick()
+        self.hooks.append(lambda e: e.hold.clear() if e.clock.t > until else None)
+
     def operations(self) -> list[str]:
         return [op for op, _ in self.fake.calls]
 

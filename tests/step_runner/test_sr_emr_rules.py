@@ -159,13 +159,7 @@ def test_terminate_job_flow_is_accepted_as_emr_accepts_it():
 
 def test_five_foreign_running_steps_and_a_batch_of_256(emr, tmp_path):
     c = emr.cluster(step_concurrency_level=256)
-    foreign = emr.client()
-    foreign.add_job_flow_steps(JobFlowId=c.id, Steps=[
-        {"Name": f"other-{i}", "ActionOnFailure": "CONTINUE", "HadoopJarStep": {"Jar": "command-runner.jar"}}
-        for i in range(5)])
-    emr.hold.update(f"other-{i}" for i in range(5))
-    emr.fake.tick()
-    emr.hooks.append(lambda e: emr.hold.clear() if e.clock.t > 30 else None)
+    emr.other_client_steps(c, 5, until=30)
     spec = spec_file(tmp_path, *[{"name": f"s{i}"} for i in range(256)])
     code, out, err = run_cli(emr, tmp_path, spec, "--cluster-id", c.id, "--run-id", "big", "--json")
     assert code == cli.EXIT_OK, err
@@ -478,12 +472,7 @@ def test_steps_refused_for_room_go_in_before_a_cluster_that_ends_when_idle_runs_
     cluster could have run dry and ended)."""
     emr = StrictEmr(clock, per_second=True)
     c = emr.cluster(step_concurrency_level=32, keep_alive=False)
-    emr.client().add_job_flow_steps(JobFlowId=c.id, Steps=[
-        {"Name": f"other-{i}", "ActionOnFailure": "CONTINUE", "HadoopJarStep": {"Jar": "command-runner.jar"}}
-        for i in range(5)])
-    emr.hold.update(f"other-{i}" for i in range(5))
-    emr.fake.tick()
-    emr.hooks.append(lambda e: emr.hold.clear() if e.clock.t > 3 else None)
+    emr.other_client_steps(c, 5, until=3)
     spec = spec_file(tmp_path, *[{"name": f"s{i}"} for i in range(256)])
     code, out, err = run_cli(emr, tmp_path, spec, "--cluster-id", c.id, "--run-id", "dry", "--json")
     assert code == cli.EXIT_OK, err
