@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 # checkov pins boto3 1.35 and cannot share .venv: it gets its own (requirements-security.txt).
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+SPARK_STAMP := $(VENV)/.spark-installed
 
 export CHECKPOINT_DISABLE := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -28,8 +29,9 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# The security scan runs inside the suite (tests/test_security_scan.py), in parallel with it.
-test: venv $(CHECKOV_STAMP)
+# The security scan runs inside the suite (tests/test_security_scan.py), in parallel with it. PySpark is
+# installed too: the emulator's tests run real Spark jobs (Apache Spark's example shapes) through it.
+test: venv $(CHECKOV_STAMP) $(SPARK_STAMP)
 	$(PY) -m pytest -q -n 4 --dist loadfile
 
 # checkov (terraform_json + terraform_plan) on every shipped stack, parliament on every IAM policy.
@@ -39,17 +41,17 @@ security: venv $(CHECKOV_STAMP)
 synth: venv
 	$(PY) app.py
 
-# The demo also needs PySpark (of the example's EMR release line) and the pinned cdktf CLI.
-DEMO_STAMP := $(VENV)/.demo-installed
-$(DEMO_STAMP): requirements-demo.txt $(STAMP)
+# PySpark of the example's EMR release line, for the demo and the emulator's real-Spark tests.
+$(SPARK_STAMP): requirements-demo.txt $(STAMP)
 	$(PY) -m pip install --quiet -r requirements-demo.txt
-	touch $(DEMO_STAMP)
+	touch $(SPARK_STAMP)
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch node_modules/.installed
 
-demo: venv $(DEMO_STAMP) node_modules/.installed
+# The demo also needs the pinned cdktf CLI.
+demo: venv $(SPARK_STAMP) node_modules/.installed
 	$(PY) -m scripts.demo
 
 bench: venv
