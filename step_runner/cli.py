@@ -284,8 +284,6 @@ def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
         code = next(c for kind, c in _ERROR_EXIT_CODES if isinstance(exc, kind))
         _print_error(exc, deps.stderr)
         report = exc.report if isinstance(exc.report, RunReport) else _early_report(known, exc)
-        if isinstance(exc, RunAbandoned):
-            print("emr-steps: submitted steps keep running; re-attach with --resume <run-id>.", file=deps.stderr)
     except Exception as exc:  # a bug: one line, the traceback only on request
         code = EXIT_INTERNAL
         print(f"emr-steps: internal error: {type(exc).__name__}: {exc} (please report it; set "

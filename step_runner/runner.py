@@ -176,7 +176,8 @@ class StepRunner:
                 self._adopt(run, created_after, known=known, required=known is None)
             self._loop(run, reconcile_from=None if resume is None else resume[1])
         except KeyboardInterrupt as exc:
-            abandoned = RunAbandoned(f"run {run_id} abandoned; submitted steps keep running")
+            abandoned = RunAbandoned(f"run {run_id} abandoned; submitted steps keep running (re-attach with "
+                                     f"--resume {run_id})")
             abandoned.report = self._report(run, error=abandoned)
             raise abandoned from exc
         except StepRunnerError as exc:
