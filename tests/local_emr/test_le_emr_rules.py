@@ -95,45 +95,66 @@ def test_run_job_flow_steps_follow_the_same_rules(emr: Any) -> None:
     assert only["Status"]["State"] == "COMPLETED"
 
 
-STAND_IN = """#!{python}
-import sys
-sys.exit(0)
-"""
+STAND_IN = "#!/bin/sh\nexit 0\n"  # a spark-submit that succeeds at once: 256 of them must be cheap
 
 
-def test_the_cli_meets_the_256_limit_and_the_all_steps_completed_end(emulator: Any, emr: Any, s3: Any,
-                                                                       tmp_path: Path) -> None:
-    """Through the real CLI (a subprocess, real boto3 clients): a cluster that ends when no step is left holds
-    five other steps; the run's 256 steps go in at once, EMR refuses the batch (261 > 256 active), the
-    runner submits the 251 that fit and the rest as the others end; the cluster ends with
-    ALL_STEPS_COMPLETED and the run exits 0."""
-    stand_in = tmp_path / "spark-submit"
-    stand_in.write_text(STAND_IN.format(python=sys.executable))
-    stand_in.chmod(0o755)
-    others = [shell_step("sleep 5", name=f"other-{i}") for i in range(5)]  # still running when the CLI starts
-    cluster_id = emr.run_job_flow(
-        Name="le-cli", ReleaseLabel="emr-7.5.0", JobFlowRole="EMR_EC2_DefaultRole", ServiceRole="EMR_DefaultRole",
-        StepConcurrencyLevel=8, Steps=others,
-        Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": False},
-    )["JobFlowId"]
-    spec = tmp_path / "many.yaml"
-    spec.write_text("defaults: {deploy_mode: client}\nsteps:\n" + "".join(
-        f"  - name: s{i}\n    entry_point: job.py\n" for i in range(256)))
+def _cli(emulator: Any, tmp_path: Path, spec: Path, cluster_id: str, run_id: str) -> tuple[int, dict, str]:
+    """The real CLI in a subprocess with real boto3 clients pointed at the emulator."""
     env = dict(os.environ, AWS_ENDPOINT_URL=emulator.endpoint_url, AWS_ACCESS_KEY_ID=FAKE["aws_access_key_id"],
-               AWS_SECRET_ACCESS_KEY=FAKE["aws_secret_access_key"], AWS_DEFAULT_REGION=FAKE["region_name"],
-               LOCAL_EMR_SPARK_SUBMIT=str(stand_in))
+               AWS_SECRET_ACCESS_KEY=FAKE["aws_secret_access_key"], AWS_DEFAULT_REGION=FAKE["region_name"])
     env.pop("AWS_PROFILE", None)
-    # the emulator's steps read LOCAL_EMR_SPARK_SUBMIT from its own process
-    os.environ["LOCAL_EMR_SPARK_SUBMIT"] = str(stand_in)
-    try:
-        done = subprocess.run([sys.executable, "-m", "step_runner", str(spec), "--cluster-id", cluster_id,
-                               "--run-id", "many", "--json", "--no-logs", "--state-dir", str(tmp_path / "state")],
-                              cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    finally:
-        os.environ.pop("LOCAL_EMR_SPARK_SUBMIT", None)
-    assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout)
+    done = subprocess.run([sys.executable, "-m", "step_runner", str(spec), "--cluster-id", cluster_id,
+                           "--run-id", run_id, "--json", "--no-logs", "--state-dir", str(tmp_path / "state")],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    return done.returncode, json.loads(done.stdout), done.stderr
+
+
+@pytest.fixture
+def instant_spark_submit(tmp_path: Path, monkeypatch: Any) -> None:
+    """The emulator runs spark-submit steps with this stand-in (read from its own process's environment)."""
+    stand_in = tmp_path / "spark-submit"
+    stand_in.write_text(STAND_IN)
+    stand_in.chmod(0o755)
+    monkeypatch.setenv("LOCAL_EMR_SPARK_SUBMIT", str(stand_in))
+
+
+def _spec(tmp_path: Path, count: int) -> Path:
+    spec = tmp_path / f"steps-{count}.yaml"
+    spec.write_text("defaults: {deploy_mode: client}\nsteps:\n" + "".join(
+        f"  - name: s{i}\n    entry_point: job.py\n" for i in range(count)))
+    return spec
+
+
+def _cluster(emr: Any, *, keep_alive: bool, concurrency: int = 1, steps: list | None = None) -> str:
+    return emr.run_job_flow(
+        Name="le-cli", ReleaseLabel="emr-7.5.0", JobFlowRole="EMR_EC2_DefaultRole", ServiceRole="EMR_DefaultRole",
+        StepConcurrencyLevel=concurrency, Steps=steps or [],
+        Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": keep_alive},
+    )["JobFlowId"]
+
+
+def test_the_cli_meets_the_256_active_step_limit(emulator: Any, emr: Any, tmp_path: Path,
+                                                  instant_spark_submit: None) -> None:
+    """Five steps of another client are running; the run's 256 steps are refused as one batch (261 > 256
+    active), the runner counts, submits the 251 that fit and the rest as the others end: exit 0."""
+    others = [shell_step("sleep 4", name=f"other-{i}") for i in range(5)]
+    cluster_id = _cluster(emr, keep_alive=True, concurrency=256, steps=others)
+    wait_for(lambda: cluster_state(emr, cluster_id) == "RUNNING")
+    code, report, err = _cli(emulator, tmp_path, _spec(tmp_path, 256), cluster_id, "many")
+    assert code == 0, err[-3000:]
     assert report["outcome"] == "SUCCEEDED" and len(report["steps"]) == 256
+    assert "submitting 251 now" in err
+    emr.terminate_job_flows(JobFlowIds=[cluster_id])
+
+
+def test_the_cli_ends_well_when_the_cluster_ends_with_all_steps_completed(emulator: Any, emr: Any, tmp_path: Path,
+                                                                           instant_spark_submit: None) -> None:
+    """A transient cluster (it ends when no step is left) still running the step it was created with: the
+    run's steps go in at once, EMR ends the cluster with ALL_STEPS_COMPLETED after the last one, and that is
+    success. (The emulator boots in 0.1 s, so the cluster's own step keeps it up until the CLI arrives.)"""
+    cluster_id = _cluster(emr, keep_alive=False, steps=[shell_step("sleep 3", name="created-with")])
+    code, report, err = _cli(emulator, tmp_path, _spec(tmp_path, 3), cluster_id, "transient")
+    assert code == 0, err[-3000:]
+    assert report["outcome"] == "SUCCEEDED"
     assert report["message"] == "cluster TERMINATED: ALL_STEPS_COMPLETED: Steps completed"
-    assert "submitting 251 now" in done.stderr
     assert cluster_state(emr, cluster_id) == "TERMINATED"
