@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 
 from emr_contract.steps import (ACTIONS_ON_FAILURE, ACTIONS_WITH_CONCURRENCY, CANCEL_AND_WAIT, CONTINUE,
-                                MAX_HADOOP_JAR_STEP_CHARS, MAX_STEP_NAME, TERMINATE_ACTIONS, hadoop_jar_step_chars)
+                                MAX_HADOOP_JAR_STEP_CHARS, MAX_STEP_NAME, NAME_PATTERN, TERMINATE_ACTIONS,
+                                hadoop_jar_step_chars)
 
 from .dag import dependency_problems
 from .errors import Problem, SpecError
@@ -26,8 +27,8 @@ from .written import as_written, load_toml, load_yaml
 COMMAND_RUNNER_JAR = "command-runner.jar"
 DEPLOY_MODES = ("client", "cluster")
 MAX_RETRIES = 10
-MAX_NAME_LEN = 200
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+# A step name is what EMR takes as a step Name (any text of its pattern), leaving room for the run token.
+MAX_NAME_LEN = MAX_STEP_NAME - len(" [run=x]")
 # A run id is part of every step Name and of the state file's name: no path separators, no spaces, and
 # the same characters the run token pattern below recognises.
 RUN_ID_CHARS = r"[A-Za-z0-9][A-Za-z0-9_.\-]*"
@@ -201,9 +202,10 @@ Rule = tuple[Callable[[Any], bool], str]
 FIELD_RULES: dict[str, list[Rule]] = {
     "name": [
         (_is_str, "must be a non-empty string"),
-        (lambda v: not isinstance(v, str) or bool(NAME_RE.match(v)),
-         "must start with a letter or digit and use only letters, digits, '_', '.', '-'"),
-        (lambda v: not isinstance(v, str) or len(v) <= MAX_NAME_LEN, f"must be at most {MAX_NAME_LEN} characters"),
+        (lambda v: not isinstance(v, str) or bool(NAME_PATTERN.fullmatch(v)),
+         "must be text EMR takes as a step Name: no control characters but tab, CR and LF"),
+        (lambda v: not isinstance(v, str) or len(v) <= MAX_NAME_LEN,
+         f"must be at most {MAX_NAME_LEN} characters (EMR's 256, less the run token)"),
     ],
     "entry_point": [
         (_is_str, "must be a non-empty string (an s3:// or local .py/.jar path)"),

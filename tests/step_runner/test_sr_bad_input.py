@@ -21,7 +21,7 @@ CASES = [
     ("steps[0].conf", {**OK, "conf": ["spark.x=1"]}),
     ("steps[0].args", {**OK, "args": "--day 1"}),
     ("steps[0].jars", {**OK, "jars": "s3://bucket/a.jar"}),
-    ("steps[0].name", {**OK, "name": "has space"}),
+    ("steps[0].name", {**OK, "name": "bell\x07"}),
     ("steps[etl].depends_on", {**OK, "depends_on": ["missing"]}),
     ("steps[0].colour", {**OK, "colour": "blue"}),
 ]

@@ -66,12 +66,12 @@ def test_defaults_merge_under_steps_and_conf_merges_per_key():
 
 def test_all_problems_are_collected_in_one_error():
     found, err = problems(spec(
-        {"name": "bad name!", "entry_point": "s3://b/x.py", "deploy_mode": "local", "retries": -1,
+        {"name": "bad\x07name", "entry_point": "s3://b/x.py", "deploy_mode": "local", "retries": -1,
          "timeout": "soon", "action_on_failure": "EXPLODE", "clas": "x"},
         {"entry_point": "s3://b/y.py"},
         step("dup"), step("dup"),
     ))
-    assert ("steps[0].name", "must start with a letter or digit and use only letters, digits, '_', '.', '-'") in found
+    assert ("steps[0].name", "must be text EMR takes as a step Name: no control characters but tab, CR and LF") in found
     assert ("steps[0].deploy_mode", "must be one of client, cluster") in found
     assert ("steps[0].retries", "must be an integer from 0 to 10") in found
     assert any(f == "steps[0].timeout" for f, _ in found)
@@ -139,3 +139,11 @@ def test_durations(value, seconds):
 def test_run_tag_round_trip():
     assert parse_tag(tag_name("daily-report", "20261125T120000-abc123")) == ("daily-report", "20261125T120000-abc123")
     assert parse_tag("someone else's step") is None
+
+
+def test_a_step_name_is_anything_emr_takes_as_a_step_name():
+    plan = parse_spec(spec(step("load events (daily) — é"), step("x" * 248)))
+    assert [len(s.name) for s in plan.steps] == [23, 248]
+    assert parse_tag(tag_name(plan.steps[0].name, "r1")) == ("load events (daily) — é", "r1")
+    found, _ = problems(spec(step("x" * 249), step("  ")))
+    assert {f for f, _ in found} == {"steps[0].name", "steps[1].name"}
