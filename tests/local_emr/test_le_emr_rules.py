@@ -98,15 +98,19 @@ def test_run_job_flow_steps_follow_the_same_rules(emr: Any) -> None:
 STAND_IN = "#!/bin/sh\nexit 0\n"  # a spark-submit that succeeds at once: 256 of them must be cheap
 
 
-def _cli(emulator: Any, tmp_path: Path, spec: Path, cluster_id: str, run_id: str) -> tuple[int, dict, str]:
+def _start_cli(emulator: Any, tmp_path: Path, spec: Path, cluster_id: str, run_id: str) -> subprocess.Popen:
     """The real CLI in a subprocess with real boto3 clients pointed at the emulator."""
     env = dict(os.environ, AWS_ENDPOINT_URL=emulator.endpoint_url, AWS_ACCESS_KEY_ID=FAKE["aws_access_key_id"],
                AWS_SECRET_ACCESS_KEY=FAKE["aws_secret_access_key"], AWS_DEFAULT_REGION=FAKE["region_name"])
     env.pop("AWS_PROFILE", None)
-    done = subprocess.run([sys.executable, "-m", "step_runner", str(spec), "--cluster-id", cluster_id,
-                           "--run-id", run_id, "--json", "--no-logs", "--state-dir", str(tmp_path / "state")],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    return done.returncode, json.loads(done.stdout), done.stderr
+    return subprocess.Popen([sys.executable, "-m", "step_runner", str(spec), "--cluster-id", cluster_id,
+                             "--run-id", run_id, "--json", "--no-logs", "--state-dir", str(tmp_path / "state")],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish_cli(proc: subprocess.Popen) -> tuple[int, dict, str]:
+    out, err = proc.communicate(timeout=300)
+    return proc.returncode, json.loads(out), err
 
 
 @pytest.fixture
@@ -136,11 +140,23 @@ def _cluster(emr: Any, *, keep_alive: bool, concurrency: int = 1, steps: list | 
 def test_the_cli_meets_the_256_active_step_limit(emulator: Any, emr: Any, tmp_path: Path,
                                                   instant_spark_submit: None) -> None:
     """Five steps of another client are running; the run's 256 steps are refused as one batch (261 > 256
-    active), the runner counts, submits the 251 that fit and the rest as the others end: exit 0."""
-    others = [shell_step("sleep 4", name=f"other-{i}") for i in range(5)]
+    active), the runner counts, submits the 251 that fit and the rest once the others end: exit 0."""
+    others = [hold(tmp_path, f"other-{i}") for i in range(5)]
     cluster_id = _cluster(emr, keep_alive=True, concurrency=256, steps=others)
     wait_for(lambda: cluster_state(emr, cluster_id) == "RUNNING")
-    code, report, err = _cli(emulator, tmp_path, _spec(tmp_path, 256), cluster_id, "many")
+    proc = _start_cli(emulator, tmp_path, _spec(tmp_path, 256), cluster_id, "many")
+
+    def listed() -> int:
+        count, marker = 0, None
+        while True:
+            page = emr.list_steps(ClusterId=cluster_id, **({"Marker": marker} if marker else {}))
+            count, marker = count + len(page["Steps"]), page.get("Marker")
+            if not marker:
+                return count
+    wait_for(lambda: listed() == 5 + 251 or proc.poll() is not None, timeout=120, interval=0.5)
+    for i in range(5):
+        (tmp_path / f"other-{i}.gate").unlink()
+    code, report, err = _finish_cli(proc)
     assert code == 0, err[-3000:]
     assert report["outcome"] == "SUCCEEDED" and len(report["steps"]) == 256
     assert "submitting 251 now" in err
@@ -151,9 +167,13 @@ def test_the_cli_ends_well_when_the_cluster_ends_with_all_steps_completed(emulat
                                                                            instant_spark_submit: None) -> None:
     """A transient cluster (it ends when no step is left) still running the step it was created with: the
     run's steps go in at once, EMR ends the cluster with ALL_STEPS_COMPLETED after the last one, and that is
-    success. (The emulator boots in 0.1 s, so the cluster's own step keeps it up until the CLI arrives.)"""
-    cluster_id = _cluster(emr, keep_alive=False, steps=[shell_step("sleep 3", name="created-with")])
-    code, report, err = _cli(emulator, tmp_path, _spec(tmp_path, 3), cluster_id, "transient")
+    success. (The emulator boots in 0.1 s, so the cluster's own step holds it up until the CLI's steps are in.)"""
+    created_with = hold(tmp_path, "created-with")
+    cluster_id = _cluster(emr, keep_alive=False, steps=[created_with])
+    proc = _start_cli(emulator, tmp_path, _spec(tmp_path, 3), cluster_id, "transient")
+    wait_for(lambda: len(emr.list_steps(ClusterId=cluster_id)["Steps"]) == 4 or proc.poll() is not None, timeout=120)
+    (tmp_path / "created-with.gate").unlink()
+    code, report, err = _finish_cli(proc)
     assert code == 0, err[-3000:]
     assert report["outcome"] == "SUCCEEDED"
     assert report["message"] == "cluster TERMINATED: ALL_STEPS_COMPLETED: Steps completed"
