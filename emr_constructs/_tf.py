@@ -39,12 +39,13 @@ def path_in_stack(scope: Construct) -> Optional[tuple[str, ...]]:
 
 
 class Scope(Construct):
-    """A construct that remembers its path, so references need no jsii round trip."""
+    """A construct that remembers its path and its stack, so references need no jsii round trip."""
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         parent = path_in_stack(scope)
         self._path_in_stack = None if parent is None else (*parent, id)
+        self._stack = scope if isinstance(scope, TerraformStack) else getattr(scope, "_stack", None)
 
 
 def prune(value: Any) -> Any:

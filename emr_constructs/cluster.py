@@ -14,17 +14,19 @@ from constructs import Construct
 
 from . import defaults
 from ._tf import Scope
+from .checks import absorb, check_props
 from .cluster_rules import validate_cluster_props
-from .cluster_security import ClusterSecurity, validate_cluster_security
+from .cluster_security import ClusterSecurity, name_stem, validate_cluster_security
 from .configurations import configurations_json
 from .resources import EmrManagedScalingPolicy
 from .scale_in import effective_configurations
 from .step_logs import StepLogShipping, validate_cluster_step_logs
-from .iam import EmrRoles, IamProps
-from .log_bucket import LogBucket, LogBucketProps
+from .iam import IAM_ROLE_ARN, EmrRoles, IamProps, role_names, validate_iam_props
+from .log_bucket import LogBucket, LogBucketProps, validate_log_bucket_props
 from .props import ClusterProps, EbsVolume, InstanceFleet, InstanceGroup
 from .resources import EmrCluster as EmrClusterResource
 from .resources import EmrInstanceFleet, EmrInstanceGroup
+from .unique_names import check_unclaimed, claim
 from .validation import Checker
 
 
@@ -86,6 +88,23 @@ def _fleet(fleet: InstanceFleet) -> dict[str, Any]:
     }
 
 
+def unique_names(props: ClusterProps, iam_props: Optional[IamProps]) -> dict[str, tuple[str, Any]]:
+    """The account-unique names this cluster creates, with the field that chose each."""
+    names: dict[str, tuple[str, Any]] = {}
+    security = props.security
+    if props.security_configuration is None:
+        if security.needs_key and security.kms_key_arn is None:
+            alias = security.kms_key.alias or f"emr/{name_stem(props.name)}"
+            field = "security.kms_key.alias" if security.kms_key.alias else "name"
+            names[f"KMS alias alias/{alias}"] = (field, security.kms_key.alias or props.name)
+        if security.name:
+            names[f"EMR security configuration {security.name}"] = ("security.name", security.name)
+    if iam_props is not None:
+        for role in role_names(iam_props):
+            names[f"IAM role {role}"] = ("iam_props.name_prefix", iam_props.name_prefix)
+    return names
+
+
 def _named_after(cluster_name: str, props: LogBucketProps) -> LogBucketProps:
     """Give a created log bucket a recognisable prefix unless the user named it."""
     if props.bucket_name or props.bucket_prefix:
@@ -113,18 +132,33 @@ class EmrCluster(Scope):
             c.fail("iam_props", None, "pass iam_props (to create roles) or roles (to bring your own)")
         c.check(not (log_bucket and log_bucket_props), "log_bucket", "LogBucket",
                 "pass log_bucket or log_bucket_props, not both")
-        needs_autoscaling_role = bool(props.autoscaled_groups)
-        if roles is not None and needs_autoscaling_role:
+        c.check(roles is None or isinstance(roles, EmrRoles), "roles", type(roles).__name__, "must be an EmrRoles")
+        c.check(log_bucket is None or isinstance(log_bucket, LogBucket), "log_bucket", type(log_bucket).__name__,
+                "must be a LogBucket (LogBucket.from_existing for a bucket you manage)")
+        c.check(isinstance(autoscaling_role_arn, str), "autoscaling_role_arn", autoscaling_role_arn, "must be a role ARN")
+        c.matches("autoscaling_role_arn", autoscaling_role_arn, IAM_ROLE_ARN, "must be an IAM role ARN")
+        props_ok = check_props(c, "", props, validate_cluster_props)
+        if props_ok:
+            absorb(c, "", validate_cluster_security, props)
+            prefix = log_bucket.log_prefix if isinstance(log_bucket, LogBucket) else getattr(
+                log_bucket_props or LogBucketProps(), "log_prefix", defaults.LOG_PREFIX)
+            absorb(c, "", validate_cluster_step_logs, props, log_prefix=prefix)
+        if iam_props is not None and check_props(c, "iam_props", iam_props, validate_iam_props):
+            c.check(not (autoscaling_role_arn and iam_props.with_autoscaling_role), "iam_props.with_autoscaling_role",
+                    True, "pass autoscaling_role_arn (your own role) or with_autoscaling_role=True, not both")
+        if log_bucket_props is not None:
+            check_props(c, "log_bucket_props", log_bucket_props, validate_log_bucket_props)
+        needs_autoscaling_role = props_ok and bool(props.autoscaled_groups)
+        if isinstance(roles, EmrRoles) and needs_autoscaling_role:
             c.check(roles.autoscaling_role is not None or autoscaling_role_arn is not None, "autoscaling_role_arn",
                     "unset", "custom autoscaling policies need an autoscaling role: pass autoscaling_role_arn "
                     "or roles built with with_autoscaling_role=True")
-        c.raise_if_any("EMR cluster arguments")
-        validate_cluster_props(props)
-        validate_cluster_security(props)
-        validate_cluster_step_logs(props, log_prefix=log_bucket.log_prefix if log_bucket else
-                                   (log_bucket_props or LogBucketProps()).log_prefix)
-        if iam_props is not None and needs_autoscaling_role and not iam_props.with_autoscaling_role:
+        if not c.problems and iam_props is not None and needs_autoscaling_role and autoscaling_role_arn is None:
             iam_props = replace(iam_props, with_autoscaling_role=True)
+        names = unique_names(props, iam_props) if not c.problems else {}
+        check_unclaimed(c, scope, names)
+        c.raise_if_any("EMR cluster")
+        claim(scope, names, f"EmrCluster '{id}'")
         super().__init__(scope, id)
         self.props = props
 
@@ -132,9 +166,11 @@ class EmrCluster(Scope):
             self, "log-bucket", _named_after(props.name, log_bucket_props or LogBucketProps()),
             partition=iam_props.partition if iam_props else "aws",
         )
-        self.roles = roles or EmrRoles(self, "roles", iam_props, log_bucket=self.log_bucket)
-        if roles is not None:
-            self.log_bucket.grant_write(roles.instance_role)
+        self.roles = roles or EmrRoles(self, "roles", iam_props, log_bucket=self.log_bucket,
+                                       autoscaling_role_arn=autoscaling_role_arn)
+        self.log_write_policy = None
+        if roles is not None and not roles.writes_logs_to(self.log_bucket):
+            self.log_write_policy = self.log_bucket.grant_write(roles.instance_role, scope=self, id="log-write")
         autoscaling_role = autoscaling_role_arn or (
             self.roles.autoscaling_role.arn if self.roles.autoscaling_role else None
         )

@@ -44,7 +44,7 @@ class ClusterSecurity(Scope):
         self.key_arn: Optional[str] = None
         if props.security_configuration is None:
             self.configuration = SecurityConfiguration(
-                self, "configuration", props.security, name_prefix=_stem(props.name), account_id=account_id,
+                self, "configuration", props.security, name_prefix=name_stem(props.name), account_id=account_id,
                 region=region, partition=partition, release_label=props.release_label,
                 user_role_arns=[roles.instance_role.arn, roles.service_role.arn],
                 grant_role_arns=[roles.service_role.arn],
@@ -61,13 +61,14 @@ class ClusterSecurity(Scope):
         if creates_security_groups(network):
             private = bool(network.subnet_ids) and network.private_subnets
             self.security_groups = EmrSecurityGroups(self, "security-groups", SecurityGroupsProps(
-                name_prefix=_stem(props.name), vpc_id=network.vpc_id, private=private,
+                name_prefix=name_stem(props.name), vpc_id=network.vpc_id, private=private,
                 https_egress_cidrs=network.https_egress_cidrs,
             ))
             self.ec2_security_group_fields = self.security_groups.network_fields()
 
 
-def _stem(name: str) -> str:
+def name_stem(name: str) -> str:
+    """The part of a cluster name that goes into the names of what it creates (KMS alias, groups)."""
     import re
 
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:40] or "emr"

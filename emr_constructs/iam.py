@@ -21,6 +21,7 @@ from .validation import Checker
 
 DATA_READ_ACTIONS = ("s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation")
 DATA_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")
+IAM_ROLE_ARN = r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}"
 GLUE_READ_ACTIONS = (
     "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
     "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition",
@@ -55,13 +56,24 @@ def validate_iam_props(props: IamProps) -> None:
     c.raise_if_any("IAM props")
 
 
-class EmrRoles(Scope):
-    """Exposes ``service_role``, ``instance_role``, ``instance_profile`` and ``autoscaling_role``."""
+def role_names(props: IamProps) -> list[str]:
+    """The IAM role names EmrRoles creates (unique in an account)."""
+    kinds = ("instance", "service") + (("autoscaling",) if props.with_autoscaling_role else ())
+    return [f"{props.name_prefix}-emr-{kind}" for kind in kinds]
 
-    def __init__(self, scope: Construct, id: str, props: IamProps, *, log_bucket: LogBucket) -> None:
+
+class EmrRoles(Scope):
+    """Exposes ``service_role``, ``instance_role``, ``instance_profile`` and ``autoscaling_role``.
+
+    ``autoscaling_role_arn``: an autoscaling role you manage; the service role may pass it (and no role
+    is created for it)."""
+
+    def __init__(self, scope: Construct, id: str, props: IamProps, *, log_bucket: LogBucket,
+                 autoscaling_role_arn: Optional[str] = None) -> None:
         validate_iam_props(props)
         super().__init__(scope, id)
         self.props = props
+        self.log_bucket = log_bucket
         p = props.partition
         boundary = props.permissions_boundary_arn
 
@@ -96,7 +108,7 @@ class EmrRoles(Scope):
             "role": self.service_role.resource_id,
             "policy_arn": defaults.SERVICE_POLICY_ARN.format(partition=p),
         })
-        passable = [(self.instance_role, "ec2.amazonaws.com")]
+        passable = [(self.instance_role.arn, "ec2.amazonaws.com")]
 
         self.autoscaling_role: Optional[IamRole] = None
         if props.with_autoscaling_role:
@@ -114,16 +126,22 @@ class EmrRoles(Scope):
                 "role": self.autoscaling_role.resource_id,
                 "policy_arn": defaults.AUTOSCALING_POLICY_ARN.format(partition=p),
             })
-            passable.append((self.autoscaling_role, "application-autoscaling.amazonaws.com"))
+            passable.append((self.autoscaling_role.arn, "application-autoscaling.amazonaws.com"))
+        elif autoscaling_role_arn:
+            passable.append((autoscaling_role_arn, "application-autoscaling.amazonaws.com"))
         self.service_pass_role = IamRolePolicy(self, "service-pass-role", {
             "name": "emr-pass-instance-role",
             "role": self.service_role.resource_id,
             "policy": policy_document([
                 Statement(sid=f"PassTo{service.split('.')[0].title().replace('-', '')}", actions=["iam:PassRole"],
-                          resources=[role.arn], conditions={"StringEquals": {"iam:PassedToService": service}})
-                for role, service in passable
+                          resources=[arn], conditions={"StringEquals": {"iam:PassedToService": service}})
+                for arn, service in passable
             ]),
         })
+
+    def writes_logs_to(self, bucket: LogBucket) -> bool:
+        """Whether the instance policy already carries ``bucket``'s log-write statements."""
+        return self.log_bucket.bucket_arn == bucket.bucket_arn and self.log_bucket.log_prefix == bucket.log_prefix
 
     def add_to_instance_policy(self, statements: Sequence[Statement]) -> None:
         """Append statements to the instance role's one inline policy (no extra resource, and EMR

@@ -164,10 +164,12 @@ class LogBucket(Scope):
             Statement(sid="ListEmrLogBucket", actions=list(LOG_LIST_ACTIONS), resources=[self.bucket_arn]),
         ]
 
-    def grant_write(self, role: IamRole, id: str = "grant-write") -> IamRolePolicy:
+    def grant_write(self, role: IamRole, id: str = "grant-write", *, scope: Optional[Construct] = None) -> IamRolePolicy:
         """Attach ``write_statements`` to ``role`` as an inline policy: PutObject and
-        AbortMultipartUpload under the log prefix, ListBucket and GetBucketLocation on the bucket."""
-        return IamRolePolicy(self, id, {
+        AbortMultipartUpload under the log prefix, ListBucket and GetBucketLocation on the bucket.
+        ``scope``: where the policy lives (default: this bucket); a bucket several clusters share gets
+        one grant per cluster, each under its cluster."""
+        return IamRolePolicy(scope or self, id, {
             "name": "emr-log-write",
             "role": role.resource_id,
             "policy": policy_document(self.write_statements()),

@@ -1,0 +1,141 @@
+"""EmrCluster takes what EMR takes and refuses, in one ConfigError before any resource, what it would refuse
+(issue 11's D1-D11 and the one validation pass)."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from cdktf import Testing, TerraformStack
+
+from emr_constructs import (ClusterProps, ConfigError, Configuration, EbsVolume, EmrCluster, EmrRoles, IamProps,
+                            InstanceGroup, LogBucket, LogBucketProps, Network)
+from emr_constructs.autoscaling import AutoScalingPolicy, task_policy
+
+from .conftest import resources_of, synth_json
+
+IAM = IamProps(name_prefix="c", account_id="123456789012", region="eu-west-1")
+
+
+def stack(name: str = "s") -> TerraformStack:
+    return TerraformStack(Testing.app(), name)
+
+
+def problems(call) -> dict[str, str]:
+    """field -> its rules (joined by ' | ')."""
+    with pytest.raises(ConfigError) as info:
+        call()
+    found: dict[str, str] = {}
+    for p in info.value.problems:
+        found[p.field] = f"{found[p.field]} | {p.rule}" if p.field in found else p.rule
+    return found
+
+
+def policies(out: dict) -> list[dict]:
+    return resources_of(out, "aws_iam_role_policy")
+
+
+def statements(out: dict, sid: str) -> list[dict]:
+    return [s for p in policies(out) for s in json.loads(p["policy"])["Statement"] if s.get("Sid") == sid]
+
+
+# --- D1 / D9: a log bucket several clusters share -----------------------------------------------------
+
+def test_two_clusters_share_an_existing_log_bucket_with_their_own_roles():
+    s = stack()
+    shared = LogBucket.from_existing(s, "logs", bucket_name="corp-emr-logs")
+    for name in ("a", "b"):
+        roles = EmrRoles(s, f"roles-{name}", replace(IAM, name_prefix=name), log_bucket=shared)
+        EmrCluster(s, f"emr-{name}", ClusterProps(name=name), roles=roles, log_bucket=shared)
+    out = synth_json(s)
+    assert len(statements(out, "WriteEmrLogs")) == 2  # once per instance role, never twice for one role
+
+
+def test_roles_made_for_another_bucket_get_one_grant_per_cluster():
+    s = stack()
+    elsewhere = LogBucket.from_existing(s, "other", bucket_name="other-logs")
+    shared = LogBucket.from_existing(s, "logs", bucket_name="corp-emr-logs")
+    for name in ("a", "b"):
+        roles = EmrRoles(s, f"roles-{name}", replace(IAM, name_prefix=name), log_bucket=elsewhere)
+        cluster = EmrCluster(s, f"emr-{name}", ClusterProps(name=name), roles=roles, log_bucket=shared)
+        assert cluster.log_write_policy is not None
+    writes = statements(synth_json(s), "WriteEmrLogs")
+    assert sorted(w["Resource"] for w in writes) == ["arn:aws:s3:::corp-emr-logs/logs/*"] * 2 + \
+        ["arn:aws:s3:::other-logs/logs/*"] * 2
+
+
+# --- D4: your own autoscaling role --------------------------------------------------------------------
+
+def test_an_autoscaling_role_arn_creates_no_role_and_is_the_one_passed():
+    s = stack()
+    arn = "arn:aws:iam::123456789012:role/corp-emr-autoscaling"
+    props = ClusterProps(name="auto", task=(InstanceGroup(instance_count=1, autoscaling=task_policy(1, 4)),))
+    EmrCluster(s, "emr", props, iam_props=IAM, autoscaling_role_arn=arn)
+    out = synth_json(s)
+    assert [r["name"] for r in resources_of(out, "aws_iam_role")] == ["c-emr-instance", "c-emr-service"]
+    passes = statements(out, "PassToApplicationAutoscaling")
+    assert [p["Resource"] for p in passes] == [arn]
+    cluster = resources_of(out, "aws_emr_cluster")[0]
+    assert cluster["autoscaling_role"] == arn
+
+
+def test_an_autoscaling_role_arn_and_with_autoscaling_role_conflict():
+    found = problems(lambda: EmrCluster(stack(), "emr", ClusterProps(name="x"),
+                                        iam_props=replace(IAM, with_autoscaling_role=True),
+                                        autoscaling_role_arn="arn:aws:iam::123456789012:role/r"))
+    assert "iam_props.with_autoscaling_role" in found
+
+
+# --- D6: wrong types are problems ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("field,change", [
+    ("core.instance_count", dict(core=InstanceGroup(instance_count="2"))),
+    ("configurations[0]", dict(configurations=({"classification": "spark-defaults"},))),
+    ("security", dict(security=None)),
+    ("network", dict(network=None)),
+    ("name", dict(name=7)),
+    ("tags[team]", dict(tags={"team": 1})),
+    ("core.ebs_volumes[0].size_gb", dict(core=InstanceGroup(ebs_volumes=(EbsVolume(size_gb="64"),)))),
+    ("task[0].autoscaling", dict(task=(InstanceGroup(autoscaling={"min": 1}),))),
+])
+def test_a_wrong_type_is_a_config_error_naming_its_field(field, change):
+    found = problems(lambda: EmrCluster(stack(), "emr", replace(ClusterProps(name="x"), **change), iam_props=IAM))
+    assert field in found and found[field].startswith("must be")
+
+
+def test_wrong_types_in_every_props_object_are_reported_together():
+    found = problems(lambda: EmrCluster(stack(), "emr", replace(ClusterProps(name="x"), network=None),
+                                        iam_props=replace(IAM, read_buckets="data-bucket"),
+                                        log_bucket_props=replace(LogBucketProps(), expire_after_days="90")))
+    assert {"network", "iam_props.read_buckets", "log_bucket_props.expire_after_days"} <= set(found)
+
+
+def test_invalid_props_of_any_kind_create_no_resource():
+    s = stack()
+    with pytest.raises(ConfigError):
+        EmrCluster(s, "emr", ClusterProps(name="x"), iam_props=replace(IAM, account_id="nope"))
+    with pytest.raises(ConfigError):
+        EmrCluster(s, "emr2", ClusterProps(name="x"), iam_props=IAM,
+                   log_bucket_props=LogBucketProps(bucket_name="Bad_Name"))
+    assert "resource" not in synth_json(s)
+
+
+# --- D7: names AWS wants unique ------------------------------------------------------------------------
+
+def test_two_clusters_named_alike_in_one_stack_are_refused_before_apply():
+    s = stack()
+    EmrCluster(s, "one", ClusterProps(name="spark"), iam_props=replace(IAM, name_prefix="one"))
+    found = problems(lambda: EmrCluster(s, "two", ClusterProps(name="spark"), iam_props=replace(IAM, name_prefix="two")))
+    assert "already created by EmrCluster 'one'" in found["name"] and "alias/emr/spark" in found["name"]
+
+
+def test_two_clusters_with_the_same_role_prefix_are_refused():
+    s = stack()
+    EmrCluster(s, "one", ClusterProps(name="a"), iam_props=IAM)
+    found = problems(lambda: EmrCluster(s, "two", ClusterProps(name="b"), iam_props=IAM))
+    assert "IAM role c-emr-instance" in found["iam_props.name_prefix"]
+
+
+def test_the_same_names_in_two_stacks_are_fine():
+    for name in ("s1", "s2"):
+        EmrCluster(stack(name), "emr", ClusterProps(name="spark"), iam_props=IAM)
