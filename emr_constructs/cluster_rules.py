@@ -112,20 +112,25 @@ def _check_capacity(c: Checker, props: ClusterProps, release: rel.Release | None
             f"at most {MAX_TASK_GROUPS} task instance groups")
     names = [g.name for g in props.task if g.name]
     for i, group in enumerate(props.task):
-        _check_group(c, f"task[{i}]", group)
+        # A task group may start empty (managed scaling or autoscaling fills it); hashicorp/aws's
+        # aws_emr_instance_group has no EBS throughput, so a task group cannot take one.
+        _check_group(c, f"task[{i}]", group, min_count=0, throughput=False)
         c.check(not group.name or names.count(group.name) == 1, f"task[{i}].name", group.name,
                 "task group names must be unique")
     if props.task and props.core is None:
         c.fail("core", None, "task groups need a core group")
 
 
-def _check_group(c: Checker, where: str, group: InstanceGroup) -> None:
+def _check_group(c: Checker, where: str, group: InstanceGroup, *, min_count: int = 1, throughput: bool = True) -> None:
     c.matches(f"{where}.instance_type", group.instance_type, INSTANCE_TYPE_PATTERN,
               "must be an EC2 instance type such as m5.xlarge")
-    c.int_range(f"{where}.instance_count", group.instance_count, 1, 500)
-    c.matches(f"{where}.bid_price", group.bid_price, r"\d+(\.\d+)?", "must be a price in USD such as 0.25")
+    c.int_range(f"{where}.instance_count", group.instance_count, min_count, 500)
+    # InstanceGroupConfig.BidPrice: a price in USD, or OnDemandPrice for the on-demand price
+    # (https://docs.aws.amazon.com/emr/latest/APIReference/API_InstanceGroupConfig.html).
+    c.matches(f"{where}.bid_price", group.bid_price, r"\d+(\.\d+)?|OnDemandPrice",
+              "must be a price in USD such as 0.25, or OnDemandPrice")
     for i, volume in enumerate(group.ebs_volumes):
-        _check_ebs(c, f"{where}.ebs_volumes[{i}]", volume)
+        _check_ebs(c, f"{where}.ebs_volumes[{i}]", volume, throughput_allowed=throughput)
 
 
 def _check_fleet(c: Checker, where: str, fleet: InstanceFleet, master: bool = False) -> None:
@@ -156,10 +161,14 @@ def _check_fleet(c: Checker, where: str, fleet: InstanceFleet, master: bool = Fa
         c.check(lambda: isinstance(pct, (int, float)) and 0 < pct <= 100, f"{item}.bid_price_as_percentage_of_on_demand_price",
                 pct, "must be a percentage above 0 and at most 100")
         for j, volume in enumerate(cfg.ebs_volumes):
-            _check_ebs(c, f"{item}.ebs_volumes[{j}]", volume)
+            _check_ebs(c, f"{item}.ebs_volumes[{j}]", volume, throughput_allowed=False)
 
 
-def _check_ebs(c: Checker, where: str, volume: EbsVolume) -> None:
+def _check_ebs(c: Checker, where: str, volume: EbsVolume, *, throughput_allowed: bool = True) -> None:
+    if not throughput_allowed:
+        c.check(volume.throughput is None, f"{where}.throughput", volume.throughput,
+                "cannot be set here: hashicorp/aws has EBS throughput only for the master and core instance groups "
+                "of aws_emr_cluster (not aws_emr_instance_group, not instance fleets); such volumes get gp3's baseline")
     c.one_of(f"{where}.type", volume.type, EBS_TYPES)
     c.int_range(f"{where}.size_gb", volume.size_gb, 1, 16384)
     c.int_range(f"{where}.volumes_per_instance", volume.volumes_per_instance, 1, 23)
@@ -190,7 +199,10 @@ def _check_network(c: Checker, network: Network, fleets: bool) -> None:
 
 def _check_bootstrap(c: Checker, where: str, action: BootstrapAction) -> None:
     c.matches(f"{where}.name", action.name, r".{1,256}", "must be 1-256 characters")
-    c.matches(f"{where}.path", action.path, r"s3://[a-z0-9.\-]{3,63}/.+", "must be an s3:// URI of a script")
+    # ScriptBootstrapActionConfig.Path: "Location in Amazon S3 of the script", or a file already on the
+    # node's image, as EMR's own examples do (file:/usr/share/aws/emr/scripts/...).
+    c.matches(f"{where}.path", action.path, r"s3://[a-z0-9.\-]{3,63}/.+|file:/.+",
+              "must be the s3:// URI of a script, or a file:/ path on the node")
     for i, arg in enumerate(action.args):
         c.check(isinstance(arg, str), f"{where}.args[{i}]", arg, "must be a string")
 
@@ -205,6 +217,9 @@ def _check_configurations(c: Checker, where: str, configurations: Sequence[Confi
                 "is listed twice: merge its properties into one entry")
         seen.add(cfg.classification)
         for key, value in dict(cfg.properties).items():
+            if value is None:
+                c.fail(f"{item}.properties[{key}]", None, "must be a string: EMR refuses a null property "
+                       "(leave the key out to keep EMR's default)")
             c.check(isinstance(value, str), f"{item}.properties[{key}]", value,
                     "must be a string (EMR properties are strings: write '2', 'true')")
         _check_configurations(c, f"{item}.configurations", cfg.configurations)
@@ -249,8 +264,22 @@ def _check_scaling(c: Checker, props: ClusterProps, release: rel.Release | None)
         check_scale_in(c, "scale_in", props.scale_in)
     minimum = min_core_nodes(props)
     replication = explicit_replication(props)
+    origin = "configurations hdfs-site dfs.replication"
     if replication is None and props.scale_in is None and isinstance(props.core, InstanceGroup):
         replication = replication_for(props.core.instance_count)
+        origin = f"EMR's default for {props.core.instance_count} core nodes at launch"
     if minimum is not None and replication is not None and minimum < replication:
-        c.fail("core", minimum, f"the core minimum must be at least dfs.replication ({replication}): HDFS "
-               "cannot keep its copies on fewer nodes; lower dfs.replication or raise the minimum")
+        field, value = _core_minimum_field(props, minimum)
+        c.fail(field, value, f"lets the core group shrink to {minimum} node(s), below dfs.replication "
+               f"({replication}, {origin}): HDFS cannot keep its copies on fewer nodes; raise the minimum, or "
+               "set dfs.replication (or use scale_in=ScaleIn(), which sets it for the minimum)")
+
+
+def _core_minimum_field(props: ClusterProps, minimum: int) -> tuple[str, int]:
+    """The field that sets the core group's smallest size."""
+    core = props.core
+    if isinstance(core, InstanceGroup) and core.autoscaling is not None:
+        return "core.autoscaling.min_capacity", core.autoscaling.min_capacity
+    if props.managed_scaling is not None and isinstance(core, InstanceGroup) and minimum < core.instance_count:
+        return "managed_scaling.minimum_units", props.managed_scaling.minimum_units
+    return "core.instance_count", minimum

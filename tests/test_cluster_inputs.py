@@ -139,3 +139,72 @@ def test_two_clusters_with_the_same_role_prefix_are_refused():
 def test_the_same_names_in_two_stacks_are_fine():
     for name in ("s1", "s2"):
         EmrCluster(stack(name), "emr", ClusterProps(name="spark"), iam_props=IAM)
+
+
+# --- D2: EBS throughput where the provider has none ----------------------------------------------------
+
+@pytest.mark.parametrize("field,change", [
+    ("task[0].ebs_volumes[0].throughput", dict(task=(InstanceGroup(ebs_volumes=(EbsVolume(throughput=250),)),))),
+    ("core.instance_types[0].ebs_volumes[0].throughput", "fleet"),
+])
+def test_throughput_that_would_vanish_is_refused(field, change):
+    from emr_constructs import InstanceFleet, InstanceTypeConfig
+
+    if change == "fleet":
+        fleet = InstanceFleet(target_on_demand_capacity=1, instance_types=(InstanceTypeConfig(
+            instance_type="m5.xlarge", ebs_volumes=(EbsVolume(throughput=250),)),))
+        change = dict(master=replace(fleet, instance_types=(InstanceTypeConfig(instance_type="m5.xlarge"),)),
+                      core=fleet)
+    found = problems(lambda: EmrCluster(stack(), "emr", replace(ClusterProps(name="x"), **change), iam_props=IAM))
+    assert "hashicorp/aws has EBS throughput only" in found[field]
+
+
+def test_throughput_on_master_and_core_groups_reaches_terraform():
+    s = stack()
+    volume = (EbsVolume(throughput=250),)
+    EmrCluster(s, "emr", ClusterProps(name="x", master=InstanceGroup(ebs_volumes=volume),
+                                      core=InstanceGroup(ebs_volumes=volume)), iam_props=IAM)
+    cluster = resources_of(synth_json(s), "aws_emr_cluster")[0]
+    assert cluster["core_instance_group"][0]["ebs_config"][0]["throughput"] == 250
+    assert cluster["master_instance_group"][0]["ebs_config"][0]["throughput"] == 250
+
+
+# --- D3: null configuration properties ------------------------------------------------------------------
+
+def test_a_null_configuration_property_is_refused():
+    from emr_constructs.cluster_rules import validate_cluster_props
+
+    props = ClusterProps(name="x", configurations=(Configuration(classification="spark-defaults",
+                                                                 properties={"spark.x": None}),))
+    with pytest.raises(ConfigError, match=r"configurations\[0\]\.properties\[spark.x\]"):
+        validate_cluster_props(props)
+    assert "configurations[0].properties[spark.x]" in problems(
+        lambda: EmrCluster(stack(), "emr", props, iam_props=IAM))
+
+
+# --- D5: what EMR accepts -------------------------------------------------------------------------------
+
+def test_inputs_emr_accepts_are_accepted():
+    from emr_constructs import BootstrapAction
+
+    s = stack()
+    EmrCluster(s, "emr", ClusterProps(
+        name="x",
+        bootstrap_actions=(BootstrapAction(name="hue", path="file:/usr/share/aws/emr/scripts/install-hue"),),
+        task=(InstanceGroup(instance_count=0, bid_price="OnDemandPrice"),),
+        core=InstanceGroup(bid_price="OnDemandPrice"),
+    ), iam_props=IAM)
+    out = synth_json(s)
+    assert resources_of(out, "aws_emr_instance_group")[0]["instance_count"] == 0
+
+
+# --- D10: the field that sets the core minimum ----------------------------------------------------------
+
+def test_a_core_minimum_below_replication_names_the_managed_scaling_minimum():
+    from emr_constructs.managed_scaling import ManagedScaling
+
+    found = problems(lambda: EmrCluster(stack(), "emr", ClusterProps(
+        name="x", core=InstanceGroup(instance_count=5),
+        managed_scaling=ManagedScaling(minimum_units=1, maximum_units=10)), iam_props=IAM))
+    assert "managed_scaling.minimum_units" in found and "core" not in found
+    assert "below dfs.replication (2, EMR's default for 5 core nodes at launch)" in found["managed_scaling.minimum_units"]

@@ -179,7 +179,7 @@ BAD = [
         min_capacity=0, max_capacity=2, rules=(replace(scale_out_on_low_yarn_memory(), threshold=-5),))),),)),
     ("task[0].autoscaling.rules[0].statistic", dict(task=(InstanceGroup(autoscaling=AutoScalingPolicy(
         min_capacity=0, max_capacity=2, rules=(replace(scale_out_on_low_yarn_memory(), statistic="P99"),))),),)),
-    ("core", dict(core=InstanceGroup(instance_count=2, autoscaling=core_policy(2, 6)), configurations=(
+    ("core.autoscaling.min_capacity", dict(core=InstanceGroup(instance_count=2, autoscaling=core_policy(2, 6)), configurations=(
         Configuration(classification="hdfs-site", properties={"dfs.replication": "3"}),))),
     ("scale_in.decommission_timeout_seconds", dict(scale_in=ScaleIn(decommission_timeout_seconds=-1))),
 ]
