@@ -13,7 +13,7 @@ from emr_constructs.resources import CallerIdentity
 from step_runner.log_naming import LOG_GROUP_OUTPUT
 
 from .environment import Environment
-from .spec import StackSpec
+from .spec import StackSpec, check_stack_spec
 
 # The step runner reads these names; never rename them.
 OUTPUT_NAMES = (
@@ -31,6 +31,7 @@ def output_names(spec: StackSpec) -> tuple[str, ...]:
 
 class EmrStack(TerraformStack):
     def __init__(self, scope: Construct, spec: StackSpec, environment: Environment) -> None:
+        check_stack_spec(spec)  # every problem at once, before any construct exists
         super().__init__(scope, spec.stack_name)
         self.spec = spec
         AwsProvider(

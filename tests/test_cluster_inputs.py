@@ -208,3 +208,31 @@ def test_a_core_minimum_below_replication_names_the_managed_scaling_minimum():
         managed_scaling=ManagedScaling(minimum_units=1, maximum_units=10)), iam_props=IAM))
     assert "managed_scaling.minimum_units" in found and "core" not in found
     assert "below dfs.replication (2, EMR's default for 5 core nodes at launch)" in found["managed_scaling.minimum_units"]
+
+
+# --- the stack: one check of every part of its spec ------------------------------------------------------
+
+def test_a_stack_reports_every_part_of_its_spec_at_once():
+    from stacks.emr_stack import EmrStack
+    from stacks.environment import Environment
+    from stacks.spec import AccessProps, StackSpec
+    from emr_constructs.monitoring import MonitoringProps
+
+    spec = StackSpec(stack_name="bad", cluster=ClusterProps(name="x", step_concurrency_level=0),
+                     log_bucket=LogBucketProps(expire_after_days=0), access=AccessProps(read_buckets=("s3://x",)),
+                     monitoring=MonitoringProps(idle_periods=0))
+    app = Testing.app()
+    with pytest.raises(ConfigError) as info:
+        EmrStack(app, spec, Environment())
+    assert {p.field for p in info.value.problems} >= {
+        "cluster.step_concurrency_level", "log_bucket.expire_after_days", "access.read_buckets[0]",
+        "monitoring.idle_periods"}
+    assert str(info.value).startswith("invalid stack bad")
+    assert not app.node.children  # nothing was created
+
+
+def test_a_spec_of_the_wrong_type_is_a_problem():
+    from stacks.spec import StackSpec, check_stack_spec
+
+    with pytest.raises(ConfigError, match="cluster"):
+        check_stack_spec(StackSpec(stack_name="x", cluster={"name": "x"}))
