@@ -10,11 +10,20 @@ import hashlib
 import re
 from typing import Any, ClassVar, Mapping, Optional, Sequence
 
-from cdktf import ITerraformDependable, TerraformDataSource, TerraformResource, TerraformStack
+from cdktf import ITerraformDependable, TerraformDataSource, TerraformProvider, TerraformResource, TerraformStack
 from constructs import Construct
 
 _AWS_METADATA = {"provider_name": "aws"}
 _DISALLOWED = re.compile(r"[^A-Za-z0-9_-]")
+# The resource types of ours that take `tags` in hashicorp/aws 5.100 (`terraform providers schema -json`);
+# terraform validate of the shipped stacks fails if one here does not.
+TAGGABLE = frozenset({
+    "aws_cloudwatch_event_rule", "aws_cloudwatch_log_group", "aws_cloudwatch_metric_alarm",
+    "aws_default_security_group", "aws_emr_cluster", "aws_flow_log", "aws_iam_instance_profile", "aws_iam_role",
+    "aws_kms_key", "aws_route_table", "aws_s3_bucket", "aws_s3_object", "aws_security_group", "aws_sns_topic",
+    "aws_subnet", "aws_vpc", "aws_vpc_endpoint", "aws_vpc_security_group_egress_rule",
+    "aws_vpc_security_group_ingress_rule",
+})
 
 
 def logical_id(components: Sequence[str]) -> str:
@@ -39,13 +48,19 @@ def path_in_stack(scope: Construct) -> Optional[tuple[str, ...]]:
 
 
 class Scope(Construct):
-    """A construct that remembers its path and its stack, so references need no jsii round trip."""
+    """A construct that remembers its path and its stack, so references need no jsii round trip.
 
-    def __init__(self, scope: Construct, id: str) -> None:
+    ``provider`` (a provider alias: another region or account) and ``tags`` apply to every resource created
+    under it; both default to the parent construct's."""
+
+    def __init__(self, scope: Construct, id: str, *, provider: Optional[TerraformProvider] = None,
+                 tags: Optional[Mapping[str, str]] = None) -> None:
         super().__init__(scope, id)
         parent = path_in_stack(scope)
         self._path_in_stack = None if parent is None else (*parent, id)
         self._stack = scope if isinstance(scope, TerraformStack) else getattr(scope, "_stack", None)
+        self._provider = provider or getattr(scope, "_provider", None)
+        self._tags = {**(getattr(scope, "_tags", None) or {}), **(tags or {})}
 
 
 def prune(value: Any) -> Any:
@@ -80,8 +95,12 @@ class AwsResource(TerraformResource):
             terraform_generator_metadata=_AWS_METADATA,
             depends_on=list(depends_on) if depends_on else None,
             lifecycle=lifecycle,
+            provider=getattr(scope, "_provider", None),
         )
         self._attributes = dict(attributes)
+        inherited = getattr(scope, "_tags", None)
+        if inherited and self.TYPE in TAGGABLE:
+            self._attributes["tags"] = {**inherited, **(self._attributes.get("tags") or {})}
         parent = path_in_stack(scope)
         self._reference = None if parent is None else f"{self.TYPE}.{logical_id((*parent, id))}"
 
@@ -114,7 +133,8 @@ class AwsDataSource(TerraformDataSource):
 
     def __init__(self, scope: Construct, id: str, attributes: Optional[Mapping[str, Any]] = None) -> None:
         super().__init__(
-            scope, id, terraform_resource_type=self.TYPE, terraform_generator_metadata=_AWS_METADATA
+            scope, id, terraform_resource_type=self.TYPE, terraform_generator_metadata=_AWS_METADATA,
+            provider=getattr(scope, "_provider", None),
         )
         self._attributes = dict(attributes or {})
 

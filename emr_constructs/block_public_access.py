@@ -8,7 +8,9 @@ port 22 by default; our default permits nothing. Security Hub EMR.2 (and the AWS
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
+from cdktf import TerraformProvider
 from constructs import Construct
 
 from ._tf import Scope
@@ -51,9 +53,10 @@ def validate_block_public_access_props(props: BlockPublicAccessProps) -> None:
 class EmrBlockPublicAccess(Scope):
     """Exposes ``resource``. Manage it from exactly one stack per account and region."""
 
-    def __init__(self, scope: Construct, id: str, props: BlockPublicAccessProps = BlockPublicAccessProps()) -> None:
+    def __init__(self, scope: Construct, id: str, props: BlockPublicAccessProps = BlockPublicAccessProps(), *,
+                 provider: Optional[TerraformProvider] = None) -> None:
         validate_block_public_access_props(props)
-        super().__init__(scope, id)
+        super().__init__(scope, id, provider=provider)
         self.resource = EmrBlockPublicAccessConfiguration(self, "configuration", {
             "block_public_security_group_rules": props.block_public_security_group_rules,
             "permitted_public_security_group_rule_range": [

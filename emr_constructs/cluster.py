@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 from typing import Any, Optional, Sequence
 
-from cdktf import Annotations
+from cdktf import Annotations, TerraformProvider
 from constructs import Construct
 
 from . import defaults
@@ -125,7 +125,10 @@ class EmrCluster(Scope):
         log_bucket_props: Optional[LogBucketProps] = None,
         log_bucket: Optional[LogBucket] = None,
         autoscaling_role_arn: Optional[str] = None,
+        provider: Optional[TerraformProvider] = None,
     ) -> None:
+        """``provider``: a provider alias (another region or account) for every resource created here;
+        ``props.tags`` go on every taggable resource created here."""
         c = Checker()
         c.check(not (roles and iam_props), "roles", "EmrRoles", "pass roles or iam_props, not both")
         if roles is None and iam_props is None:
@@ -159,7 +162,7 @@ class EmrCluster(Scope):
         check_unclaimed(c, scope, names)
         c.raise_if_any("EMR cluster")
         claim(scope, names, f"EmrCluster '{id}'")
-        super().__init__(scope, id)
+        super().__init__(scope, id, provider=provider, tags=props.tags)
         self.props = props
 
         self.log_bucket = log_bucket or LogBucket(

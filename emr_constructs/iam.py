@@ -7,8 +7,9 @@ s3:* on every bucket) with exactly: log writes, and the data buckets you list.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
+from cdktf import TerraformProvider
 from constructs import Construct
 
 
@@ -69,9 +70,10 @@ class EmrRoles(Scope):
     is created for it)."""
 
     def __init__(self, scope: Construct, id: str, props: IamProps, *, log_bucket: LogBucket,
-                 autoscaling_role_arn: Optional[str] = None) -> None:
+                 autoscaling_role_arn: Optional[str] = None, provider: Optional[TerraformProvider] = None,
+                 tags: Optional[Mapping[str, str]] = None) -> None:
         validate_iam_props(props)
-        super().__init__(scope, id)
+        super().__init__(scope, id, provider=provider, tags=tags)
         self.props = props
         self.log_bucket = log_bucket
         p = props.partition

@@ -20,8 +20,9 @@ No statement has a wildcard principal.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
+from cdktf import TerraformProvider
 from constructs import Construct
 
 from . import defaults
@@ -86,9 +87,10 @@ class EmrKmsKey(Scope):
 
     def __init__(self, scope: Construct, id: str, props: KmsKeyProps = KmsKeyProps(), *, account_id: str,
                  partition: str = "aws", user_role_arns: Sequence[str] = (),
-                 grant_role_arns: Sequence[str] = (), depends_on: Optional[list] = None) -> None:
+                 grant_role_arns: Sequence[str] = (), depends_on: Optional[list] = None,
+                 provider: Optional[TerraformProvider] = None, tags: Optional[Mapping[str, str]] = None) -> None:
         validate_kms_key_props(props)
-        super().__init__(scope, id)
+        super().__init__(scope, id, provider=provider, tags=tags)
         self._policy_args = dict(account_id=account_id, partition=partition, user_role_arns=tuple(user_role_arns),
                                  grant_role_arns=tuple(grant_role_arns))
         self.extra_statements: list[Statement] = []

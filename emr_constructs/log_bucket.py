@@ -9,8 +9,9 @@ SSE-KMS bucket, and which does not log itself (that would log its own log delive
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
+from cdktf import TerraformProvider
 from constructs import Construct
 
 from . import defaults
@@ -83,9 +84,11 @@ class LogBucket(Scope):
         props: LogBucketProps = LogBucketProps(),
         *,
         partition: str = "aws",
+        provider: Optional[TerraformProvider] = None,
+        tags: Optional[Mapping[str, str]] = None,
     ) -> None:
         validate_log_bucket_props(props)
-        super().__init__(scope, id)
+        super().__init__(scope, id, provider=provider, tags=tags)
         self.props = props
         self.partition = partition
         self.log_prefix = props.log_prefix

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Optional
+from typing import Mapping, Optional
 
+from cdktf import TerraformProvider
 from constructs import Construct
 
 from . import defaults
@@ -103,9 +104,10 @@ class EmrSecurityGroups(Scope):
     """Exposes ``master``, ``slave``, ``service_access`` (None outside private subnets) and
     ``network_fields()`` for ``Network``/``ec2_attributes``."""
 
-    def __init__(self, scope: Construct, id: str, props: SecurityGroupsProps) -> None:
+    def __init__(self, scope: Construct, id: str, props: SecurityGroupsProps, *,
+                 provider: Optional[TerraformProvider] = None, tags: Optional[Mapping[str, str]] = None) -> None:
         validate_security_groups_props(props)
-        super().__init__(scope, id)
+        super().__init__(scope, id, provider=provider, tags=tags)
         self.props = props
         kind = "private" if props.private else "public"
         self.master = self._group("master", f"EMR primary node ({kind} subnet)")
@@ -203,9 +205,10 @@ def validate_example_vpc_props(props: ExampleVpcProps) -> None:
 class ExampleVpc(Scope):
     """Exposes ``vpc``, ``vpc_id``, ``subnet_ids`` and ``s3_endpoint``."""
 
-    def __init__(self, scope: Construct, id: str, props: ExampleVpcProps) -> None:
+    def __init__(self, scope: Construct, id: str, props: ExampleVpcProps, *,
+                 provider: Optional[TerraformProvider] = None, tags: Optional[Mapping[str, str]] = None) -> None:
         validate_example_vpc_props(props)
-        super().__init__(scope, id)
+        super().__init__(scope, id, provider=provider, tags=tags)
         network = ipaddress.ip_network(props.cidr)
         subnets = list(network.subnets(new_prefix=min(network.prefixlen + 4, 28)))
         self.vpc = Vpc(self, "vpc", {

@@ -26,6 +26,7 @@ class AwsProvider(TerraformProvider):
         alias: Optional[str] = None,
         extra: Optional[Mapping[str, Any]] = None,
     ) -> None:
+        self._alias = alias
         super().__init__(
             scope,
             id,
@@ -43,6 +44,16 @@ class AwsProvider(TerraformProvider):
             "default_tags": [{"tags": dict(default_tags)}] if default_tags else None,
             **(extra or {}),
         }
+
+    @property
+    def alias(self) -> Optional[str]:
+        """cdktf's TerraformProvider leaves ``alias`` to its subclasses: with it, resources given this provider
+        name it ``aws.<alias>``."""
+        return self._alias
+
+    @alias.setter
+    def alias(self, value: Optional[str]) -> None:
+        self._alias = value
 
     def _synthesize_attributes(self) -> Mapping[str, Any]:
         return prune(self._attributes)

@@ -236,3 +236,33 @@ def test_a_spec_of_the_wrong_type_is_a_problem():
 
     with pytest.raises(ConfigError, match="cluster"):
         check_stack_spec(StackSpec(stack_name="x", cluster={"name": "x"}))
+
+
+# --- tags on every taggable resource; a provider alias for everything -----------------------------------
+
+def test_cluster_tags_reach_every_taggable_resource_it_creates():
+    from emr_constructs._tf import TAGGABLE
+    from emr_constructs.step_logs import StepLogsProps
+
+    s = stack()
+    EmrCluster(s, "emr", ClusterProps(name="t", tags={"team": "data"}, step_logs=StepLogsProps(),
+                                      network=Network(subnet_ids=("subnet-0a1b2c3d",), vpc_id="vpc-0a1b2c3d")),
+               iam_props=IAM)
+    out = synth_json(s)
+    tagged = [(t, body.get("tags")) for t, bodies in out["resource"].items() if t in TAGGABLE
+              for body in bodies.values()]
+    assert len({t for t, _ in tagged}) >= 8
+    assert all(tags and tags.get("team") == "data" for _, tags in tagged), [t for t, tags in tagged
+                                                                               if not tags or "team" not in tags]
+
+
+def test_a_provider_alias_reaches_every_resource():
+    from emr_constructs import AwsProvider
+
+    s = stack()
+    AwsProvider(s, "aws", region="eu-west-1")
+    west = AwsProvider(s, "west", region="us-west-2", alias="west")
+    EmrCluster(s, "emr", ClusterProps(name="w"), iam_props=replace(IAM, region="us-west-2"), provider=west)
+    out = synth_json(s)
+    providers = {body.get("provider") for bodies in out["resource"].values() for body in bodies.values()}
+    assert providers == {"aws.west"}
