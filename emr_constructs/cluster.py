@@ -151,6 +151,13 @@ class EmrCluster(Scope):
                     True, "pass autoscaling_role_arn (your own role) or with_autoscaling_role=True, not both")
         if log_bucket_props is not None:
             check_props(c, "log_bucket_props", log_bucket_props, validate_log_bucket_props)
+        if props_ok and isinstance(roles, EmrRoles) and roles.instance_role is None:
+            creates_key = props.security_configuration is None and props.security.needs_key \
+                and props.security.kms_key_arn is None
+            if creates_key or props.step_logs is not None:
+                c.fail("roles.instance_role", None, "is needed here: the KMS key the cluster creates must let the "
+                       "instance role use it, and step_logs grants it statements; pass instance_role to "
+                       "EmrRoles.from_existing")
         needs_autoscaling_role = props_ok and bool(props.autoscaled_groups)
         if isinstance(roles, EmrRoles) and needs_autoscaling_role:
             c.check(roles.autoscaling_role is not None or autoscaling_role_arn is not None, "autoscaling_role_arn",
@@ -172,8 +179,12 @@ class EmrCluster(Scope):
         self.roles = roles or EmrRoles(self, "roles", iam_props, log_bucket=self.log_bucket,
                                        autoscaling_role_arn=autoscaling_role_arn)
         self.log_write_policy = None
-        if roles is not None and not roles.writes_logs_to(self.log_bucket):
+        if roles is not None and roles.instance_role is not None and not roles.writes_logs_to(self.log_bucket):
             self.log_write_policy = self.log_bucket.grant_write(roles.instance_role, scope=self, id="log-write")
+        elif roles is not None and roles.instance_role is None:
+            Annotations.of(self).add_warning(
+                f"existing roles without instance_role: grant the instance role log writes to {self.log_bucket.log_uri} "
+                "yourself (LogBucket.write_statements)")
         autoscaling_role = autoscaling_role_arn or (
             self.roles.autoscaling_role.arn if self.roles.autoscaling_role else None
         )

@@ -46,7 +46,7 @@ class ClusterSecurity(Scope):
             self.configuration = SecurityConfiguration(
                 self, "configuration", props.security, name_prefix=name_stem(props.name), account_id=account_id,
                 region=region, partition=partition, release_label=props.release_label,
-                user_role_arns=[roles.instance_role.arn, roles.service_role.arn],
+                user_role_arns=[r.arn for r in (roles.instance_role, roles.service_role) if r is not None],
                 grant_role_arns=[roles.service_role.arn],
             )
             self.configuration_name = self.configuration.name

@@ -6,6 +6,7 @@ s3:* on every bucket) with exactly: log writes, and the data buckets you list.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
@@ -18,7 +19,7 @@ from ._tf import Scope
 from .log_bucket import _BUCKET_NAME, LogBucket
 from .policy import Statement, policy_document, trust_policy
 from .resources import IamInstanceProfile, IamRole, IamRolePolicy, IamRolePolicyAttachment
-from .validation import Checker
+from .validation import Checker, ConfigError, Problem, is_token
 
 DATA_READ_ACTIONS = ("s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation")
 DATA_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")
@@ -55,6 +56,30 @@ def validate_iam_props(props: IamProps) -> None:
     c.matches("permissions_boundary_arn", props.permissions_boundary_arn, r"arn:aws[a-z-]*:iam::(\d{12}|aws):policy/.+",
               "must be an IAM managed policy ARN")
     c.raise_if_any("IAM props")
+
+
+@dataclass(frozen=True)
+class ExistingRole:
+    """An IAM role or instance profile someone else manages: what the constructs reference."""
+
+    arn: str
+    name: str
+
+    @property
+    def resource_id(self) -> str:
+        """What ``aws_iam_role_policy.role`` takes (the role's name), as for a created role."""
+        return self.name
+
+
+ROLE_NAME = r"[\w+=,.@-]{1,64}"
+PROFILE_ARN = r"arn:aws[a-z-]*:iam::\d{12}:instance-profile/[\w+=,.@/-]{1,512}"
+
+
+def existing(kind: str, value: str, *, account_id: str, partition: str) -> ExistingRole:
+    """A role (``kind="role"``) or instance profile (``"instance-profile"``) given by name or ARN."""
+    if value.startswith("arn:") or is_token(value):
+        return ExistingRole(arn=value, name=value.rsplit("/", 1)[-1])
+    return ExistingRole(arn=f"arn:{partition}:iam::{account_id}:{kind}/{value}", name=value)
 
 
 def role_names(props: IamProps) -> list[str]:
@@ -141,19 +166,73 @@ class EmrRoles(Scope):
             ]),
         })
 
+    @classmethod
+    def from_existing(
+        cls, scope: Construct, id: str, *, service_role: str, instance_profile: str, account_id: str, region: str,
+        instance_role: Optional[str] = None, autoscaling_role: Optional[str] = None, partition: str = "aws",
+        provider: Optional[TerraformProvider] = None,
+    ) -> "EmrRoles":
+        """Roles someone else manages, by name or ARN: nothing is created. ``instance_role`` (the role inside
+        ``instance_profile``) lets the cluster grant it its log writes (and step logs' statements) as an inline
+        policy; without it those grants are yours to make."""
+        c = Checker()
+        c.matches("account_id", account_id, r"\d{12}", "must be a 12-digit AWS account id")
+        c.matches("region", region, r"[a-z]{2}(-[a-z]+)+-\d", "must be an AWS region such as eu-west-1")
+        c.one_of("partition", partition, ("aws", "aws-cn", "aws-us-gov"))
+        for field, value, arn in (("service_role", service_role, IAM_ROLE_ARN),
+                                  ("instance_profile", instance_profile, PROFILE_ARN),
+                                  ("instance_role", instance_role, IAM_ROLE_ARN),
+                                  ("autoscaling_role", autoscaling_role, IAM_ROLE_ARN)):
+            c.check(lambda: isinstance(value, str) and (re.fullmatch(arn, value) is not None
+                                                        or re.fullmatch(ROLE_NAME, value) is not None),
+                    field, value, "must be an IAM name or ARN")
+        c.raise_if_any("existing EMR roles")
+        self = cls.__new__(cls)
+        Scope.__init__(self, scope, id, provider=provider)
+        self.props = IamProps(name_prefix="existing", account_id=account_id, region=region, partition=partition)
+        self.log_bucket = None
+        named = dict(account_id=account_id, partition=partition)
+        self.service_role = existing("role", service_role, **named)
+        self.instance_profile = existing("instance-profile", instance_profile, **named)
+        self.instance_role = existing("role", instance_role, **named) if instance_role else None
+        self.autoscaling_role = existing("role", autoscaling_role, **named) if autoscaling_role else None
+        self.instance_policy = None
+        self._instance_statements = []
+        self._dependables = []
+        return self
+
+    @property
+    def managed(self) -> bool:
+        """Whether these roles were created here (not ``from_existing``)."""
+        return self.log_bucket is not None
+
     def writes_logs_to(self, bucket: LogBucket) -> bool:
         """Whether the instance policy already carries ``bucket``'s log-write statements."""
-        return self.log_bucket.bucket_arn == bucket.bucket_arn and self.log_bucket.log_prefix == bucket.log_prefix
+        return (self.log_bucket is not None and self.log_bucket.bucket_arn == bucket.bucket_arn
+                and self.log_bucket.log_prefix == bucket.log_prefix)
 
     def add_to_instance_policy(self, statements: Sequence[Statement]) -> None:
         """Append statements to the instance role's one inline policy (no extra resource, and EMR
-        already waits for that policy: see ``dependables``)."""
+        already waits for that policy: see ``dependables``). Existing roles get one inline policy for them."""
         self._instance_statements.extend(statements)
+        if self.instance_policy is None:
+            if self.instance_role is None:
+                raise ConfigError([Problem("roles.instance_role", None, "is needed to grant the instance role "
+                                           "these statements: pass instance_role to EmrRoles.from_existing")],
+                                  "existing EMR roles")
+            self.instance_policy = IamRolePolicy(self, "instance-policy", {
+                "name": "emr-instance-additions",
+                "role": self.instance_role.resource_id,
+                "policy": policy_document(self._instance_statements),
+            })
+            self._dependables.append(self.instance_policy)
         self.instance_policy._attributes["policy"] = policy_document(self._instance_statements)
 
     @property
     def dependables(self) -> list:
         """What must exist before EMR may use these roles."""
+        if not self.managed:
+            return list(self._dependables)
         return [self.instance_profile, self.instance_policy, self.service_policy_attachment, self.service_pass_role]
 
     def _data_statements(self) -> list[Statement]:

@@ -266,3 +266,48 @@ def test_a_provider_alias_reaches_every_resource():
     out = synth_json(s)
     providers = {body.get("provider") for bodies in out["resource"].values() for body in bodies.values()}
     assert providers == {"aws.west"}
+
+
+# --- roles you manage, by name or ARN --------------------------------------------------------------------
+
+def test_existing_roles_by_name_create_no_role_and_are_referenced():
+    s = stack()
+    roles = EmrRoles.from_existing(s, "roles", service_role="EMR_DefaultRole_V2", instance_profile="EMR_EC2_DefaultRole",
+                                   instance_role="EMR_EC2_DefaultRole", account_id="123456789012", region="eu-west-1")
+    EmrCluster(s, "emr", ClusterProps(name="byo"), roles=roles)
+    out = synth_json(s)
+    assert "aws_iam_role" not in out["resource"] and "aws_iam_instance_profile" not in out["resource"]
+    cluster = resources_of(out, "aws_emr_cluster")[0]
+    assert cluster["service_role"] == "arn:aws:iam::123456789012:role/EMR_DefaultRole_V2"
+    assert cluster["ec2_attributes"][0]["instance_profile"] == \
+        "arn:aws:iam::123456789012:instance-profile/EMR_EC2_DefaultRole"
+    [grant] = [p for p in policies(out) if p["name"] == "emr-log-write"]
+    assert grant["role"] == "EMR_EC2_DefaultRole"
+    key_policy = json.loads(resources_of(out, "aws_kms_key")[0]["policy"])
+    assert "arn:aws:iam::123456789012:role/EMR_EC2_DefaultRole" in json.dumps(key_policy)
+
+
+def test_existing_roles_by_arn_and_an_autoscaling_role():
+    s = stack()
+    arn = "arn:aws:iam::123456789012:role/{}"
+    roles = EmrRoles.from_existing(s, "roles", service_role=arn.format("svc"),
+                                   instance_profile="arn:aws:iam::123456789012:instance-profile/nodes",
+                                   instance_role=arn.format("nodes"), autoscaling_role=arn.format("scaler"),
+                                   account_id="123456789012", region="eu-west-1")
+    EmrCluster(s, "emr", ClusterProps(name="byo", task=(InstanceGroup(autoscaling=task_policy(1, 3)),)), roles=roles)
+    cluster = resources_of(synth_json(s), "aws_emr_cluster")[0]
+    assert cluster["autoscaling_role"] == arn.format("scaler")
+
+
+def test_existing_roles_need_the_instance_role_where_the_cluster_grants_it_something():
+    s = stack()
+    roles = EmrRoles.from_existing(s, "roles", service_role="svc", instance_profile="nodes",
+                                   account_id="123456789012", region="eu-west-1")
+    assert "roles.instance_role" in problems(lambda: EmrCluster(s, "emr", ClusterProps(name="x"), roles=roles))
+    EmrCluster(s, "ok", ClusterProps(name="y", security_configuration="corp-emr-security"), roles=roles)
+
+
+def test_existing_roles_check_their_names():
+    with pytest.raises(ConfigError, match="service_role"):
+        EmrRoles.from_existing(stack(), "roles", service_role="not a role!", instance_profile="p",
+                               account_id="123456789012", region="eu-west-1")
