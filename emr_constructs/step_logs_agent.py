@@ -11,6 +11,7 @@ Runs on the nodes' ``python3`` (3.7 on Amazon Linux 2): standard library only, n
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -27,7 +28,17 @@ CONTAINER_ROOT = "/var/log/hadoop-yarn/containers"  # every node: <application>/
 JOB_FLOW_JSON = "/mnt/var/lib/info/job-flow.json"
 AGENT_CTL = "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"
 HOME = "/opt/emr-step-logs"
-CONFIG_FILE = HOME + "/agent-config.json"
+# The agent keeps every appended config under "file_" + the file's *basename*
+# (aws/amazon-cloudwatch-agent cmd/config-downloader/downloader.go @ 04f34208de20f65ad7f976dc0df646cf1ed26d66:
+# `outputFilePath = locationFile + "_" + EscapeFilePath(filepath.Base(...))`), and "If you use append-config with
+# a configuration file with the same file name as a configuration file that the agent is already using, the
+# append command overwrites the information from the first configuration file ... even if the two
+# configuration files with the same file name are on different file paths" (Amazon CloudWatch User Guide,
+# "Multiple CloudWatch agent configuration files":
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-common-scenarios.html#CloudWatch-Agent-multiple-config-files).
+# So our file's name is this tool's own, e.g. emr-step-logs-1a2b3c4d5e6f.json, and stable for a log group:
+# each append replaces our previous config and nobody else's.
+CONFIG_PREFIX = "emr-step-logs-"
 # driver: the first container of each application (the Spark driver in cluster deploy mode; the
 # runner follows only that one); all: every container (executors too: more cost); none: steps only.
 CONTAINER_MODES = ("driver", "all", "none")
@@ -153,7 +164,16 @@ class Watcher:
         return False
 
 
-def apply_with_agent_ctl(config: dict, config_file: str = CONFIG_FILE, ctl: str = AGENT_CTL, run=subprocess.run) -> bool:
+def config_file_name(group: str) -> str:
+    """The basename of our appended agent config for ``group``: unique to this tool, stable across restarts."""
+    return CONFIG_PREFIX + hashlib.sha256(group.encode("utf-8")).hexdigest()[:12] + ".json"
+
+
+def config_file_for(group: str, home: str = HOME) -> str:
+    return os.path.join(home, config_file_name(group))
+
+
+def apply_with_agent_ctl(config: dict, config_file: str, ctl: str = AGENT_CTL, run=subprocess.run) -> bool:
     """Write ``config`` and append it to the agent's configs (same file name: it replaces our last one)."""
     tmp = config_file + ".tmp"
     with open(tmp, "w") as f:
@@ -191,7 +211,9 @@ def main(argv=None) -> int:
         watcher.tick()
         print(json.dumps(printed[0] if printed else agent_config([]), indent=1, sort_keys=True))
         return 0
-    watcher = Watcher(group=args.group, cluster_id=cluster_id, containers=args.containers, apply=apply_with_agent_ctl,
+    config_file = config_file_for(args.group)
+    watcher = Watcher(group=args.group, cluster_id=cluster_id, containers=args.containers,
+                      apply=lambda config: apply_with_agent_ctl(config, config_file),
                       step_root=args.step_root, container_root=args.container_root)
     while True:
         try:

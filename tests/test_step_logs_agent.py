@@ -168,6 +168,54 @@ def test_apply_with_agent_ctl_writes_the_file_then_appends_it(tmp_path):
     assert calls == [["/ctl", "-a", "append-config", "-m", "ec2", "-s", "-c", f"file:{config_file}"]]
 
 
+def agent_config_key(config_path: str) -> str:
+    """Where the CloudWatch agent keeps an appended file config: "file_" + its escaped *basename*
+    (aws/amazon-cloudwatch-agent cmd/config-downloader/downloader.go @ 04f34208de20f65ad7f976dc0df646cf1ed26d66,
+    EscapeFilePath(filepath.Base(path))). Two appends with the same key: the second overwrites the first."""
+    base = os.path.basename(config_path)
+    return "file_" + base.replace("/", "_").replace(" ", "_").replace(":", "_")
+
+
+def test_our_agent_config_has_a_name_no_other_tool_appends_under():
+    ours = agent.config_file_for(GROUP)
+    name = os.path.basename(ours)
+    assert re.fullmatch(r"emr-step-logs-[0-9a-f]{12}\.json", name)
+    assert os.path.dirname(ours) == agent.HOME
+    assert agent.config_file_for(GROUP) == ours, "stable: each append replaces our previous config"
+    assert agent.config_file_name("/aws/emr/other") != name
+    others = ["/etc/monitoring/agent-config.json", "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json",
+              "/tmp/config.json", "/home/hadoop/cloudwatch-agent.json"]
+    assert agent_config_key(ours) not in {agent_config_key(o) for o in others}
+
+
+def test_the_old_generic_name_collided_with_any_other_tools_agent_config():
+    """The rule relied on, broken: the key ignores the directory, so a generic name is shared."""
+    assert agent_config_key("/opt/emr-step-logs/agent-config.json") == agent_config_key("/etc/monitoring/agent-config.json")
+
+
+def test_the_watcher_appends_under_its_own_name(tmp_path, monkeypatch):
+    steps = tmp_path / "steps"
+    (steps / "s-1").mkdir(parents=True)
+    written = []
+
+    class Stop(BaseException):
+        pass
+
+    def fake_apply(config, config_file):
+        written.append(config_file)
+        return True
+
+    def stop(_seconds):
+        raise Stop
+
+    monkeypatch.setattr(agent, "apply_with_agent_ctl", fake_apply)
+    monkeypatch.setattr(agent.time, "sleep", stop)
+    with pytest.raises(Stop):
+        agent.main(["--group", GROUP, "--cluster-id", CLUSTER, "--step-root", str(steps),
+                    "--container-root", str(tmp_path / "none")])
+    assert written == [agent.config_file_for(GROUP)]
+
+
 def test_main_once_reads_the_cluster_id_and_prints_the_config(tree, capsys, monkeypatch, tmp_path):
     steps, containers = tree
     make(steps / "s-9", time.time())
