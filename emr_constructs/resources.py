@@ -144,3 +144,19 @@ class CloudwatchLogGroup(AwsResource):
 
 class S3Object(AwsResource):
     TYPE = "aws_s3_object"
+
+
+class SnsTopicPolicy(AwsResource):
+    TYPE = "aws_sns_topic_policy"
+
+
+class SnsTopicSubscription(AwsResource):
+    TYPE = "aws_sns_topic_subscription"
+
+
+class CloudwatchEventRule(AwsResource):
+    TYPE = "aws_cloudwatch_event_rule"
+
+
+class CloudwatchEventTarget(AwsResource):
+    TYPE = "aws_cloudwatch_event_target"

@@ -1,10 +1,26 @@
-"""Write the Grafana dashboard (CloudWatch data source) users import: dashboards/emr-grafana.json."""
+"""Write the Grafana dashboards (CloudWatch data source) users import, one per scaling mode:
+dashboards/emr-grafana-<mode>.json. Stale exports (modes no longer exported) are removed."""
 from pathlib import Path
 
-from emr_constructs.grafana import grafana_dashboard_json
+from emr_constructs.grafana import exported_dashboards
 
-TARGET = Path(__file__).resolve().parent.parent / "dashboards" / "emr-grafana.json"
+DIRECTORY = Path(__file__).resolve().parent.parent / "dashboards"
+PATTERN = "emr-grafana*.json"
+
+
+def export(directory: Path = DIRECTORY) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    wanted = exported_dashboards()
+    for stale in directory.glob(PATTERN):
+        if stale.name not in wanted:
+            stale.unlink()
+    written = []
+    for name, body in wanted.items():
+        (directory / name).write_text(body)
+        written.append(directory / name)
+    return written
+
 
 if __name__ == "__main__":
-    TARGET.write_text(grafana_dashboard_json())
-    print(f"wrote {TARGET.relative_to(TARGET.parent.parent)}")
+    for path in export():
+        print(f"wrote {path.relative_to(DIRECTORY.parent)}")

@@ -197,6 +197,7 @@ _FAKE = {
         "aws_kms_key": "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000",
         "aws_sns_topic": "arn:aws:sns:us-east-1:123456789012:placeholder",
         "aws_emr_cluster": "arn:aws:elasticmapreduce:us-east-1:123456789012:cluster/j-PLACEHOLDER",
+        "aws_cloudwatch_event_rule": "arn:aws:events:us-east-1:123456789012:rule/placeholder",
     },
     "id": {"aws_s3_bucket": "placeholder-bucket", "aws_emr_cluster": "j-PLACEHOLDER"},
     "bucket": {"aws_s3_bucket": "placeholder-bucket"},

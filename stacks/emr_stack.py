@@ -7,7 +7,7 @@ from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
 from constructs import Construct
 
 from emr_constructs import EmrCluster, IamProps
-from emr_constructs.monitoring import EmrMonitoring
+from emr_constructs.monitoring import EmrMonitoring, ScalingMode
 from emr_constructs.provider import AwsProvider
 from emr_constructs.resources import CallerIdentity
 from step_runner.log_naming import LOG_GROUP_OUTPUT
@@ -74,6 +74,10 @@ class EmrStack(TerraformStack):
                 self, "monitoring", cluster_id=self.emr.cluster_id, cluster_name=spec.cluster.name,
                 region=environment.region, account_id=account_id, partition=environment.partition,
                 props=spec.monitoring,
+                # What EMR publishes, hence panels and alarms, depends on how the cluster scales; an idle
+                # alarm must outlast the idle auto-termination.
+                scaling=ScalingMode.of(spec.cluster),
+                idle_timeout_seconds=spec.cluster.idle_timeout_seconds,
             )
         self._outputs()
 

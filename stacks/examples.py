@@ -77,7 +77,8 @@ PRODUCTION = StackSpec(
     ),
     log_bucket=LogBucketProps(bucket_prefix="spark-production-logs-", expire_after_days=30),
     access=AccessProps(read_buckets=("example-emr-artifacts",), read_write_buckets=("example-data-lake",)),
-    monitoring=MonitoringProps(),
+    # Alarms and abnormal cluster ends are mailed here (each address confirms a subscription mail first).
+    monitoring=MonitoringProps(alarm_emails=("data-platform-oncall@example.com",)),
 )
 
 AUTOSCALING = StackSpec(
@@ -95,7 +96,8 @@ AUTOSCALING = StackSpec(
         step_concurrency_level=4,
         idle_timeout_seconds=3600,
     ),
-    monitoring=MonitoringProps(idle_periods=3),
+    # The idle alarm looks past the one-hour idle auto-termination: it fires only if that did not happen.
+    monitoring=MonitoringProps(alarm_emails=("data-platform-oncall@example.com",)),
 )
 
 FLEETS = StackSpec(
