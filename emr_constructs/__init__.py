@@ -15,7 +15,9 @@ from .props import (
     InstanceFleet,
     InstanceGroup,
     InstanceTypeConfig,
+    KerberosAttributes,
     Network,
+    SecurityGroupRule,
 )
 from .provider import AwsProvider
 from .block_public_access import BlockPublicAccessProps, EmrBlockPublicAccess, PortRange
@@ -31,5 +33,5 @@ __all__ = [
     "LogBucket", "LogBucketProps", "Network", "Problem", "configurations_json", "merge_configurations",
     "BlockPublicAccessProps", "EmrBlockPublicAccess", "PortRange", "EmrKmsKey", "KmsKeyProps", "EmrSecurityGroups",
     "ExampleVpc", "ExampleVpcProps", "SecurityGroupsProps", "SecurityConfiguration", "SecurityProps",
-    "StepLogShipping", "StepLogsProps",
+    "StepLogShipping", "StepLogsProps", "KerberosAttributes", "SecurityGroupRule",
 ]

@@ -10,33 +10,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
+from . import facts
 from .validation import Checker
 
-PERIOD_SECONDS = 300
-NAMESPACE = "AWS/ElasticMapReduce"
-COMPARISONS = ("GREATER_THAN_OR_EQUAL", "GREATER_THAN", "LESS_THAN", "LESS_THAN_OR_EQUAL")
-STATISTICS = ("SAMPLE_COUNT", "AVERAGE", "SUM", "MINIMUM", "MAXIMUM")
-ADJUSTMENT_TYPES = ("CHANGE_IN_CAPACITY", "PERCENT_CHANGE_IN_CAPACITY", "EXACT_CAPACITY")
-UNITS = (
-    "NONE", "SECONDS", "MICRO_SECONDS", "MILLI_SECONDS", "BYTES", "KILO_BYTES", "MEGA_BYTES", "GIGA_BYTES",
-    "TERA_BYTES", "BITS", "KILO_BITS", "MEGA_BITS", "GIGA_BITS", "TERA_BITS", "PERCENT", "COUNT",
-    "BYTES_PER_SECOND", "KILO_BYTES_PER_SECOND", "MEGA_BYTES_PER_SECOND", "GIGA_BYTES_PER_SECOND",
-    "TERA_BYTES_PER_SECOND", "BITS_PER_SECOND", "KILO_BITS_PER_SECOND", "MEGA_BITS_PER_SECOND",
-    "GIGA_BITS_PER_SECOND", "TERA_BITS_PER_SECOND", "COUNT_PER_SECOND",
-)
-# The EMR cluster metrics a scaling rule may watch (YARN, HDFS, node and app counts).
-EMR_METRICS = (
-    "YARNMemoryAvailablePercentage", "ContainerPendingRatio", "ContainerAllocated", "ContainerReserved",
-    "ContainerPending", "MemoryAvailableMB", "MemoryAllocatedMB", "MemoryReservedMB", "MemoryTotalMB",
-    "AppsRunning", "AppsPending", "AppsSubmitted", "AppsCompleted", "AppsFailed", "AppsKilled",
-    "HDFSUtilization", "HDFSBytesRead", "HDFSBytesWritten", "CapacityRemainingGB", "MissingBlocks",
-    "CorruptBlocks", "UnderReplicatedBlocks", "CoreNodesRunning", "CoreNodesPending", "LiveDataNodes",
-    "TaskNodesRunning", "TaskNodesPending", "LiveTaskTrackers", "MRActiveNodes", "MRLostNodes",
-    "MRUnhealthyNodes", "MRDecommissionedNodes", "MRRebootedNodes", "IsIdle", "TotalLoad",
-    "S3BytesRead", "S3BytesWritten", "TotalUnitsRequested", "TotalNodesRequested", "TotalVCPURequested",
-)
+# The facts (each with its AWS page) live in facts.py; these names are kept for callers.
+PERIOD_SECONDS = facts.AUTOSCALING_PERIOD_SECONDS
+NAMESPACE = facts.AUTOSCALING_NAMESPACE
+COMPARISONS = facts.AUTOSCALING_COMPARISONS
+STATISTICS = facts.AUTOSCALING_STATISTICS
+ADJUSTMENT_TYPES = facts.AUTOSCALING_ADJUSTMENT_TYPES
+UNITS = facts.AUTOSCALING_UNITS
+# The EMR metrics a rule on an instance group may watch: every AWS/ElasticMapReduce metric but those EMR
+# publishes only for instance fleets (custom automatic scaling is for instance groups only).
+EMR_METRICS = tuple(name for name in facts.METRICS if facts.metric_usable_in_autoscaling(name) is not False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,9 +37,17 @@ class ScalingRule:
     adjustment_type: str = "CHANGE_IN_CAPACITY"
     evaluation_periods: int = 1
     statistic: str = "AVERAGE"
-    unit: str = "PERCENT"
+    # None: the metric's own unit (CWAD Unit "must correspond to the units specified in the CloudWatch
+    # metric"; a PERCENT rule on a Count metric never leaves INSUFFICIENT_DATA).
+    unit: Optional[str] = None
     cooldown_seconds: int = 300
     description: str = ""
+
+    @property
+    def alarm_unit(self) -> str:
+        if self.unit is not None:
+            return self.unit
+        return facts.METRICS[self.metric].autoscaling_unit if self.metric in facts.METRICS else "NONE"
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -73,7 +69,7 @@ class ScalingRule:
                     "Period": PERIOD_SECONDS,
                     "Statistic": self.statistic,
                     "Threshold": float(self.threshold),
-                    "Unit": self.unit,
+                    "Unit": self.alarm_unit,
                 }
             },
         }
@@ -107,10 +103,21 @@ def check_autoscaling_policy(c: Checker, where: str, policy: AutoScalingPolicy) 
         item = f"{where}.rules[{i}]"
         c.matches(f"{item}.name", rule.name, r"[\w .:-]{1,256}", "must be 1-256 letters, digits, spaces or .:_-")
         c.check(names.count(rule.name) == 1, f"{item}.name", rule.name, "rule names must be unique in a policy")
-        c.one_of(f"{item}.metric", rule.metric, EMR_METRICS)
+        if isinstance(rule.metric, str) and facts.metric_usable_in_autoscaling(rule.metric) is False:
+            c.fail(f"{item}.metric", rule.metric, "EMR publishes it for instance fleets only; custom automatic "
+                   "scaling is for instance groups (MG UsingEMR_ViewingMetrics, managed-scaling-metrics)")
+        else:
+            c.one_of(f"{item}.metric", rule.metric, EMR_METRICS)
         c.one_of(f"{item}.comparison", rule.comparison, COMPARISONS)
         c.one_of(f"{item}.statistic", rule.statistic, STATISTICS)
         c.one_of(f"{item}.unit", rule.unit, UNITS)
+        metric = facts.METRICS.get(rule.metric) if isinstance(rule.metric, str) else None
+        if metric is not None and rule.unit in UNITS and rule.unit != metric.autoscaling_unit:
+            # CWAD Unit: "must correspond to the units specified in the CloudWatch metric"
+            # (https://docs.aws.amazon.com/emr/latest/APIReference/API_CloudWatchAlarmDefinition.html).
+            c.fail(f"{item}.unit", rule.unit, f"{rule.metric} is published in {metric.unit} "
+                   f"({metric.autoscaling_unit}): an alarm in another unit gets no data and never fires; "
+                   "leave unit unset to use the metric's own")
         c.one_of(f"{item}.adjustment_type", rule.adjustment_type, ADJUSTMENT_TYPES)
         c.check(isinstance(rule.threshold, (int, float)) and rule.threshold >= 0, f"{item}.threshold",
                 rule.threshold, "must be a number >= 0")
@@ -135,7 +142,7 @@ def scale_out_on_low_yarn_memory(threshold: float = 15, adjustment: int = 1) -> 
 
 def scale_out_on_pending_containers(threshold: float = 0.75, adjustment: int = 1) -> ScalingRule:
     return ScalingRule(name="scale-out-pending-containers", metric="ContainerPendingRatio",
-                       comparison="GREATER_THAN", threshold=threshold, adjustment=adjustment, unit="COUNT",
+                       comparison="GREATER_THAN", threshold=threshold, adjustment=adjustment,
                        description=f"Add nodes when pending/allocated containers exceed {threshold:g}")
 
 

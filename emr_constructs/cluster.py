@@ -5,6 +5,7 @@ what it created: ``cluster``, ``log_bucket``, ``roles``, ``task_groups``, ``task
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from typing import Any, Optional, Sequence
@@ -23,11 +24,11 @@ from .scale_in import effective_configurations
 from .step_logs import StepLogShipping, validate_cluster_step_logs
 from .iam import IAM_ROLE_ARN, EmrRoles, IamProps, role_names, validate_iam_props
 from .log_bucket import LogBucket, LogBucketProps, validate_log_bucket_props
-from .props import ClusterProps, EbsVolume, InstanceFleet, InstanceGroup
+from .props import ClusterProps, EbsVolume, InstanceFleet, InstanceGroup, KerberosAttributes
 from .resources import EmrCluster as EmrClusterResource
 from .resources import EmrInstanceFleet, EmrInstanceGroup
 from .unique_names import check_unclaimed, claim
-from .validation import Checker
+from .validation import Checker, is_token
 
 
 def _ebs(volumes: Sequence[EbsVolume]) -> list[dict[str, Any]]:
@@ -54,8 +55,34 @@ def _group(group: InstanceGroup, *, with_throughput: bool = True) -> dict[str, A
         "instance_count": group.instance_count,
         "bid_price": group.bid_price,
         "ebs_config": ebs,
-        "autoscaling_policy": group.autoscaling.to_json() if group.autoscaling else None,
+        "autoscaling_policy": _autoscaling_policy(group),
     }
+
+
+def _autoscaling_policy(group: InstanceGroup) -> Optional[str]:
+    if group.autoscaling is not None:
+        return group.autoscaling.to_json()
+    if group.autoscaling_json is None or is_token(group.autoscaling_json):
+        return group.autoscaling_json
+    return json.dumps(json.loads(group.autoscaling_json), separators=(",", ":"))
+
+
+def _compact_json(text: Optional[str]) -> Optional[str]:
+    if text is None or is_token(text):
+        return text
+    return json.dumps(json.loads(text), separators=(",", ":"), sort_keys=True)
+
+
+def _kerberos(attrs: Optional[KerberosAttributes]) -> Optional[list[dict[str, Any]]]:
+    if attrs is None:
+        return None
+    return [{
+        "realm": attrs.realm,
+        "kdc_admin_password": attrs.kdc_admin_password,
+        "cross_realm_trust_principal_password": attrs.cross_realm_trust_principal_password,
+        "ad_domain_join_user": attrs.ad_domain_join_user,
+        "ad_domain_join_password": attrs.ad_domain_join_password,
+    }]
 
 
 def _fleet(fleet: InstanceFleet) -> dict[str, Any]:
@@ -92,11 +119,11 @@ def unique_names(props: ClusterProps, iam_props: Optional[IamProps]) -> dict[str
     """The account-unique names this cluster creates, with the field that chose each."""
     names: dict[str, tuple[str, Any]] = {}
     security = props.security
-    if props.security_configuration is None:
-        if security.needs_key and security.kms_key_arn is None:
-            alias = security.kms_key.alias or f"emr/{name_stem(props.name)}"
-            field = "security.kms_key.alias" if security.kms_key.alias else "name"
-            names[f"KMS alias alias/{alias}"] = (field, security.kms_key.alias or props.name)
+    if props.creates_kms_key:
+        alias = security.kms_key.alias or f"emr/{name_stem(props.name)}"
+        field = "security.kms_key.alias" if security.kms_key.alias else "name"
+        names[f"KMS alias alias/{alias}"] = (field, security.kms_key.alias or props.name)
+    if props.security_configuration is None and props.security_configuration_json is None:
         if security.name:
             names[f"EMR security configuration {security.name}"] = ("security.name", security.name)
     if iam_props is not None:
@@ -152,9 +179,7 @@ class EmrCluster(Scope):
         if log_bucket_props is not None:
             check_props(c, "log_bucket_props", log_bucket_props, validate_log_bucket_props)
         if props_ok and isinstance(roles, EmrRoles) and roles.instance_role is None:
-            creates_key = props.security_configuration is None and props.security.needs_key \
-                and props.security.kms_key_arn is None
-            if creates_key or props.step_logs is not None:
+            if props.creates_kms_key or props.step_logs is not None:
                 c.fail("roles.instance_role", None, "is needed here: the KMS key the cluster creates must let the "
                        "instance role use it, and step_logs grants it statements; pass instance_role to "
                        "EmrRoles.from_existing")
@@ -206,6 +231,7 @@ class EmrCluster(Scope):
         if self.step_logs:
             bootstrap.insert(0, self.step_logs.bootstrap_action)
 
+        self._warn(props)
         if not props.network.subnet_ids:
             Annotations.of(self).add_warning(
                 "no subnet given: EMR launches into the default VPC's subnet; pass private subnets "
@@ -246,6 +272,12 @@ class EmrCluster(Scope):
                 [{"idle_timeout": props.idle_timeout_seconds}] if props.idle_timeout_seconds else None
             ),
             "tags": {**props.tags, **(self.step_logs.tags if self.step_logs else {}), **defaults.MANAGED_POLICY_TAG},
+            "additional_info": _compact_json(props.additional_info),
+            "placement_group_config": (
+                [{"instance_role": "MASTER", "placement_strategy": props.placement_strategy}]
+                if props.placement_strategy else None
+            ),
+            "kerberos_attributes": _kerberos(props.kerberos),
         }
         if fleets:
             attributes["master_instance_fleet"] = [_fleet(props.master)]
@@ -285,6 +317,21 @@ class EmrCluster(Scope):
                 "cluster_id": self.cluster_id,
                 "compute_limits": [props.managed_scaling.compute_limits()],
             })
+
+    def _warn(self, props: ClusterProps) -> None:
+        if is_token(props.release_label):
+            Annotations.of(self).add_warning(
+                "release_label is known only at apply (e.g. EmrReleaseLookup): release gates, applications and "
+                "classifications per release are not checked at synth")
+        kerberos = props.kerberos
+        if kerberos is not None:
+            literal = [name for name in ("kdc_admin_password", "cross_realm_trust_principal_password",
+                                         "ad_domain_join_password")
+                       if getattr(kerberos, name) is not None and not is_token(getattr(kerberos, name))]
+            if literal:
+                Annotations.of(self).add_warning(
+                    f"kerberos {', '.join(literal)} given as literal text: it is written to cdktf.out and the "
+                    "Terraform state; pass a reference instead (a sensitive TerraformVariable or a secret's value)")
 
     def _scaled_cluster_attributes(self) -> Optional[list[str]]:
         """Counts EMR scaling changes at run time: Terraform must not fight over them."""

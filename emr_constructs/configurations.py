@@ -25,6 +25,32 @@ def merge_configurations(
     return tuple(merged.values())
 
 
+def from_api(items: Any) -> tuple[Configuration, ...]:
+    """Typed Configurations from EMR's ConfigurationList JSON value (already checked against its shape)."""
+    return tuple(
+        Configuration(classification=item.get("Classification", ""), properties=dict(item.get("Properties") or {}),
+                      configurations=from_api(item.get("Configurations") or ()))
+        for item in items
+    )
+
+
+def raw_configurations(props: Any) -> tuple[Configuration, ...]:
+    """``props.configurations_json`` as typed Configurations; () when absent or not a readable list."""
+    text = getattr(props, "configurations_json", None)
+    if not isinstance(text, str):
+        return ()
+    try:
+        value = json.loads(text)
+        return from_api(value) if isinstance(value, list) else ()
+    except (ValueError, AttributeError, TypeError):
+        return ()
+
+
+def all_configurations(props: Any) -> tuple[Configuration, ...]:
+    """The typed ``configurations`` and the JSON hatch together (no classification is in both: checked)."""
+    return tuple(props.configurations) + raw_configurations(props)
+
+
 def _to_api(cfg: Configuration) -> dict[str, Any]:
     item: dict[str, Any] = {
         "Classification": cfg.classification,

@@ -78,6 +78,9 @@ class Release:
             return cls(*value)
         return cls.parse(value)
 
+    def at_least(self, major: int, minor: int, patch: int = 0) -> bool:
+        return self >= Release(major, minor, patch)
+
     def __str__(self) -> str:
         return f"emr-{self.major}.{self.minor}.{self.patch}"
 
@@ -269,6 +272,17 @@ UNHEALTHY_NODE_REPLACEMENT = Gate(
     # as ungated.
     source="JFIC UnhealthyNodeReplacement; MG emr-plan-node-replacement (guess: no gate found)")
 
+KERBEROS = Gate(
+    "Kerberos authentication", "KerberosAttributes", ((5, _r("5.10.0")),),
+    # MG emr-kerberos: "Amazon EMR release version 5.10.0 and later supports Kerberos".
+    source="MG emr-kerberos")
+
+PLACEMENT_GROUPS = Gate(
+    "placement group for the primary nodes", "PlacementGroupConfigs", ((5, _r("5.23.0")),),
+    # MG emr-plan-ha-placementgroup: "Placement group strategies are supported starting with Amazon EMR
+    # version 5.23.0 as an option for multiple primary node clusters."
+    source="MG emr-plan-ha-placementgroup")
+
 GATES: Mapping[str, Gate] = {
     "step_concurrency": STEP_CONCURRENCY,
     "auto_termination": AUTO_TERMINATION,
@@ -287,6 +301,8 @@ GATES: Mapping[str, Gate] = {
     "scale_down_at_instance_hour": SCALE_DOWN_AT_INSTANCE_HOUR,
     "scale_down_at_task_completion": SCALE_DOWN_AT_TASK_COMPLETION,
     "unhealthy_node_replacement": UNHEALTHY_NODE_REPLACEMENT,
+    "kerberos": KERBEROS,
+    "placement_groups": PLACEMENT_GROUPS,
 }
 
 

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from cdktf import TerraformProvider
 from constructs import Construct
 
 from . import defaults
 from ._tf import Scope
-from .props import Network
+from .props import Network, SecurityGroupRule
 from .resources import (
     DefaultSecurityGroup,
     RouteTable,
@@ -71,12 +71,70 @@ def check_network_security(c: Checker, network: Network, where: str = "network")
     if given and network.private_subnets and network.subnet_ids and not network.service_access_security_group:
         c.fail(f"{where}.service_access_security_group", None,
                "is required with custom managed security groups in a private subnet")
-    if creates_security_groups(network) and network.subnet_ids and network.private_subnets:
+    if creates_security_groups(network) and network.subnet_ids:
+        # Without a VPC the groups land in the default VPC; EMR refuses security groups from another VPC than
+        # the cluster's subnet (MG emr-sg-create: "security groups ... in the same VPC as the cluster").
         c.check(network.vpc_id is not None, f"{where}.vpc_id", "unset",
-                "is required to create the EMR-managed security groups for private subnets (or pass their ids)")
+                "is required to create the EMR-managed security groups in the subnets' VPC (or pass their ids)")
+    check_security_group_rules(c, network, where)
     for i, cidr in enumerate(network.https_egress_cidrs):
         c.check(lambda: isinstance(cidr, str) and _is_cidr(cidr), f"{where}.https_egress_cidrs[{i}]", cidr,
                 "must be a CIDR block such as 10.0.0.0/16 or 0.0.0.0/0")
+
+
+RULE_GROUPS = ("master", "slave", "service_access")
+RULE_DIRECTIONS = ("ingress", "egress")
+PORT_PROTOCOLS = ("tcp", "udp", "6", "17")
+
+
+def check_security_group_rules(c: Checker, network: Network, where: str = "network") -> None:
+    """``Network.security_group_rules``: rules on the groups the cluster creates, each with one peer."""
+    rules = network.security_group_rules
+    if rules and not creates_security_groups(network):
+        c.fail(f"{where}.security_group_rules", len(rules), "add to the security groups the cluster creates; "
+               "you passed your own groups: add the rules to them where you manage them")
+        return
+    private = bool(network.subnet_ids) and network.private_subnets
+    for i, rule in enumerate(rules):
+        item = f"{where}.security_group_rules[{i}]"
+        if c.one_of(f"{item}.group", rule.group, RULE_GROUPS) and rule.group == "service_access":
+            c.check(private, f"{item}.group", rule.group,
+                    "the service access group exists only for private subnets (network.subnet_ids, private_subnets)")
+        c.one_of(f"{item}.direction", rule.direction, RULE_DIRECTIONS)
+        protocol = rule.protocol
+        # EC2 IpPermission IpProtocol: tcp, udp, icmp, icmpv6, a protocol number, or -1 for all.
+        c.check(lambda: protocol in ("-1", "tcp", "udp", "icmp", "icmpv6")
+                or (protocol.isdigit() and 0 <= int(protocol) <= 255), f"{item}.protocol", protocol,
+                "must be tcp, udp, icmp, icmpv6, a protocol number 0-255, or -1 for all")
+        if protocol == "-1":
+            c.check(rule.from_port is None and rule.to_port is None, f"{item}.from_port", rule.from_port,
+                    "protocol -1 covers every port: leave from_port and to_port unset")
+        elif protocol in PORT_PROTOCOLS:
+            for name in ("from_port", "to_port"):
+                value = getattr(rule, name)
+                if value is None:
+                    c.fail(f"{item}.{name}", None, f"is required for {protocol}")
+                else:
+                    c.int_range(f"{item}.{name}", value, 0, 65535)
+            if isinstance(rule.from_port, int) and isinstance(rule.to_port, int):
+                c.check(rule.from_port <= rule.to_port, f"{item}.from_port", rule.from_port,
+                        f"must not exceed to_port ({rule.to_port})")
+        peers = [name for name in ("cidr", "prefix_list_id", "security_group_id") if getattr(rule, name) is not None]
+        if len(peers) != 1:
+            c.fail(f"{item}.cidr", peers or None, "give exactly one peer: cidr, prefix_list_id or security_group_id")
+        c.check(lambda: isinstance(rule.cidr, str) and _is_cidr(rule.cidr), f"{item}.cidr", rule.cidr,
+                "must be an IPv4 or IPv6 CIDR block such as 10.0.0.0/16")
+        if rule.direction == "ingress" and rule.cidr in WORLD:
+            # MG emr-block-public-access: EMR refuses to launch a cluster whose groups allow inbound traffic
+            # from 0.0.0.0/0 or ::/0 (port 22 excepted by default); this library allows none.
+            c.fail(f"{item}.cidr", rule.cidr, "no ingress from anywhere: EMR block public access refuses it "
+                   "(MG emr-block-public-access); use your network's CIDR or a prefix list")
+        c.matches(f"{item}.prefix_list_id", rule.prefix_list_id, r"pl-[0-9a-f]{8,17}",
+                  "must be a managed prefix list id like pl-63a5400a (e.g. the S3 gateway endpoint's)")
+        c.matches(f"{item}.security_group_id", rule.security_group_id, SG_ID,
+                  "must be a security group id like sg-0abc1234")
+        c.check(isinstance(rule.description, str) and len(rule.description) <= 255, f"{item}.description",
+                rule.description, "must be at most 255 characters")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +143,7 @@ class SecurityGroupsProps:
     vpc_id: Optional[str] = None
     private: bool = True
     https_egress_cidrs: tuple[str, ...] = defaults.HTTPS_EGRESS_CIDRS
+    extra_rules: tuple[SecurityGroupRule, ...] = ()
 
 
 def validate_security_groups_props(props: SecurityGroupsProps) -> None:
@@ -142,6 +201,26 @@ class EmrSecurityGroups(Scope):
                     key: cidr, "description": "HTTPS to AWS APIs (S3, EMR, KMS, CloudWatch) via NAT or endpoints",
                     "tags": dict(defaults.MANAGED_POLICY_TAG),
                 })
+        groups = {"master": self.master, "slave": self.slave, "service_access": self.service_access}
+        for i, rule in enumerate(props.extra_rules):
+            self._extra_rule(f"extra-{rule.group}-{rule.direction}-{i}", groups[rule.group], rule)
+
+    def _extra_rule(self, id: str, group: Optional[SecurityGroup], rule: SecurityGroupRule) -> None:
+        if group is None:
+            raise ValueError(f"no {rule.group} group here")  # refused by check_security_group_rules first
+        peer: dict[str, Any] = {}
+        if rule.cidr is not None:
+            peer["cidr_ipv6" if ":" in rule.cidr else "cidr_ipv4"] = rule.cidr
+        elif rule.prefix_list_id is not None:
+            peer["prefix_list_id"] = rule.prefix_list_id
+        else:
+            peer["referenced_security_group_id"] = rule.security_group_id
+        kind = SecurityGroupIngressRule if rule.direction == "ingress" else SecurityGroupEgressRule
+        kind(self, id, {
+            "security_group_id": group.resource_id, "ip_protocol": rule.protocol,
+            "from_port": rule.from_port, "to_port": rule.to_port, **peer,
+            "description": rule.description or None, "tags": dict(defaults.MANAGED_POLICY_TAG),
+        })
 
     def _group(self, id: str, description: str) -> SecurityGroup:
         return SecurityGroup(self, id, {
@@ -237,4 +316,5 @@ class ExampleVpc(Scope):
 
 
 __all__ = ["EmrSecurityGroups", "ExampleVpc", "ExampleVpcProps", "SecurityGroupsProps", "check_network_security",
+           "check_security_group_rules",
            "creates_security_groups", "is_token"]

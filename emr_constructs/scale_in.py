@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from .configurations import merge_configurations
+from .configurations import all_configurations, merge_configurations
 from .props import ClusterProps, Configuration, InstanceGroup
 from .release import Release
 
@@ -62,8 +62,9 @@ def min_core_nodes(props: ClusterProps) -> Optional[int]:
     core = props.core
     if not isinstance(core, InstanceGroup):
         return None
-    if core.autoscaling is not None:
-        return core.autoscaling.min_capacity
+    if core.scales:
+        limits = core.autoscaling_limits
+        return limits[0] if limits else None
     scaling = props.managed_scaling
     if scaling is not None:
         if scaling.unit_type != "Instances":
@@ -73,7 +74,7 @@ def min_core_nodes(props: ClusterProps) -> Optional[int]:
 
 
 def explicit_replication(props: ClusterProps) -> Optional[int]:
-    for cfg in props.configurations:
+    for cfg in all_configurations(props):
         if cfg.classification == "hdfs-site" and "dfs.replication" in cfg.properties:
             value = cfg.properties["dfs.replication"]
             return int(value) if str(value).isdigit() else None
@@ -84,6 +85,6 @@ def effective_configurations(props: ClusterProps) -> tuple[Configuration, ...]:
     """Scale-in presets first, the user's configurations merged over them."""
     release = Release.parse(props.release_label)
     if props.scale_in is None or release is None:
-        return tuple(props.configurations)
+        return all_configurations(props)
     presets = scale_in_configurations(props.scale_in, release, min_core_nodes(props) or 1)
-    return merge_configurations(presets, props.configurations)
+    return merge_configurations(presets, all_configurations(props))

@@ -53,7 +53,6 @@ SCRIPT_READ_ACTIONS = ("s3:GetObject",)
 LOGS_KEY_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*")
 # A group name that is also a valid cluster tag value (no '#', at most 256 characters).
 _GROUP_NAME = r"(?!aws/)[A-Za-z0-9_./-]{1,256}"
-MAX_BOOTSTRAP_ACTIONS = 16
 HEREDOC_END = "EMR_STEP_LOGS_EOF"
 
 
@@ -97,8 +96,6 @@ def validate_cluster_step_logs(props: "ClusterProps", *, log_prefix: str) -> Non
     if release is not None:
         c.check(release.major >= 6 or release.at_least(5, 30), "release_label", props.release_label,
                 "step_logs needs emr-5.30.0 or later (Amazon Linux 2: systemd and python3.7 for the watcher)")
-    c.check(len(props.bootstrap_actions) < MAX_BOOTSTRAP_ACTIONS, "bootstrap_actions", len(props.bootstrap_actions),
-            f"step_logs adds one bootstrap action; EMR allows {MAX_BOOTSTRAP_ACTIONS} in all")
     if step_logs.kms_key_arn is None and not creates_cluster_key(props):
         c.fail("step_logs.kms_key_arn", None, "the cluster creates no KMS key to reuse (security_configuration or "
                "security.kms_key_arn is given): pass a key whose policy lets CloudWatch Logs use it (README: 'Step logs in CloudWatch Logs')")
@@ -110,8 +107,7 @@ def validate_cluster_step_logs(props: "ClusterProps", *, log_prefix: str) -> Non
 
 def creates_cluster_key(props: "ClusterProps") -> bool:
     """Whether EmrCluster creates a KMS key (in its security configuration) that step logs may reuse."""
-    security = props.security
-    return props.security_configuration is None and security.needs_key and security.kms_key_arn is None
+    return props.creates_kms_key
 
 
 def _stem(cluster_name: str) -> str:

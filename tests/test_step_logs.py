@@ -167,7 +167,7 @@ def test_every_allowed_retention_passes():
 @pytest.mark.parametrize("change, field, rule", [
     (dict(release_label="emr-5.29.0", idle_timeout_seconds=None), "release_label", "emr-5.30.0 or later"),
     (dict(bootstrap_actions=tuple(BootstrapAction(name=f"b{i}", path=f"s3://bucket/b{i}.sh") for i in range(16))),
-     "bootstrap_actions", "EMR allows 16"),
+     "bootstrap_actions", "step_logs adds one"),
     (dict(security_configuration="existing", security=SecurityProps()), "step_logs.kms_key_arn", "creates no KMS key"),
     (dict(security=SecurityProps(kms_key_arn=OWN_KEY, allow_no_in_transit_encryption=True)), "step_logs.kms_key_arn",
      "creates no KMS key"),

@@ -51,7 +51,7 @@ CLUSTER_CASES = [
      dict(master=FLEET, core=replace(FLEET, target_on_demand_capacity=2, spot_allocation_strategy="cheapest"))),
     ("core.instance_types[0].bid_price_as_percentage_of_on_demand_price",
      dict(master=FLEET, core=replace(FLEET, target_on_demand_capacity=2, instance_types=(
-         InstanceTypeConfig(instance_type="m5.xlarge", bid_price_as_percentage_of_on_demand_price=150),)))),
+         InstanceTypeConfig(instance_type="m5.xlarge", bid_price_as_percentage_of_on_demand_price=-5),)))),
     ("network.subnet_ids[0]", dict(network=Network(subnet_ids=("subnet-xyz",)))),
     ("network.subnet_ids", dict(network=Network(subnet_ids=("subnet-0a1b2c3d", "subnet-0a1b2c3e")))),
     ("network.emr_managed_master_security_group",
@@ -75,7 +75,7 @@ CLUSTER_CASES = [
     ("scale_down_behavior", dict(scale_down_behavior="ASAP")),
     ("ebs_root_volume_size_gb", dict(ebs_root_volume_size_gb=5)),
     ("custom_ami_id", dict(custom_ami_id="ubuntu")),
-    ("tags.key", dict(tags={"aws:owner": "me"})),
+    ("tags[aws:owner]", dict(tags={"aws:owner": "me"})),
     ("tags[team]", dict(tags={"team": "x" * 300})),
 ]
 
@@ -156,7 +156,7 @@ def test_error_message_names_field_value_and_rule():
 
 
 def test_release_gated_error_says_which_release_is_needed():
-    with pytest.raises(ConfigError, match=r"needs release emr-5\.28\.0 or later, got emr-5\.20\.0"):
+    with pytest.raises(ConfigError, match=r"needs release emr-5\.28\.0\+ \(5\.x\), got emr-5\.20\.0 \(MG emr-add-steps-console\)"):
         validate_cluster_props(replace(BASE, release_label="emr-5.20.0", step_concurrency_level=4))
 
 
