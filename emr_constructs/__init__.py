@@ -20,6 +20,7 @@ from .props import (
     SecurityGroupRule,
 )
 from .provider import AwsProvider
+from .release_lookup import EmrReleaseLookup
 from .block_public_access import BlockPublicAccessProps, EmrBlockPublicAccess, PortRange
 from .kms import EmrKmsKey, KmsKeyProps
 from .network import EmrSecurityGroups, ExampleVpc, ExampleVpcProps, SecurityGroupsProps
@@ -34,4 +35,5 @@ __all__ = [
     "BlockPublicAccessProps", "EmrBlockPublicAccess", "PortRange", "EmrKmsKey", "KmsKeyProps", "EmrSecurityGroups",
     "ExampleVpc", "ExampleVpcProps", "SecurityGroupsProps", "SecurityConfiguration", "SecurityProps",
     "StepLogShipping", "StepLogsProps", "KerberosAttributes", "SecurityGroupRule",
+    "EmrReleaseLookup",
 ]

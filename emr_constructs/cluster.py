@@ -1,7 +1,9 @@
 """The EMR cluster construct: one constructor call gives a working, secure cluster.
 
 It creates its log bucket and IAM roles unless you bring your own (never both), and exposes
-what it created: ``cluster``, ``log_bucket``, ``roles``, ``task_groups``, ``task_fleet``.
+what it created: ``cluster``, ``log_bucket``, ``roles``, ``task_groups``, ``task_fleet``, and what
+others reference: ``cluster_id``, ``security_group_ids`` (master, slave, service_access),
+``kms_key_arn``, ``security_configuration_name``, ``autoscaling_role_arn``.
 """
 from __future__ import annotations
 
@@ -294,6 +296,13 @@ class EmrCluster(Scope):
         self.cluster_id = self.cluster.resource_id
         self.cluster_name = self.cluster.attr("name")
         self.master_dns = self.cluster.attr("master_public_dns")
+        self.autoscaling_role_arn: Optional[str] = autoscaling_role
+        self.kms_key_arn: Optional[str] = self.security.key_arn
+        self.security_configuration_name: Optional[str] = self.security.configuration_name
+        self.security_group_ids: dict[str, str] = {
+            field.replace("emr_managed_", "").replace("_security_group", ""): value
+            for field, value in self.security.ec2_security_group_fields.items() if value
+        }
 
         scaled = ["instance_count"] if props.counts_are_scaled else None
         self.task_groups: list[EmrInstanceGroup] = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from cdktf import TerraformProvider
 from constructs import Construct
@@ -200,6 +200,13 @@ class EmrRoles(Scope):
         self._instance_statements = []
         self._dependables = []
         return self
+
+    @staticmethod
+    def name_of(role: Any) -> Optional[str]:
+        """A role's name (what policies attach to), whether created here or existing; None for no role."""
+        if role is None:
+            return None
+        return role.name if isinstance(role, ExistingRole) else role.attr("name")
 
     @property
     def managed(self) -> bool:

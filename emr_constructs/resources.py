@@ -160,3 +160,7 @@ class CloudwatchEventRule(AwsResource):
 
 class CloudwatchEventTarget(AwsResource):
     TYPE = "aws_cloudwatch_event_target"
+
+
+class EmrReleaseLabels(AwsDataSource):
+    TYPE = "aws_emr_release_labels"

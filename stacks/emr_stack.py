@@ -6,8 +6,9 @@ from dataclasses import replace
 from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
 from constructs import Construct
 
-from emr_constructs import EmrCluster, IamProps
+from emr_constructs import EmrCluster, EmrRoles, IamProps
 from emr_constructs.monitoring import EmrMonitoring, ScalingMode
+from emr_constructs.network import creates_security_groups
 from emr_constructs.provider import AwsProvider
 from emr_constructs.resources import CallerIdentity
 from step_runner.log_naming import LOG_GROUP_OUTPUT
@@ -22,11 +23,35 @@ OUTPUT_NAMES = (
 )
 # Declared as well when the cluster ships step logs to CloudWatch Logs (ClusterProps.step_logs).
 STEP_LOG_OUTPUT_NAMES = (LOG_GROUP_OUTPUT,)
+# What other stacks and modules reference; each declared when the stack has one.
+REFERENCE_OUTPUT_NAMES = (
+    "master_security_group_id", "slave_security_group_id", "service_access_security_group_id",
+    "service_role_name", "instance_role_name", "instance_role_arn", "autoscaling_role_arn",
+    "kms_key_arn", "security_configuration_name", "alarm_topic_arn",
+)
 
 
 def output_names(spec: StackSpec) -> tuple[str, ...]:
     """The outputs a stack built from ``spec`` declares."""
-    return OUTPUT_NAMES + (STEP_LOG_OUTPUT_NAMES if spec.cluster.step_logs is not None else ())
+    cluster = spec.cluster
+    network = cluster.network
+    created_groups = creates_security_groups(network)
+    private = bool(network.subnet_ids) and network.private_subnets
+    present = {
+        "master_security_group_id": True,
+        "slave_security_group_id": True,
+        "service_access_security_group_id": private if created_groups else bool(network.service_access_security_group),
+        "service_role_name": True, "instance_role_name": True, "instance_role_arn": True,
+        "autoscaling_role_arn": bool(cluster.autoscaled_groups),
+        "kms_key_arn": cluster.creates_kms_key or (cluster.creates_security_configuration
+                                                   and cluster.security_configuration_json is None
+                                                   and cluster.security.kms_key_arn is not None),
+        "security_configuration_name": True,
+        "alarm_topic_arn": spec.monitoring is not None and bool(
+            spec.monitoring.create_alarm_topic or spec.monitoring.alarm_topic_arn),
+    }
+    return (OUTPUT_NAMES + (STEP_LOG_OUTPUT_NAMES if cluster.step_logs is not None else ())
+            + tuple(name for name in REFERENCE_OUTPUT_NAMES if present[name]))
 
 
 class EmrStack(TerraformStack):
@@ -87,6 +112,11 @@ class EmrStack(TerraformStack):
         it also sets up is kept."""
         self.ensure_backend_exists()
 
+    def _alarm_topic_arn(self):
+        if self.monitoring is None:
+            return None
+        return self.monitoring.topic.arn if self.monitoring.topic is not None else self.spec.monitoring.alarm_topic_arn
+
     def _outputs(self) -> None:
         emr = self.emr
         values = {
@@ -103,5 +133,22 @@ class EmrStack(TerraformStack):
         if emr.step_logs is not None:
             values[LOG_GROUP_OUTPUT] = (emr.step_logs.log_group_name,
                                         "CloudWatch Logs group with step and driver logs (emr-steps --follow)")
+        groups = emr.security_group_ids
+        references = {
+            "master_security_group_id": (groups.get("master"), "Security group of the primary node (EMR-managed)"),
+            "slave_security_group_id": (groups.get("slave"), "Security group of core and task nodes (EMR-managed)"),
+            "service_access_security_group_id": (groups.get("service_access"),
+                                                 "Service access security group (private subnets)"),
+            "service_role_name": (EmrRoles.name_of(emr.roles.service_role), "EMR service role name"),
+            "instance_role_name": (EmrRoles.name_of(emr.roles.instance_role), "Role of the cluster's EC2 instances"),
+            "instance_role_arn": (emr.roles.instance_role.arn if emr.roles.instance_role else None,
+                                  "ARN of the role of the cluster's EC2 instances"),
+            "autoscaling_role_arn": (emr.autoscaling_role_arn, "Role EMR uses for custom automatic scaling"),
+            "kms_key_arn": (emr.kms_key_arn, "KMS key of the security configuration (S3, local disks, EBS)"),
+            "security_configuration_name": (emr.security_configuration_name, "EMR security configuration name"),
+            "alarm_topic_arn": (self._alarm_topic_arn(),
+                                "SNS topic the cluster's alarms notify"),
+        }
+        values.update({name: entry for name, entry in references.items() if entry[0] is not None})
         for name, (value, description) in values.items():
             TerraformOutput(self, name, value=value, description=description)

@@ -234,6 +234,34 @@ def test_every_stack_declares_the_runner_outputs(name, build_stack):
     assert set(OUTPUT_NAMES) <= set(out["output"])
 
 
+def test_outputs_reference_what_downstream_stacks_use(build_stack):
+    out = synth_json(build_stack(PRODUCTION))["output"]
+    assert out["master_security_group_id"]["value"].startswith("${aws_security_group.")
+    assert out["service_access_security_group_id"]["value"].startswith("${aws_security_group.")
+    assert out["kms_key_arn"]["value"].startswith("${aws_kms_key.")
+    assert out["instance_role_name"]["value"].startswith("${aws_iam_role.") and out["instance_role_name"]["value"].endswith(".name}")
+    assert out["security_configuration_name"]["value"].startswith("${aws_emr_security_configuration.")
+    for name in OUTPUT_NAMES:  # the runner's eight keep their names
+        assert name in out
+
+
+def test_a_cluster_with_groups_and_a_key_of_your_own_exposes_those():
+    from dataclasses import replace as _replace
+
+    from emr_constructs import Network
+    from emr_constructs.security_configuration import SecurityProps
+
+    key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    props = _replace(MINIMAL.cluster, network=Network(
+        subnet_ids=("subnet-0a1b2c3d",), emr_managed_master_security_group="sg-0a1b2c3d",
+        emr_managed_slave_security_group="sg-0a1b2c3e", service_access_security_group="sg-0a1b2c3f"),
+        security=SecurityProps(kms_key_arn=key, allow_no_in_transit_encryption=True))
+    construct, _ = _cluster_stack(props, iam_props=IAM)
+    assert construct.security_group_ids == {"master": "sg-0a1b2c3d", "slave": "sg-0a1b2c3e",
+                                            "service_access": "sg-0a1b2c3f"}
+    assert construct.kms_key_arn == key
+
+
 def test_local_target_points_every_endpoint_at_the_emulator(build_stack):
     out = synth_json(build_stack(MINIMAL, {"EMR_TARGET": "local", "EMR_LOCAL_ENDPOINT": "http://127.0.0.1:5999"}))
     provider = out["provider"]["aws"][0]
