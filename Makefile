@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv test security synth demo bench clean grafana
+.PHONY: venv test security synth demo bench clean grafana docs
 
 venv: $(STAMP)
 
@@ -62,3 +62,7 @@ clean:
 
 grafana: venv
 	$(PY) -m scripts.export_grafana
+
+# docs/props-reference.md: every props class and field, from the dataclasses (tests/test_props_reference.py).
+docs: venv
+	$(PY) -m scripts.props_reference
