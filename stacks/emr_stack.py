@@ -54,18 +54,25 @@ def output_names(spec: StackSpec) -> tuple[str, ...]:
             + tuple(name for name in REFERENCE_OUTPUT_NAMES if present[name]))
 
 
+def aws_provider(stack: TerraformStack, environment: Environment) -> AwsProvider:
+    """The stack's hashicorp/aws provider for ``environment``: its region and default tags, pinned to its
+    account on AWS, fake credentials and the emulator's endpoints on the local target. Every stack of this
+    app gets its provider here (EmrStack, the module examples)."""
+    return AwsProvider(
+        stack, "aws",
+        region=environment.region,
+        default_tags=environment.default_tags,
+        allowed_account_ids=[environment.account_id] if environment.account_id and not environment.is_local else None,
+        extra=environment.provider_settings(),
+    )
+
+
 class EmrStack(TerraformStack):
     def __init__(self, scope: Construct, spec: StackSpec, environment: Environment) -> None:
         check_stack_spec(spec)  # every problem at once, before any construct exists
         super().__init__(scope, spec.stack_name)
         self.spec = spec
-        AwsProvider(
-            self, "aws",
-            region=environment.region,
-            default_tags=environment.default_tags,
-            allowed_account_ids=[environment.account_id] if environment.account_id and not environment.is_local else None,
-            extra=environment.provider_settings(),
-        )
+        aws_provider(self, environment)
         if environment.backend:
             backend = environment.backend
             s3 = S3Backend(self, bucket=backend.bucket, key=f"{backend.key_prefix}/{spec.stack_name}.tfstate",
