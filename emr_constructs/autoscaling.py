@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from . import facts
-from .validation import Checker
+from .validation import Checker, is_token
 
 # The facts (each with its AWS page) live in facts.py; these names are kept for callers.
 PERIOD_SECONDS = facts.AUTOSCALING_PERIOD_SECONDS
@@ -68,7 +68,7 @@ class ScalingRule:
                     "Namespace": NAMESPACE,
                     "Period": PERIOD_SECONDS,
                     "Statistic": self.statistic,
-                    "Threshold": float(self.threshold),
+                    "Threshold": self.threshold if is_token(self.threshold) else float(self.threshold),
                     "Unit": self.alarm_unit,
                 }
             },

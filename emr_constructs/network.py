@@ -97,6 +97,9 @@ def check_security_group_rules(c: Checker, network: Network, where: str = "netwo
     private = bool(network.subnet_ids) and network.private_subnets
     for i, rule in enumerate(rules):
         item = f"{where}.security_group_rules[{i}]"
+        for name in ("group", "direction"):
+            if is_token(getattr(rule, name)):
+                c.fail(f"{item}.{name}", getattr(rule, name), "chooses the resource to create: it must be known at synth")
         if c.one_of(f"{item}.group", rule.group, RULE_GROUPS) and rule.group == "service_access":
             c.check(private, f"{item}.group", rule.group,
                     "the service access group exists only for private subnets (network.subnet_ids, private_subnets)")

@@ -65,9 +65,11 @@ def min_core_nodes(props: ClusterProps) -> Optional[int]:
     if core.scales:
         limits = core.autoscaling_limits
         return limits[0] if limits else None
+    if not isinstance(core.instance_count, int):
+        return None  # a token: known at apply
     scaling = props.managed_scaling
     if scaling is not None:
-        if scaling.unit_type != "Instances":
+        if scaling.unit_type != "Instances" or not isinstance(scaling.minimum_units, int):
             return None
         return min(core.instance_count, scaling.minimum_units)
     return core.instance_count

@@ -7,6 +7,7 @@ the type it must have. Unresolved cdktf tokens pass wherever a scalar goes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -25,7 +26,9 @@ def check_types(c: Checker, where: str, obj: Any, expected: Any = None) -> bool:
     return len(c.problems) == before
 
 
+@functools.lru_cache(maxsize=None)
 def _hints(cls: type) -> dict[str, Any]:
+    """A class's resolved annotations (resolving them costs a compile per field: once per class)."""
     return typing.get_type_hints(cls, localns=_forward_refs())
 
 
