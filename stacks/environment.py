@@ -13,7 +13,7 @@ from typing import Mapping, Optional
 from emr_constructs.validation import Checker
 
 LOCAL_ACCOUNT_ID = "123456789012"
-LOCAL_SERVICES = ("emr", "s3", "iam", "sts", "ec2", "kms", "cloudwatch", "logs", "sns")
+LOCAL_SERVICES = ("emr", "s3", "iam", "sts", "ec2", "kms", "cloudwatch", "logs", "sns", "events")
 DEFAULT_TAGS = {"managed-by": "cdktf", "project": "emr-spark"}
 
 

@@ -7,6 +7,9 @@ Each rule below is Grafana's own, with the file it is in. Sources (read with git
   MIGRATOR grafana/grafana public/app/features/dashboard/state/DashboardMigrator.ts
            @ 01e3d94cb91378d6f60e8c47451bf3ead895949a
 A target that breaks a rule shows "No data": Grafana drops it silently.
+Newer grafana/grafana (CloudWatchMetricsQueryRunner.ts @ 1c1764a5ca2b2446bc2fb43a363b2663a31a0ce8, with PromQL)
+defaults an absent metricQueryType/metricEditorMode inside filterMetricsQuery and no longer requires region;
+this model keeps the stricter rules above, so the exported targets (which set every field) run on both.
 """
 from __future__ import annotations
 

@@ -40,8 +40,13 @@ def test_plan_shows_core_and_task_autoscaling_policies(planned):
 
 def test_plan_creates_alarms_and_dashboard(planned):
     alarms = {a["alarm_name"]: a for a in _after(planned, "aws_cloudwatch_metric_alarm")}
+    # Custom automatic scaling on instance groups: no managed-scaling alarm; no alarm on missing data.
     assert set(alarms) == {f"spark-autoscaling-{k}" for k in
-                           ("idle", "hdfs-utilization", "unhealthy-nodes", "metrics-missing")}
-    assert alarms["spark-autoscaling-metrics-missing"]["treat_missing_data"] == "breaching"
+                           ("idle", "hdfs-utilization", "unhealthy-nodes", "core-nodes-pending")}
+    assert {a["treat_missing_data"] for a in alarms.values()} == {"notBreaching"}
+    (rule,) = [r["change"] for r in planned["resource_changes"] if r["type"] == "aws_cloudwatch_event_rule"]
+    assert rule["after"]["name"] == "spark-autoscaling-emr-ended-with-errors"
+    assert rule["after_unknown"]["event_pattern"] is True  # it names the cluster id, known after apply
+    assert [s["endpoint"] for s in _after(planned, "aws_sns_topic_subscription")] == ["data-platform-oncall@example.com"]
     (dashboard,) = _after(planned, "aws_cloudwatch_dashboard")
     assert dashboard["dashboard_name"] == "spark-autoscaling-emr"
