@@ -1,11 +1,15 @@
 """`make security`: scan every shipped stack with checkov (two modes) and lint IAM with parliament.
 
-1. Synthesize every stack for the local target (fake credentials, no AWS call).
+1. Synthesize every stack for the local target (fake credentials, no AWS call): the shipped stacks and
+   the module examples (stacks/module_examples.py), in one app and one scan.
 2. checkov ``--framework terraform_json`` on each ``cdk.tf.json``. The copy we scan has
    ``terraform.required_version`` removed: with it, checkov silently parses nothing. (``--framework
    terraform`` would skip ``.tf.json`` files altogether.)
 3. checkov ``--framework terraform_plan`` on ``terraform show -json`` of an offline plan of each
-   stack (providers from the mirror). Only this mode reads policy strings as values.
+   stack (providers from the mirror). Only this mode reads policy strings as values. Stacks with the
+   same provider block are planned in one terraform run, as child modules of one root, and the plan
+   is split back into one document per stack (``plan_stacks``): terraform starts the provider four
+   times per plan and show, whatever the number of stacks.
 4. parliament on every IAM policy document: identity policies and resource policies (bucket, key
    and topic policies); trust policies are excluded. Any finding at MEDIUM or above fails.
 
@@ -87,15 +91,24 @@ class Finding:
 
 
 def synthesize(out: Path, stacks: Optional[list[str]] = None) -> list[str]:
-    """Synthesize the shipped stacks for the local target (no AWS call): their names."""
+    """Synthesize the shipped stacks and the module examples (stacks/module_examples.py) for the local target
+    (no AWS call), in one app: their names."""
     from cdktf import App
 
     from stacks.app_builder import build_app
+    from stacks.environment import Environment
     from stacks.examples import EXAMPLES
+    from stacks.module_examples import MODULE_EXAMPLES, build_module_examples
 
-    names = stacks or list(EXAMPLES)
-    env = {"EMR_TARGET": "local", "EMR_STACKS": ",".join(names)}
-    build_app(App(outdir=str(out)), env=env).synth()
+    names = stacks or [*EXAMPLES, *MODULE_EXAMPLES]
+    unknown = sorted(set(names) - set(EXAMPLES) - set(MODULE_EXAMPLES))
+    if unknown:
+        raise SystemExit(f"--stacks names unknown stacks {unknown}; known: {sorted([*EXAMPLES, *MODULE_EXAMPLES])}")
+    shipped = [n for n in names if n in EXAMPLES]
+    env = {"EMR_TARGET": "local", "EMR_STACKS": ",".join(shipped)}
+    app = build_app(App(outdir=str(out)), env=env) if shipped else App(outdir=str(out))
+    build_module_examples(app, Environment.from_env(env), [n for n in names if n in MODULE_EXAMPLES])
+    app.synth()
     return names
 
 
@@ -125,6 +138,65 @@ def plan_json(stack_dir: Path, work_dir: Path, plugin_cache: Path) -> dict:
         tf.run(work_dir, "init", "-input=false", "-no-color", env=env)
     tf.run(work_dir, "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=plan.tfplan", env=env)
     return json.loads(tf.run(work_dir, "show", "-json", "plan.tfplan", env=env).stdout)
+
+
+def plan_stacks(stack_dirs: dict[str, Path], work_dir: Path, plugin_cache: Path) -> dict[str, dict]:
+    """Offline plans of many stacks, each as ``terraform show -json`` of that stack alone, from as few terraform
+    runs as possible: stacks with the same provider block are planned together, as child modules of one root
+    (``terraform.module_root``), and the plan is split back per stack. A stack that cannot share a root (an
+    aliased provider) is planned alone."""
+    from scripts import terraform as tf
+
+    documents = {name: json.loads((d / "cdk.tf.json").read_text()) for name, d in stack_dirs.items()}
+    groups: dict[str, list[str]] = {}
+    for name, document in documents.items():
+        if tf.shares_root(name, document):
+            groups.setdefault(json.dumps(document["provider"], sort_keys=True), []).append(name)
+    together = {name for names in groups.values() for name in names}
+    plans = {name: plan_json(stack_dirs[name], work_dir / "alone" / name, plugin_cache)
+             for name in stack_dirs if name not in together}
+    for i, names in enumerate(groups.values()):
+        root = tf.module_root({name: documents[name] for name in names}, work_dir / f"together-{i}")
+        env = tf.terraform_env(root)
+        env["TF_PLUGIN_CACHE_DIR"] = str(plugin_cache)
+        with _INIT_LOCK:
+            tf.run(root, "init", "-input=false", "-no-color", env=env)
+        tf.run(root, "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=plan.tfplan", env=env)
+        plan = json.loads(tf.run(root, "show", "-json", "plan.tfplan", env=env).stdout)
+        plans.update({name: split_plan(plan, name) for name in names})
+    return {name: plans[name] for name in stack_dirs}
+
+
+def split_plan(plan: dict, module: str) -> dict:
+    """The part of a ``terraform show -json`` plan that belongs to child module ``module``, shaped as the plan of
+    that module's configuration planned alone (root addresses): what checkov's terraform_plan mode reads."""
+    prefix = f"module.{module}."
+
+    def local(address: str) -> str:
+        return address[len(prefix):] if address.startswith(prefix) else address
+
+    child = next((c for c in plan.get("planned_values", {}).get("root_module", {}).get("child_modules", [])
+                  if c.get("address") == f"module.{module}"), {})
+    changes = []
+    for change in plan.get("resource_changes", []):
+        if change.get("module_address") == f"module.{module}":
+            change = {k: v for k, v in change.items() if k != "module_address"}
+            change["address"] = local(change["address"])
+            changes.append(change)
+    configuration = plan.get("configuration", {})
+    call = configuration.get("root_module", {}).get("module_calls", {}).get(module, {})
+    split = {key: plan[key] for key in ("format_version", "terraform_version", "applyable", "complete", "errored")
+             if key in plan}
+    split.update({
+        "planned_values": {"root_module": {
+            "resources": [dict(r, address=local(r["address"])) for r in child.get("resources", [])]}},
+        "resource_changes": changes,
+        "configuration": {"provider_config": configuration.get("provider_config", {}),
+                          "root_module": call.get("module", {})},
+        "relevant_attributes": [dict(a, resource=local(a["resource"])) for a in plan.get("relevant_attributes", [])
+                                if a.get("resource", "").startswith(prefix)],
+    })
+    return split
 
 
 def run_checkov(framework: str, files: list[Path]) -> list[dict]:
@@ -257,7 +329,7 @@ def lint_policies(stacks: dict[str, dict], waivers: Optional[list[dict]] = None)
 
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stacks", help="comma-separated stacks (default: every shipped stack)")
+    parser.add_argument("--stacks", help="comma-separated stacks (default: every shipped stack and module example)")
     parser.add_argument("--keep", help="keep the scanned files in this directory")
     args = parser.parse_args(argv)
     from scripts import terraform as tf
@@ -275,19 +347,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         json_files = {n: scannable_json(d / "cdk.tf.json", tmp / "json" / f"{n}.tf.json") for n, d in stack_dirs.items()}
         cache = tmp / "plugin-cache"
         cache.mkdir(parents=True, exist_ok=True)
-        # Inits run one at a time (shared plugin cache), plans in parallel.
         plans: dict[str, Path] = {}
-
-        def plan_one(name: str) -> Path:
-            out = tmp / "plan" / f"{name}.tfplan.json"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(json.dumps(plan_json(stack_dirs[name], tmp / "tf" / name, cache)))
-            return out
-
-        plans[names[0]] = plan_one(names[0])
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
-            for name, path in zip(names[1:], pool.map(plan_one, names[1:])):
-                plans[name] = path
+        for name, plan in plan_stacks(stack_dirs, tmp / "tf", cache).items():
+            plans[name] = tmp / "plan" / f"{name}.tfplan.json"
+            plans[name].parent.mkdir(parents=True, exist_ok=True)
+            plans[name].write_text(json.dumps(plan))
         print(f"synthesized and planned {len(names)} stack(s) in {time.monotonic() - started:.1f}s")
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
