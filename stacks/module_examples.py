@@ -262,8 +262,9 @@ def build_private_instance_fleet(stack: TerraformStack, environment: Environment
     vpc = ExampleVpc(stack, "vpc", vpc_props, tags=tags)
     _private_endpoints(stack, vpc, vpc_props, environment.region, tags)
     _flow_logs(stack, vpc, vpc_props.name, account_id=account_id, environment=environment, tags=tags)
-    # Private subnets need S3 through a gateway endpoint or NAT (MG emr-clusters-in-a-vpc): HTTPS leaves the
-    # cluster's groups for the VPC (the interface endpoints) and for S3's prefix list (the gateway endpoint).
+    # A cluster in a private subnet needs a route to S3 (MG private-subnet-iampolicy; MG emr-clusters-in-a-vpc,
+    # "Private subnets"): HTTPS leaves the cluster's groups for the VPC (the interface endpoints) and for S3's
+    # prefix list (the gateway endpoint).
     s3 = vpc.s3_endpoint.attr("prefix_list_id")
     network = Network(
         vpc_id=vpc.vpc_id, subnet_ids=tuple(vpc.subnet_ids), https_egress_cidrs=(vpc_props.cidr,),
@@ -314,7 +315,8 @@ def build_public_instance_fleet(stack: TerraformStack, environment: Environment 
     aws_provider(stack, environment)
     # Public subnets: no service access group (only private subnets have one, MG emr-man-sec-groups); the
     # subnets need the tag for-use-with-amazon-emr-managed-policies (MG emr-managed-iam-policies) and a route to
-    # an internet gateway. EMR block public access still refuses ingress from anywhere (our groups have none).
+    # an internet gateway (MG emr-clusters-in-a-vpc: "EMR clusters in a public subnet require a connected internet
+    # gateway"). EMR block public access still refuses ingress from anywhere (our groups have none).
     network = Network(vpc_id=EXAMPLE_VPC_ID, subnet_ids=PUBLIC_SUBNETS, private_subnets=False)
     EmrCluster(stack, "emr", _cluster_props(name, example, network, typed_configuration=False,
                                             **_fleets(task_on_demand=0)),
