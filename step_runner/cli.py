@@ -24,6 +24,7 @@ from typing import Any, NoReturn, TextIO
 from . import state_file
 from .cloudwatch_logs import CloudWatchLogs, make_logs_client
 from .emr_adapter import EmrAdapter, make_clients, make_submit_client
+from .explain import explain_main
 from .errors import (AwsCallError, ClusterDiedError, ClusterWaitTimeout, InputError, Problem, ResumeError,
                      RunAbandoned, RunCancelled, SpecError, StepRunnerError)
 from .follow import CloudWatchSource, FollowedLogs, LogFollower, LogLine
@@ -68,7 +69,9 @@ _ERROR_EXIT_CODES: tuple[tuple[type[StepRunnerError], int], ...] = (
     (StepRunnerError, EXIT_INTERNAL),
 )
 
-EPILOG = """exit codes:
+EPILOG = """why a step failed: emr-steps explain FILE|- (offline) or emr-steps explain --cluster-id j-... --step-id s-...
+
+exit codes:
   0  all steps completed          4  cancelled (Ctrl-C / SIGTERM)
   2  bad input (spec, arguments)  5  cluster terminated before the run's steps could run
   3  a step failed or was skipped 6  timeout (cluster wait, run or step)
@@ -92,6 +95,7 @@ class Deps:
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
     install_signals: bool = True
 
     def __post_init__(self) -> None:
@@ -269,6 +273,8 @@ def _check_inputs(args: argparse.Namespace, deps: Deps, known: dict[str, Any]) -
 def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
     deps = deps or Deps()
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["explain"]:
+        return explain(argv[1:], deps)
     known: dict[str, Any] = {"json": "--json" in argv}
     report: RunReport | None = None
     try:
@@ -293,6 +299,29 @@ def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
         report = _early_report(known, exc)
     report.exit_code = code
     return _finish(report, known, deps, code)
+
+
+def explain(argv: list[str], deps: Deps) -> int:
+    """`emr-steps explain`: 0 when explained (a kind or not), 2 bad input, 7 an AWS error, 1 a bug."""
+    as_json = "--json" in argv
+    try:
+        explain_main(argv, stdin=deps.stdin, stdout=deps.stdout, make_clients=deps.make_clients,
+                     make_logs_client=deps.make_logs_client, parser_class=_Parser)
+        return EXIT_OK
+    except StepRunnerError as exc:
+        code = next(c for kind, c in _ERROR_EXIT_CODES if isinstance(exc, kind))
+        _print_error(exc, deps.stderr)
+        error = {"type": type(exc).__name__, "message": str(exc)}
+    except Exception as exc:  # a bug: one line, the traceback only on request
+        code = EXIT_INTERNAL
+        print(f"emr-steps: internal error: {type(exc).__name__}: {exc} (please report it; set "
+              "EMR_STEPS_TRACEBACK=1 for the traceback)", file=deps.stderr)
+        if os.environ.get("EMR_STEPS_TRACEBACK"):
+            raise
+        error = {"type": type(exc).__name__, "message": str(exc)}
+    if as_json:
+        print(json.dumps({"kind": None, "error": error}, indent=2), file=deps.stdout)
+    return code
 
 
 def _print_error(exc: StepRunnerError, err: TextIO) -> None:

@@ -136,6 +136,11 @@ class EmrAdapter:
             auto_terminate=bool(c.get("AutoTerminate")),
         )
 
+    def describe_step(self, cluster_id: str, step_id: str) -> tuple[StepObservation, list[str]]:
+        """One step (DescribeStep): its observation and its command-runner arguments."""
+        step = self._call("DescribeStep", ClusterId=cluster_id, StepId=step_id)["Step"]
+        return observation(step), list(step.get("Config", {}).get("Args") or [])
+
     def find_cluster_by_name(self, name: str) -> str:
         """The id of the one active cluster with this name (ListClusters, all pages)."""
         matches: list[str] = []

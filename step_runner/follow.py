@@ -259,6 +259,7 @@ class LogFollower:
         self._throttles = 0
         self._apps: dict[str, str] = {}
         self._stderr: dict[str, deque[str]] = {}
+        self._stdout: dict[str, deque[str]] = {}
         self._done: set[str] = set()
         self.lines_emitted = 0
 
@@ -301,6 +302,11 @@ class LogFollower:
         lines = self._stderr.get(step_id)
         return "\n".join(lines) if lines else None
 
+    def captured_stdout(self, step_id: str) -> str | None:
+        """The step's stdout (and driver stdout) lines printed so far: a PySpark traceback lands there."""
+        lines = self._stdout.get(step_id)
+        return "\n".join(lines) if lines else None
+
     def _cycle(self, targets: Sequence[FollowTarget], final: bool) -> None:
         targets = [self._with_app(t) for t in targets]
         while (source := self.source) is not None:
@@ -334,6 +340,8 @@ class LogFollower:
         return replace(target, application_id=app) if app and not target.application_id else target
 
     def _emit(self, line: LogLine, targets: Sequence[FollowTarget]) -> None:
+        if line.stream in ("stdout", DRIVER_PREFIX + "stdout"):
+            self._stdout.setdefault(line.step_id, deque(maxlen=self.keep_stderr_lines)).append(line.line)
         if line.stream in ("stderr", DRIVER_PREFIX + "stderr"):
             kept = self._stderr.setdefault(line.step_id, deque(maxlen=self.keep_stderr_lines))
             kept.append(line.line)
@@ -364,6 +372,20 @@ class FollowedLogs:
             except Exception:  # the captured lines are still worth a probable cause
                 text = None
         return text if text is not None else self.follower.captured_stderr(step_id)
+
+    def read_stdout(self, cluster_id: str, step_id: str) -> str | None:
+        text = None
+        reader = getattr(self.inner, "read_stdout", None)
+        if reader is not None:
+            try:
+                text = reader(cluster_id, step_id)
+            except Exception:
+                text = None
+        return text if text is not None else self.follower.captured_stdout(step_id)
+
+    def read_driver(self, cluster_id: str, application_id: str) -> tuple[str | None, str | None]:
+        reader = getattr(self.inner, "read_driver", None)
+        return reader(cluster_id, application_id) if reader is not None else (None, None)
 
 
 __all__ = ["FollowTarget", "LogLine", "LineSource", "CloudWatchSource", "LogFollower", "FollowedLogs"]

@@ -15,6 +15,11 @@ class StepLogSource(Protocol):
     def read_stderr(self, cluster_id: str, step_id: str) -> str | None:
         """The step's whole stderr as text (all rotated parts, oldest first), or None if absent."""
 
+    # Optional (the runner uses them when present): the step's stdout, and the driver container's
+    # (stdout, stderr) in cluster deploy mode.
+    #   def read_stdout(self, cluster_id: str, step_id: str) -> str | None
+    #   def read_driver(self, cluster_id: str, application_id: str) -> tuple[str | None, str | None]
+
 
 def step_log_prefix(log_uri: str, cluster_id: str, step_id: str) -> str:
     """`<LogUri>/<cluster>/steps/<step>/`, with EMR's s3n:// and s3a:// schemes normalised to s3://."""

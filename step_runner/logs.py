@@ -1,28 +1,25 @@
-"""Pure extraction of the "probable cause" of a failed step from its stderr text.
+"""Pure extraction of the "probable cause" of a failed step from its logs.
 
-Preference, as in mrjob's logs/errors.py: the last Python traceback (PySpark driver output), else
-the root cause of the last Java exception, else the last log4j ERROR line.
+The probable cause is the error the hint classifies (``triage``): the root cause, not the wrapper
+around it ("Job aborted", a Py4JJavaError, "finished with failed status") and not its consequences
+(lost executors after an OutOfMemoryError). When no class fits, the last error event that names a
+cause wins: a Python traceback or a Java root cause over a bare log4j ERROR line.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-MAX_BLOCK_LINES = 40
+from .log_events import MAX_BLOCK_LINES, ErrorEvent, application_id
+from .triage import Match, classify, find_events
 
-_LOG4J = re.compile(r"^\d{2,4}[/-]\d{2}[/-]\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\s+(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\b")
-_LOG4J_ERROR = re.compile(r"^\d{2,4}[/-]\d{2}[/-]\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\s+(ERROR|FATAL)\s+(.*)$")
-_JAVA_EXC = re.compile(
-    r"^(?:Exception in thread \"[^\"]+\" )?(?:Caused by: )?(?:[a-zA-Z_$][\w$]*\.)+[\w$]*(?:Exception|Error|Throwable)\b(?::.*)?$"
-)
-_APP_ID = re.compile(r"\bapplication_\d+_\d+\b")
+_SOURCE_RANK = {"python": 3, "java": 3, "yarn": 2, "log4j": 1, "text": 0}
 
 
 @dataclass(frozen=True)
 class ProbableCause:
     """The most useful error in a log, with the lines around it."""
 
-    kind: str
+    kind: str  # where it was found: python | java | yarn | log4j
     summary: str
     lines: tuple[str, ...]
     application_id: str | None = None
@@ -31,85 +28,37 @@ class ProbableCause:
         return "\n".join(self.lines)
 
 
+def cause_of(found: list[ErrorEvent], match: Match | None, app_id: str | None) -> ProbableCause | None:
+    event = match.event if match is not None else _best_unclassified(found)
+    if event is None:
+        return None
+    if match is not None and match.rule.cause_elsewhere:
+        output = [e for e in found if e is not event and not e.wrapper and e.level not in ("INFO", "DEBUG")
+                  and not match.rule.patterns[0].search(e.root)]
+        if output:
+            best = _best_unclassified(output)
+            return ProbableCause(best.source, best.root, best.lines[:MAX_BLOCK_LINES], app_id)
+    summary = event.root
+    if match is not None and match.line != event.root and match.rule.kind != "python_exception":
+        summary = match.line.strip()
+    return ProbableCause(event.source, summary, event.lines[:MAX_BLOCK_LINES], app_id)
+
+
+def _best_unclassified(found: list[ErrorEvent]) -> ErrorEvent | None:
+    """The last event that names a cause (not a wrapper), preferring tracebacks and exceptions."""
+    if not found:
+        return None
+    roots = [e for e in found if not e.wrapper] or found
+    best = max(_SOURCE_RANK.get(e.source, 0) for e in roots)
+    return [e for e in roots if _SOURCE_RANK.get(e.source, 0) == best][-1]
+
+
 def probable_cause(text: str) -> ProbableCause | None:
     """Best guess at why a step failed, or None when the log shows no error."""
-    lines = text.splitlines()
-    app_id = _last_app_id(lines)
-    for finder in (_python_traceback, _java_exception, _log4j_error):
-        found = finder(lines)
-        if found:
-            kind, summary, block = found
-            return ProbableCause(kind, summary, tuple(block[:MAX_BLOCK_LINES]), app_id)
-    return None
-
-
-def _python_traceback(lines: list[str]) -> tuple[str, str, list[str]] | None:
-    starts = [i for i, line in enumerate(lines) if line.rstrip().endswith("Traceback (most recent call last):")]
-    if not starts:
+    if not text:
         return None
-    i = starts[-1]
-    block = [lines[i]]
-    j = i + 1
-    while j < len(lines) and (lines[j].startswith((" ", "\t")) or not lines[j].strip()):
-        block.append(lines[j])
-        j += 1
-    if j >= len(lines):
-        return "python", block[-1].strip(), block
-    summary = lines[j].strip()
-    block.append(lines[j])
-    j += 1
-    while j < len(lines) and lines[j].strip() and not _LOG4J.match(lines[j]) and len(block) < MAX_BLOCK_LINES:
-        block.append(lines[j])
-        j += 1
-    return "python", summary, block
+    found = find_events(text)
+    return cause_of(found, classify(found, text), application_id(text))
 
 
-def _java_exception(lines: list[str]) -> tuple[str, str, list[str]] | None:
-    heads = [i for i, line in enumerate(lines) if _is_exception_head(line)]
-    if not heads:
-        return None
-    i = heads[-1]
-    while i > 0 and _is_exception_head(lines[i]) and lines[i].startswith("Caused by:"):
-        prev = i - 1
-        while prev > 0 and _is_stack_line(lines[prev]):
-            prev -= 1
-        if not _is_exception_head(lines[prev]):
-            break
-        i = prev
-    block = [lines[i]]
-    j = i + 1
-    while j < len(lines) and (_is_stack_line(lines[j]) or lines[j].startswith("Caused by:")):
-        block.append(lines[j])
-        j += 1
-    causes = [line for line in block if line.startswith("Caused by:")]
-    summary = (causes[-1][len("Caused by: "):] if causes else _strip_thread(block[0])).strip()
-    return "java", summary, [block[0]] + causes
-
-
-def _log4j_error(lines: list[str]) -> tuple[str, str, list[str]] | None:
-    for line in reversed(lines):
-        m = _LOG4J_ERROR.match(line)
-        if m:
-            return "log4j", m.group(2).strip(), [line]
-    return None
-
-
-def _is_exception_head(line: str) -> bool:
-    return bool(_JAVA_EXC.match(line.strip())) and not line.startswith((" ", "\t"))
-
-
-def _is_stack_line(line: str) -> bool:
-    s = line.strip()
-    return s.startswith("at ") or (s.startswith("...") and s.endswith("more"))
-
-
-def _strip_thread(line: str) -> str:
-    return re.sub(r'^Exception in thread "[^"]+" ', "", line)
-
-
-def _last_app_id(lines: list[str]) -> str | None:
-    for line in reversed(lines):
-        m = _APP_ID.search(line)
-        if m:
-            return m.group(0)
-    return None
+__all__ = ["ProbableCause", "cause_of", "probable_cause"]

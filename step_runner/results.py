@@ -1,14 +1,16 @@
-"""From a finished (or stopped) RunMachine to the RunReport: per-step results, the probable cause read from
-the step's stderr, and the failure hint. The control loop lives in runner.py."""
+"""From a finished (or stopped) RunMachine to the RunReport: per-step results, and for a failed step the
+hint and the probable cause read from everything known (FailureDetails, stderr, stdout, and the driver's
+log when the step's own only says the application failed). The control loop lives in runner.py."""
 from __future__ import annotations
 
+from dataclasses import replace
+
+from .diagnosis import Evidence, diagnose
 from .log_source import StepLogSource
-from .logs import probable_cause
 from .machine import Phase, RunMachine, StepRecord
 from .report import RunReport, StepResult
 from .spec import StepPlan
 from .state import STEP_TERMINAL, Outcome
-from .triage import triage_step
 
 EXPLAINED = (Outcome.FAILED, Outcome.INTERRUPTED, Outcome.TIMED_OUT)
 S3_LAG_NOTE = "stderr not in S3 yet (EMR uploads step logs about 5 minutes after the end)"
@@ -46,28 +48,57 @@ def step_result(rec: StepRecord, cluster_id: str, logs: StepLogSource | None, fe
         state=rec.state, attempts=rec.attempts, step_ids=list(rec.step_ids), created=rec.created,
         started=rec.started, ended=rec.ended, failure=rec.failure, note=rec.note,
     )
-    text = None
     if rec.step_id and logs is not None:
         res.log_location = logs.location(cluster_id, rec.step_id)
-        if fetch_logs and rec.outcome in EXPLAINED:
-            text = _attach_cause(res, rec.step_id, cluster_id, logs)
     if rec.outcome in EXPLAINED:
-        res.hint = triage_step(text, failure_reason=rec.failure.reason if rec.failure else None,
-                               failure_message=rec.failure.message if rec.failure else None, note=rec.note)
+        read = fetch_logs and rec.step_id is not None and logs is not None
+        evidence = gather(rec, cluster_id, logs if read else None, res)
+        diagnosis = diagnose(evidence)
+        if diagnosis.needs_driver_log and read:
+            evidence = with_driver_logs(evidence, cluster_id, diagnosis.application_id, logs, res)
+            diagnosis = diagnose(evidence)
+        res.hint = diagnosis.hint
+        if evidence.stderr is not None or evidence.stdout is not None or evidence.driver_stderr is not None:
+            res.probable_cause = diagnosis.cause
     return res
 
 
-def _attach_cause(res: StepResult, step_id: str, cluster_id: str, logs: StepLogSource) -> str | None:
+def gather(rec: StepRecord, cluster_id: str, logs: StepLogSource | None, res: StepResult) -> Evidence:
+    """FailureDetails, the run's note and the step's stderr and stdout (when a log source is given)."""
+    stderr = stdout = None
+    sources = []
+    if logs is not None and rec.step_id:
+        try:
+            stderr = logs.read_stderr(cluster_id, rec.step_id)
+            reader = getattr(logs, "read_stdout", None)
+            stdout = reader(cluster_id, rec.step_id) if reader is not None else None
+        except Exception as exc:  # a log read must never hide the step result
+            res.note = f"could not read the step's logs: {exc}"
+        if stderr is None and stdout is None and res.note is None:
+            res.note = S3_LAG_NOTE
+        sources = [name for name, text in (("stderr", stderr), ("stdout", stdout)) if text is not None]
+    failure = rec.failure
+    return Evidence(stderr=stderr, stdout=stdout, failure_reason=failure.reason if failure else None,
+                    failure_message=failure.message if failure else None,
+                    failure_log_file=failure.log_file if failure else None, note=rec.note,
+                    sources=tuple((["FailureDetails"] if failure else []) + sources))
+
+
+def with_driver_logs(evidence: Evidence, cluster_id: str, application_id: str | None, logs: StepLogSource,
+                     res: StepResult) -> Evidence:
+    """The driver container's stdout and stderr added (cluster deploy mode: the cause is there)."""
+    reader = getattr(logs, "read_driver", None)
+    if reader is None or application_id is None:
+        return evidence
     try:
-        text = logs.read_stderr(cluster_id, step_id)
-    except Exception as exc:  # a log read must never hide the step result
-        res.note = f"could not read stderr: {exc}"
-        return None
-    if text is None:
-        res.note = res.note or S3_LAG_NOTE
-        return None
-    res.probable_cause = probable_cause(text)
-    return text
+        stdout, stderr = reader(cluster_id, application_id)
+    except Exception as exc:
+        res.note = res.note or f"could not read the driver's log: {exc}"
+        return evidence
+    if stdout is None and stderr is None:
+        return evidence
+    added = [name for name, text in (("driver stderr", stderr), ("driver stdout", stdout)) if text is not None]
+    return replace(evidence, driver_stdout=stdout, driver_stderr=stderr, sources=evidence.sources + tuple(added))
 
 
 __all__ = ["build_report", "plan_report", "step_result", "outcome_so_far"]

@@ -9,6 +9,10 @@ from .log_source import step_log_prefix
 
 MAX_OBJECT_BYTES = 16 * 1024 * 1024
 _STDERR_NAME = re.compile(r"^stderr(?:[.\-_].*)?$")
+_STREAM_NAME = {stream: re.compile(rf"^{stream}(?:[.\-_].*)?$") for stream in ("stdout", "stderr")}
+# The first container of an application attempt: the Spark driver in cluster deploy mode (EMR copies
+# container logs to <LogUri>/<cluster>/containers/<application>/<container>/stdout.gz and stderr.gz).
+_DRIVER_CONTAINER = re.compile(r"^container_(?:e\d+_)?\d+_\d+_(\d+)_000001$")
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -22,6 +26,11 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 def is_stderr_object(key: str) -> bool:
     """stderr, stderr.gz, stderr.txt.gz, stderr.1.gz, stderr-2026-11-25.gz ..."""
     return bool(_STDERR_NAME.match(key.rsplit("/", 1)[-1]))
+
+
+def is_stream_object(key: str, stream: str) -> bool:
+    """``stdout``/``stderr`` and their rotated, compressed parts (stdout.gz, stderr.1.gz, ...)."""
+    return bool(_STREAM_NAME[stream].match(key.rsplit("/", 1)[-1]))
 
 
 def decode_log(body: bytes) -> str:
@@ -41,15 +50,47 @@ class S3StepLogs:
         return step_log_prefix(self.log_uri, cluster_id, step_id) if self.log_uri else None
 
     def read_stderr(self, cluster_id: str, step_id: str) -> str | None:
+        return self.read_stream(cluster_id, step_id, "stderr")
+
+    def read_stdout(self, cluster_id: str, step_id: str) -> str | None:
+        """The step's stdout: a PySpark driver's traceback in client mode (PythonRunner merges it there)."""
+        return self.read_stream(cluster_id, step_id, "stdout")
+
+    def read_stream(self, cluster_id: str, step_id: str, stream: str) -> str | None:
         prefix = self.location(cluster_id, step_id)
         if prefix is None:
             return None
+        return self._read_parts(prefix, stream)
+
+    def read_driver(self, cluster_id: str, application_id: str) -> tuple[str | None, str | None]:
+        """(stdout, stderr) of the driver container (cluster deploy mode), its last attempt; Nones when absent."""
+        if not self.log_uri:
+            return None, None
+        base = step_log_prefix(self.log_uri, cluster_id, "x").rsplit("/steps/", 1)[0]
+        bucket, key_prefix = split_s3_uri(f"{base}/containers/{application_id}/")
+        drivers: dict[str, int] = {}
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key_prefix,
+                                                                       Delimiter="/"):
+            for common in page.get("CommonPrefixes", []):
+                name = common["Prefix"].rstrip("/").rsplit("/", 1)[-1]
+                m = _DRIVER_CONTAINER.match(name)
+                if m:
+                    drivers[common["Prefix"]] = int(m.group(1))
+        if not drivers:
+            return None, None
+        container = max(drivers, key=lambda k: drivers[k])
+        uri = f"s3://{bucket}/{container}"
+        return self._read_parts(uri, "stdout"), self._read_parts(uri, "stderr")
+
+    def _read_parts(self, prefix: str, stream: str) -> str | None:
+        """Every part of one stream under ``prefix`` (rotated, compressed), oldest first, as one text."""
         bucket, key_prefix = split_s3_uri(prefix)
         objects = [
             obj
             for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key_prefix)
             for obj in page.get("Contents", [])
-            if is_stderr_object(obj["Key"]) and obj.get("Size", 0) <= MAX_OBJECT_BYTES
+            if "/" not in obj["Key"][len(key_prefix):] and is_stream_object(obj["Key"], stream)
+            and obj.get("Size", 0) <= MAX_OBJECT_BYTES
         ]
         if not objects:
             return None

@@ -1,0 +1,186 @@
+"""`emr-steps explain`: why a step failed, from a log file or stdin (no AWS call) or from a step on a cluster.
+
+For a step it reads what EMR and the logs hold: DescribeStep's FailureDetails, the step's stderr and stdout
+in S3 (every part), and, when those only say the application failed (cluster deploy mode), the driver
+container's stdout and stderr (S3 ``containers/``, else the CloudWatch Logs streams step_logs ships).
+The analysis is the runner's own (``diagnosis.diagnose``); this module only fetches and prints.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, TextIO
+
+from .cloudwatch_logs import CloudWatchLogs
+from .diagnosis import Diagnosis, Evidence, diagnose
+from .emr_adapter import EmrAdapter
+from .errors import InputError, StepRunnerError
+from .log_naming import LOG_GROUP_OUTPUT, LOG_GROUP_TAG, driver_stream, log_group_for, step_stream
+from .outputs import load_outputs
+from .s3_logs import S3StepLogs
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+
+def build_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    p = parser_class(
+        prog="emr-steps explain",
+        description="Explain why a step failed: from a log FILE (or - for stdin) with no AWS call, or from "
+                    "a step on a cluster (--cluster-id/--outputs and --step-id).")
+    p.add_argument("file", nargs="?", help="a log file, or - for stdin")
+    p.add_argument("--cluster-id", help="EMR cluster id, j-...")
+    p.add_argument("--outputs", metavar="FILE", help="stack outputs file with cluster_id (and log_group)")
+    p.add_argument("--stack", help="stack to read from --outputs when it holds several")
+    p.add_argument("--step-id", help="the failed step, s-...")
+    p.add_argument("--log-group", help="CloudWatch Logs group with the step's logs (default: the stack output "
+                                       "log_group, the cluster tag emr-log-group, else /aws/emr/<cluster-id>)")
+    p.add_argument("--region", help="AWS region (default: from your AWS config)")
+    p.add_argument("--profile", help="AWS profile")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return p
+
+
+def explain_main(argv: list[str], *, stdin: TextIO, stdout: TextIO,
+                 make_clients: Callable[[str | None, str | None], tuple[Any, Any]],
+                 make_logs_client: Callable[[str | None, str | None], Any],
+                 parser_class: type[argparse.ArgumentParser]) -> Diagnosis:
+    args = build_parser(parser_class).parse_args(argv)
+    online = args.step_id or args.cluster_id or args.outputs
+    if args.file and online:
+        raise InputError("explain takes a FILE or a step (--cluster-id/--outputs with --step-id), not both")
+    if args.file:
+        diagnosis = diagnose(Evidence(stderr=_read_input(args.file, stdin), sources=(args.file,)))
+    elif online:
+        diagnosis = _explain_step(args, make_clients, make_logs_client)
+    else:
+        raise InputError("explain needs a log FILE, - for stdin, or --step-id with --cluster-id or --outputs")
+    print(json.dumps(diagnosis.to_dict(), indent=2) if args.json else render(diagnosis), file=stdout)
+    return diagnosis
+
+
+def _read_input(name: str, stdin: TextIO) -> str:
+    if name == "-":
+        return stdin.read(MAX_INPUT_BYTES)
+    try:
+        with open(name, "rb") as fh:
+            data = fh.read(MAX_INPUT_BYTES)
+    except OSError as exc:
+        raise InputError(f"{name}: {exc.strerror or exc}") from exc
+    from .s3_logs import decode_log
+
+    return decode_log(data)
+
+
+def _explain_step(args: argparse.Namespace, make_clients, make_logs_client) -> Diagnosis:
+    if not args.step_id:
+        raise InputError("--step-id is required to explain a step")
+    outputs = load_outputs(args.outputs, args.stack) if args.outputs else {}
+    cluster_id = args.cluster_id or outputs.get("cluster_id")
+    if not cluster_id:
+        raise InputError("say which cluster: --cluster-id, or --outputs with a cluster_id output")
+    emr_client, s3_client = make_clients(args.region, args.profile)
+    adapter = EmrAdapter(emr_client)
+    cluster = adapter.describe_cluster(cluster_id)
+    obs, _args = adapter.describe_step(cluster_id, args.step_id)
+    logs = S3StepLogs(s3_client, cluster.log_uri or outputs.get("log_uri"))
+    failure = obs.failure
+    stderr, stdout = _quiet(lambda: logs.read_stderr(cluster_id, args.step_id)), \
+        _quiet(lambda: logs.read_stdout(cluster_id, args.step_id))
+    sources = (["FailureDetails"] if failure else []) + \
+        [f"s3 {name}" for name, text in (("stderr", stderr), ("stdout", stdout)) if text is not None]
+    cloudwatch = None
+    if stderr is None and stdout is None:
+        cloudwatch = _cloudwatch(args, make_logs_client, cluster_id, outputs, cluster.tags)
+        if cloudwatch is not None:
+            stderr = cloudwatch.read(step_stream(cluster_id, args.step_id, "stderr"))
+            stdout = cloudwatch.read(step_stream(cluster_id, args.step_id, "stdout"))
+            sources += [f"cloudwatch {name}" for name, text in (("stderr", stderr), ("stdout", stdout)) if text]
+    reason = f"step {obs.state}" + (f": {obs.reason_code} {obs.reason_message or ''}".rstrip()
+                                    if obs.reason_code else "")
+    evidence = Evidence(stderr=stderr, stdout=stdout, failure_reason=failure.reason if failure else None,
+                        failure_message=failure.message if failure else None,
+                        failure_log_file=failure.log_file if failure else None, note=reason,
+                        sources=tuple(sources))
+    diagnosis = diagnose(evidence)
+    if diagnosis.needs_driver_log:
+        app = diagnosis.application_id
+        d_out, d_err = _quiet(lambda: logs.read_driver(cluster_id, app)) or (None, None)
+        where = "s3 driver"
+        if d_out is None and d_err is None:
+            cloudwatch = cloudwatch or _cloudwatch(args, make_logs_client, cluster_id, outputs, cluster.tags)
+            if cloudwatch is not None:
+                d_out = cloudwatch.read(driver_stream(cluster_id, app, "stdout"))
+                d_err = cloudwatch.read(driver_stream(cluster_id, app, "stderr"))
+                where = "cloudwatch driver"
+        if d_out is not None or d_err is not None:
+            evidence = replace(evidence, driver_stdout=d_out, driver_stderr=d_err, sources=evidence.sources + tuple(
+                f"{where} {name}" for name, text in (("stderr", d_err), ("stdout", d_out)) if text is not None))
+            diagnosis = diagnose(evidence)
+    return diagnosis
+
+
+def _quiet(read: Callable[[], Any]) -> Any:
+    """A log read that fails (no object, no permission) is evidence missing, not an error of explain."""
+    try:
+        return read()
+    except StepRunnerError:
+        raise
+    except Exception:
+        return None
+
+
+class _CloudWatchReader:
+    def __init__(self, logs: CloudWatchLogs, group: str) -> None:
+        self.logs = logs
+        self.group = group
+
+    def read(self, stream: str, max_pages: int = 50) -> str | None:
+        lines: list[str] = []
+        token = None
+        try:
+            for _ in range(max_pages):
+                events, token = self.logs.filter_events(self.group, [stream], None, token)
+                lines += [e.message.rstrip("\n") for e in events]
+                if not token:
+                    break
+        except StepRunnerError:
+            return None
+        return "\n".join(lines) if lines else None
+
+
+def _cloudwatch(args, make_logs_client, cluster_id: str, outputs: dict, tags: dict) -> _CloudWatchReader | None:
+    group_name = args.log_group or outputs.get(LOG_GROUP_OUTPUT) or tags.get(LOG_GROUP_TAG)
+    try:
+        group = log_group_for(cluster_id, group_name)
+        return _CloudWatchReader(CloudWatchLogs(make_logs_client(args.region, args.profile)), group)
+    except Exception:
+        return None
+
+
+def render(d: Diagnosis) -> str:
+    out = []
+    if d.hint is not None:
+        out += [f"kind: {d.hint.kind}", f"hint: {d.hint.title}", f"advice: {d.hint.advice}",
+                f"evidence: {d.hint.evidence}"]
+    else:
+        out.append("kind: none (no known failure class in these logs)")
+    if d.cause is not None:
+        out.append(f"probable cause ({d.cause.kind}): {d.cause.summary}")
+        out += [f"  | {line}" for line in d.cause.lines]
+    else:
+        out.append("probable cause: none found")
+    if d.application_id:
+        out.append(f"application: {d.application_id}")
+    if d.sources:
+        out.append(f"read: {', '.join(d.sources)}")
+    return "\n".join(out)
+
+
+def stdin_default() -> TextIO:
+    return sys.stdin
+
+
+__all__ = ["build_parser", "explain_main", "render"]
