@@ -41,11 +41,17 @@ def exit_message(returncode: int) -> str:
     return f"Command exited with return code {returncode}"
 
 
-def failure_details(returncode: int, stderr_lines: Iterable[str], log_file: str | None) -> dict[str, str]:
-    details = {
-        "Reason": probable_cause(stderr_lines) or UNKNOWN_REASON,
-        "Message": exit_message(returncode),
-    }
-    if log_file:
-        details["LogFile"] = log_file
+def failure_details(returncode: int, stderr_lines: Iterable[str], log_file: str | None,
+                    stdout_lines: Iterable[str] = (), stdout_log_file: str | None = None) -> dict[str, str]:
+    """EMR's FailureDetails (API FailureDetails: Reason "Unknown Error" when the root cause is not found;
+    LogFile "the path to the log file where the step failure root cause was originally recorded",
+    https://docs.aws.amazon.com/emr/latest/APIReference/API_FailureDetails.html). The cause may be in
+    stderr or, for PySpark (whose PythonRunner merges the Python driver's stderr into stdout), in stdout."""
+    reason, where = probable_cause(stderr_lines), log_file
+    if reason is None:
+        reason = probable_cause(stdout_lines)
+        where = stdout_log_file if reason is not None else log_file
+    details = {"Reason": reason or UNKNOWN_REASON, "Message": exit_message(returncode)}
+    if where:
+        details["LogFile"] = where
     return details

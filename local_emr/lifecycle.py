@@ -264,7 +264,8 @@ class Lifecycle:
         except Exception as exc:  # the step still ends, with what could be written
             written, work.notes = [], work.notes + [f"local_emr: writing the S3 mirror back failed: {exc!r}"]
         prefix = step_log_prefix(cluster.log_uri, cluster.id, step.id)
-        info: dict[str, Any] = {"stderr_tail": read_tail(result.log_paths["stderr"])}
+        info: dict[str, Any] = {"stderr_tail": read_tail(result.log_paths["stderr"]),
+                                "stdout_tail": read_tail(result.log_paths["stdout"])}
         if prefix is not None:
             store = S3Store(cluster.emr_backend.account_id)
             for name, path in result.log_paths.items():
@@ -278,6 +279,7 @@ class Lifecycle:
                 fh.writelines(f"{note}\n" for note in work.notes)
             store.put_gzip_file(prefix.join("controller.gz"), work.controller_log)
             info["log_file"] = str(prefix.join("stderr.gz"))
+            info["stdout_log_file"] = str(prefix.join("stdout.gz"))
         self.runs.setdefault(step.id, StepRun()).exit_info.update(info)
         work.remove()
 
@@ -304,7 +306,8 @@ class Lifecycle:
             book.finish(step, "COMPLETED")
         else:
             info = run.exit_info
-            details = failure_details(result.returncode, info.get("stderr_tail", []), info.get("log_file"))
+            details = failure_details(result.returncode, info.get("stderr_tail", []), info.get("log_file"),
+                                      info.get("stdout_tail", []), info.get("stdout_log_file"))
             if info.get("reason"):
                 details["Reason"] = info["reason"]
             book.finish(step, "FAILED", failure=details, message=details.get("Reason"))

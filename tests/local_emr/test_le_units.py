@@ -93,3 +93,15 @@ def test_tls_only_bucket_policy_does_not_deny_emulator_requests() -> None:
               ' "Condition": {"Bool": {"aws:SecureTransport": "false"}}},'
               ' {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}]}')
     assert '"s3:*"' not in effective_policy(policy) and "s3:DeleteObject" in effective_policy(policy)
+
+
+def test_failure_details_find_a_pyspark_traceback_in_stdout():
+    """Spark's PythonRunner merges the Python driver's stderr into stdout: the root cause is there, and
+    LogFile names the file it was found in (API FailureDetails)."""
+    details = failure_details(1, ["26/11/25 12:01:07 INFO SparkContext: Running Spark"], "s3://b/l/stderr.gz",
+                              ["Traceback (most recent call last):", '  File "kmeans.py", line 28, in <module>',
+                               "ModuleNotFoundError: No module named 'numpy'"], "s3://b/l/stdout.gz")
+    assert details == {"Reason": "ModuleNotFoundError: No module named 'numpy'",
+                       "Message": "Command exited with return code 1", "LogFile": "s3://b/l/stdout.gz"}
+    assert failure_details(1, [], "s3://b/l/stderr.gz", ["all good"], "s3://b/l/stdout.gz")["LogFile"] == \
+        "s3://b/l/stderr.gz"

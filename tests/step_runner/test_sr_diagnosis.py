@@ -1,0 +1,153 @@
+"""Where the evidence is: stdout (PySpark's traceback in client mode), the driver container's log (cluster
+mode), every S3 part; `emr-steps explain` on files and stdin with no AWS call."""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from step_runner import cli
+from step_runner.diagnosis import Evidence, diagnose
+from step_runner.machine import StepRecord
+from step_runner.results import step_result
+from step_runner.s3_logs import S3StepLogs
+from step_runner.spec import StepSpec
+from step_runner.state import FailureInfo, Outcome
+
+from .conftest import FIXTURES
+
+TRACEBACK_IN_STDOUT = """Traceback (most recent call last):
+  File "/mnt/tmp/spark-1/kmeans.py", line 28, in <module>
+    import numpy as np
+ModuleNotFoundError: No module named 'numpy'
+"""
+CLUSTER_MODE_STDERR = """26/11/25 13:14:40 INFO Client: Application report for application_1764072000000_0011 (state: FINISHED)
+26/11/25 13:14:40 INFO Client:
+\t diagnostics: User application exited with status 1
+\t final status: FAILED
+Exception in thread "main" org.apache.spark.SparkException: Application application_1764072000000_0011 finished with failed status
+\tat org.apache.spark.deploy.yarn.Client.run(Client.scala:1336)
+"""
+
+
+class FakeLogs:
+    """A StepLogSource with stdout and the driver's log."""
+
+    def __init__(self, stderr=None, stdout=None, driver=(None, None)):
+        self.stderr, self.stdout, self.driver, self.driver_reads = stderr, stdout, driver, []
+
+    def location(self, cluster_id, step_id):
+        return f"s3://logs/{cluster_id}/steps/{step_id}/"
+
+    def read_stderr(self, cluster_id, step_id):
+        return self.stderr
+
+    def read_stdout(self, cluster_id, step_id):
+        return self.stdout
+
+    def read_driver(self, cluster_id, application_id):
+        self.driver_reads.append(application_id)
+        return self.driver
+
+
+def failed(failure=None) -> StepRecord:
+    return StepRecord(StepSpec(name="job", entry_point="s3://code/job.py"), step_ids=["s-1"], state="FAILED",
+                      outcome=Outcome.FAILED, failure=failure)
+
+
+def test_a_traceback_in_stdout_is_found_when_stderr_has_none():
+    logs = FakeLogs(stderr="26/11/25 12:01:07 INFO SparkContext: Running Spark version 3.5.2\n",
+                    stdout=TRACEBACK_IN_STDOUT)
+    res = step_result(failed(FailureInfo("Unknown Error.")), "j-1", logs, True)
+    assert res.hint.kind == "missing_dependency" and res.hint.title == "Python module numpy not found"
+    assert res.probable_cause.summary == "ModuleNotFoundError: No module named 'numpy'"
+
+
+def test_cluster_mode_reads_the_driver_log_when_stderr_only_says_the_application_failed():
+    logs = FakeLogs(stderr=CLUSTER_MODE_STDERR, driver=(TRACEBACK_IN_STDOUT, "INFO driver started"))
+    res = step_result(failed(), "j-1", logs, True)
+    assert logs.driver_reads == ["application_1764072000000_0011"]
+    assert res.hint.kind == "missing_dependency"
+    assert "No module named 'numpy'" in res.probable_cause.summary
+
+
+def test_without_the_driver_log_the_hint_says_where_to_look():
+    res = step_result(failed(), "j-1", FakeLogs(stderr=CLUSTER_MODE_STDERR), True)
+    assert res.hint.kind == "see_driver_log"
+    assert "containers/<application>" in res.hint.advice and "emr-steps explain" in res.hint.advice
+    assert "finished with failed status" in res.probable_cause.summary
+
+
+def test_failure_details_alone_still_give_a_hint_and_unknown_error_is_no_evidence():
+    assert diagnose(Evidence(failure_reason="Unknown Error.")).hint is None
+    d = diagnose(Evidence(failure_reason="java.lang.OutOfMemoryError: Java heap space"))
+    assert d.hint.kind == "oom"
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="example-logs")
+        yield client
+
+
+def put(s3, key, text, gz=True):
+    s3.put_object(Bucket="example-logs", Key=key, Body=gzip.compress(text.encode()) if gz else text.encode())
+
+
+def test_s3_reads_every_part_of_stdout_and_the_last_driver_attempt(s3):
+    put(s3, "emr/j-1/steps/s-1/stdout.gz", "part one\n")
+    put(s3, "emr/j-1/steps/s-1/stdout.1.gz", "part two\n")
+    put(s3, "emr/j-1/steps/s-1/stderr.gz", "the stderr\n")
+    app = "application_1764072000000_0011"
+    put(s3, f"emr/j-1/containers/{app}/container_1764072000000_0011_01_000001/stdout.gz", "attempt one\n")
+    put(s3, f"emr/j-1/containers/{app}/container_1764072000000_0011_02_000001/stdout.gz", "attempt two\n")
+    put(s3, f"emr/j-1/containers/{app}/container_1764072000000_0011_02_000001/stderr.gz", "driver stderr\n")
+    put(s3, f"emr/j-1/containers/{app}/container_1764072000000_0011_02_000002/stdout.gz", "an executor\n")
+    logs = S3StepLogs(s3, "s3://example-logs/emr/")
+    stdout = logs.read_stdout("j-1", "s-1")
+    assert "part one" in stdout and "part two" in stdout and "stderr" not in stdout
+    assert logs.read_driver("j-1", app) == ("attempt two\n", "driver stderr\n")
+    assert logs.read_driver("j-1", "application_1_0002") == (None, None)
+
+
+# --- explain, offline -------------------------------------------------------------------------------------
+
+def run(argv, stdin=""):
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(argv, cli.Deps(stdout=out, stderr=err, stdin=io.StringIO(stdin), install_signals=False,
+                                   make_clients=lambda *a: pytest.fail("explain FILE makes no AWS call")))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_explain_a_file_and_stdin_with_no_aws_call(tmp_path):
+    path = tmp_path / "stderr.log"
+    path.write_bytes(gzip.compress((FIXTURES / "pyspark_stderr.log").read_bytes()))
+    code, out, _ = run(["explain", str(path)])
+    assert code == 0 and "kind: input_missing" in out and "Path does not exist" in out
+    code, out, _ = run(["explain", "-", "--json"], stdin=TRACEBACK_IN_STDOUT)
+    found = json.loads(out)
+    assert code == 0 and found["kind"] == "missing_dependency"
+    assert found["cause"]["summary"] == "ModuleNotFoundError: No module named 'numpy'"
+    assert set(found) >= {"kind", "title", "advice", "evidence", "cause", "application_id"}
+
+
+def test_explain_a_log_with_no_known_failure():
+    code, out, _ = run(["explain", "-", "--json"], stdin="26/11/25 12:00:00 INFO SparkContext: all good\n")
+    assert code == 0 and json.loads(out)["kind"] is None
+
+
+@pytest.mark.parametrize("argv", [["explain"], ["explain", "x.log", "--step-id", "s-1"], ["explain", "--step-id", "s-1"],
+                                  ["explain", "/nonexistent/log"]])
+def test_explain_bad_input_is_exit_2_with_json(argv):
+    code, out, err = run([*argv, "--json"])
+    assert code == 2 and "emr-steps: error:" in err
+    assert json.loads(out)["error"]["type"] in ("InputError", "SpecError")
