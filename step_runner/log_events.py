@@ -62,6 +62,7 @@ WRAPPERS = re.compile(
     r"(?:Job aborted\.?$|Job aborted due to stage failure(?!.*(?:Error|Exception|Failure|Reason))|"
     r"SparkContext did not initialize|Py4JJavaError: An error occurred while calling(?!.*\n)|"
     r"User application exited with status|finished with failed status|Exception thrown in awaitResult|"
+    r"Shutdown hook called before final status|final status: FAILED|Command failed:|"
     r"Task failed while writing rows|Failed to execute user defined function|Error initializing SparkContext|"
     r"Aborting (?:job|task)|aborting job|Writing job aborted|Job \d+ cancelled|"
     r"Command exiting with ret|Shutdown hook called|ExecutionException$|InvocationTargetException|"

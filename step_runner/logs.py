@@ -32,7 +32,7 @@ def cause_of(found: list[ErrorEvent], match: Match | None, app_id: str | None) -
     event = match.event if match is not None else _best_unclassified(found)
     if event is None:
         return None
-    if match is not None and match.rule.cause_elsewhere:
+    if match is not None and match.rule.cause_elsewhere and event.wrapper:
         output = [e for e in found if e is not event and not e.wrapper and e.level not in ("INFO", "DEBUG")
                   and not match.rule.patterns[0].search(e.root)]
         if output:

@@ -51,6 +51,9 @@ class Rule:
     # The matched line only reports the failure (EMR's bootstrap status): the cause is the last error
     # the failing program printed, when the log holds one.
     cause_elsewhere: bool = False
+    # The outermost matching line of a chain is the better cause: it names the service ("Could not connect
+    # to meta store ..." over the bare "Connection refused" under it).
+    prefer_outer: bool = False
 
 
 def _rx(*patterns: str) -> tuple[re.Pattern[str], ...]:
@@ -145,7 +148,9 @@ RULES: tuple[Rule, ...] = (
          cause_elsewhere=True),
     Rule("spot_loss",
          _rx(r"spot instance interruption", r"spot interruption", r"\bSPOT_INSTANCE_TERMINATION\b",
-             r"\bSpot\b[^.]{0,60}\b(?:reclaim|interrupt|terminat)", r"(?:reclaim|interrupt|terminat)\w*[^.]{0,40}\bSpot\b"),
+             r"\bSpot\b[^.]{0,60}\b(?:reclaim|interrupt|terminat)", r"(?:reclaim|interrupt|terminat)\w*[^.]{0,40}\bSpot\b",
+             # EMR's instance controller on the two-minute Spot warning
+             r"Instance with termination notice"),
          _title("Spot capacity lost"),
          "EC2 reclaimed a Spot instance while the step ran; retry the step (`retries:`), run core nodes "
          "On-Demand, or use instance fleets with several instance types and a capacity-optimized allocation"),
@@ -210,8 +215,8 @@ RULES: tuple[Rule, ...] = (
          exclude=_one(r"Service: (?!Amazon S3|S3\b)\w+|securitytoken|\bglue\.model|\bkms\.model|"
                       r"AWSSecurityTokenService|sts:AssumeRole")),
     Rule("permission_denied",
-         _rx(r"AccessDeniedException", r"\bAccessDenied\b", r"Access Denied", r"is not authorized to perform",
-             r"not authorized to", r"Insufficient Lake Formation permission", r"Permission denied",
+         _rx(r"Insufficient Lake Formation permission", r"is not authorized to perform", r"not authorized to",
+             r"Permission denied", r"AccessDeniedException", r"\bAccessDenied\b", r"Access Denied",
              r"\bUnauthorized(?:Operation|Access)?\b", r"\b403\b[^\n]{0,40}Forbidden",
              r"InvalidClientTokenId|ExpiredToken|security token included in the request is (?:invalid|expired)"),
          _title("Permission denied"),
@@ -226,7 +231,8 @@ RULES: tuple[Rule, ...] = (
          _title("Connection refused or timed out"),
          "a service the job needs did not answer: the Hive metastore (hive.metastore.uris, the Glue catalog "
          "setting), a JDBC database, or another endpoint; check the address and port, that it runs, and that "
-         "the security groups let the cluster's nodes reach it"),
+         "the security groups let the cluster's nodes reach it",
+         prefer_outer=True),
     Rule("hdfs",
          _rx(r"could only be replicated to \d+ nodes", r"BlockMissingException", r"Could not obtain block",
              r"[Mm]issing blocks", r"All datanodes [^\n]{0,200} are bad", r"Corrupt(?:ed)? block", r"CorruptBlock",
@@ -294,7 +300,8 @@ RULES: tuple[Rule, ...] = (
          exclude=_one(r"^(?:py4j\.protocol\.)?Py4JJavaError|^(?:org|com|java|javax|scala|io|net|software)\.")),
     Rule("see_driver_log",
          _rx(r"finished with failed status", r"User application exited with status \d+",
-             r"SparkContext did not initialize"),
+             r"SparkContext did not initialize", r"Shutdown hook called before final status was reported",
+             r"final status: FAILED"),
          _title("Application failed: the cause is in the driver's log"),
          "in cluster deploy mode the step's stderr only says the application failed; the driver's own "
          "stdout/stderr (a PySpark traceback goes to stdout) are in <LogUri>/<cluster>/containers/<application>/"
@@ -309,6 +316,7 @@ class Match:
     event: ErrorEvent
     line: str  # what matched: the event's root, or the line of the event that matched
     start: int
+    pattern: int = 0  # which of the rule's patterns
 
 
 def classify(found: list[ErrorEvent], text: str) -> Match | None:
@@ -317,15 +325,10 @@ def classify(found: list[ErrorEvent], text: str) -> Match | None:
     for rule in RULES:
         if rule.context_anywhere and rule.context is not None and not rule.context.search(text):
             continue
-        best = None
-        for event in reversed(found):
-            hit = _match(rule, event)
-            if hit is not None:
-                if hit.line == event.root:
-                    return hit
-                best = best or hit
-        if best is not None:
-            return best
+        hits = [hit for hit in (_match(rule, event) for event in found) if hit is not None]
+        if hits:
+            # an event whose root cause matches, then the rule's earlier (more specific) pattern, then the last
+            return max(hits, key=lambda h: (h.line == h.event.root, -h.pattern, h.event.index))
     return None
 
 
@@ -341,12 +344,17 @@ def _match(rule: Rule, event: ErrorEvent) -> Match | None:
         return None
     if rule.context is not None and not rule.context_anywhere and not rule.context.search(body + "\n" + event.root):
         return None
-    candidates = [event.root] if rule.kind == "python_exception" else [event.root, *event.lines]
+    if rule.kind == "python_exception":
+        candidates = [event.root]
+    elif rule.prefer_outer:
+        candidates = [*event.lines, event.root]
+    else:
+        candidates = [event.root, *event.lines]
     for line in candidates:
-        for pattern in rule.patterns:
+        for i, pattern in enumerate(rule.patterns):
             m = pattern.search(line)
             if m:
-                return Match(rule, event, line, m.start())
+                return Match(rule, event, line, m.start(), i)
     return None
 
 

@@ -2,70 +2,15 @@
 run through `emr-steps explain`'s analysis. Prints the accuracy table; holds the targets of issue 12."""
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 
-from step_runner.diagnosis import explain_text
+from scripts.corpus_accuracy import BEGIN, END, README, measure, readme_with, samples, table
 from step_runner.triage import KINDS
 
-CORPUS = Path(__file__).parent / "corpus"
 KIND_TARGET = 0.95
 CAUSE_TARGET = 0.90
-
-
-@dataclass(frozen=True)
-class Sample:
-    name: str
-    source: str
-    kind: str | None
-    cause: str
-    where: str
-    text: str
-
-
-def load(path: Path) -> Sample:
-    head, sep, body = path.read_text(encoding="utf-8").partition("\n---\n")
-    assert sep, f"{path.name}: no '---' line after the header"
-    fields = {}
-    for line in head.splitlines():
-        if line.startswith("# ") and ":" in line:
-            key, _, value = line[2:].partition(":")
-            fields[key.strip()] = value.strip()
-    kind = fields.get("kind", "")
-    return Sample(path.name, fields.get("source", ""), None if kind in ("none", "") else kind,
-                  fields.get("cause", ""), fields.get("where", ""), body)
-
-
-SAMPLES = [load(p) for p in sorted(CORPUS.glob("*.log"))]
-
-
-def outcome(sample: Sample) -> tuple[bool, bool, str | None, str | None]:
-    d = explain_text(sample.text, sample.name)
-    kind = d.hint.kind if d.hint else None
-    summary = d.cause.summary if d.cause else None
-    kind_ok = kind == sample.kind
-    cause_ok = sample.kind is None or bool(summary and sample.cause.lower() in summary.lower())
-    return kind_ok, cause_ok, kind, summary
-
-
-def table() -> str:
-    rows = Counter()
-    lines = ["| kind | samples | kind right | cause right |", "|---|---|---|---|"]
-    per: dict[str, list[tuple[bool, bool]]] = {}
-    for sample in SAMPLES:
-        k, c, *_ = outcome(sample)
-        per.setdefault(sample.kind or "none", []).append((k, c))
-        rows["n"] += 1
-        rows["k"] += k
-        rows["c"] += c
-    for kind in sorted(per):
-        results = per[kind]
-        lines.append(f"| {kind} | {len(results)} | {sum(k for k, _ in results)} | {sum(c for _, c in results)} |")
-    lines.append(f"| **all** | {rows['n']} | {rows['k'] / rows['n']:.0%} | {rows['c'] / rows['n']:.0%} |")
-    return "\n".join(lines)
+SAMPLES = samples()
+RESULTS = [measure(s) for s in SAMPLES]
 
 
 def test_every_sample_cites_its_source_and_a_known_kind():
@@ -77,21 +22,31 @@ def test_every_sample_cites_its_source_and_a_known_kind():
 
 
 def test_accuracy_on_the_corpus(capsys):
-    results = [(s, *outcome(s)) for s in SAMPLES]
-    misses = [f"{s.name}: expected {s.kind} / {s.cause!r}, got {kind} / {summary!r}"
-              for s, k, c, kind, summary in results if not (k and c)]
-    kind_rate = sum(r[1] for r in results) / len(results)
-    cause_rate = sum(r[2] for r in results) / len(results)
     with capsys.disabled():
-        print("\n" + table())
-    false_hints = [s.name for s, k, c, kind, _ in results if s.kind is None and kind is not None]
+        print("\n" + table(RESULTS))
+    false_hints = [r.sample.name for r in RESULTS if r.sample.kind is None and r.kind is not None]
     assert not false_hints, f"a hint on a log no kind fits: {false_hints}"
+    misses = [f"{r.sample.name}: expected {r.sample.kind} / {r.sample.cause!r}, got {r.kind} / {r.summary!r}"
+              for r in RESULTS if not (r.kind_ok and r.cause_ok)]
+    kind_rate = sum(r.kind_ok for r in RESULTS) / len(RESULTS)
+    cause_rate = sum(r.cause_ok for r in RESULTS) / len(RESULTS)
     assert kind_rate >= KIND_TARGET and cause_rate >= CAUSE_TARGET, "\n".join(misses)
 
 
-@pytest.mark.parametrize("sample", SAMPLES, ids=[s.name for s in SAMPLES])
-def test_sample(sample):
-    """One line per sample, so a regression names its log (not a target: the aggregate test holds those)."""
-    kind_ok, cause_ok, kind, summary = outcome(sample)
-    if not (kind_ok and cause_ok):
-        pytest.xfail(f"expected {sample.kind} / {sample.cause!r}, got {kind} / {summary!r}")
+def test_the_readme_shows_the_current_table():
+    text = README.read_text(encoding="utf-8")
+    assert BEGIN in text and END in text
+    assert readme_with(text, table(RESULTS)) == text, "README accuracy table is stale: python -m scripts.corpus_accuracy --write"
+
+
+def test_the_readme_lists_every_kind():
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("<!-- triage-kinds:begin -->"):text.index("<!-- triage-kinds:end -->")]
+    assert [k for k in KINDS if f"| `{k}` |" not in section] == []
+
+
+@pytest.mark.parametrize("result", RESULTS, ids=[r.sample.name for r in RESULTS])
+def test_sample(result):
+    """One line per sample, so a regression names its log (the aggregate test holds the targets)."""
+    if not (result.kind_ok and result.cause_ok):
+        pytest.xfail(f"expected {result.sample.kind} / {result.sample.cause!r}, got {result.kind} / {result.summary!r}")

@@ -1,0 +1,105 @@
+"""The triage corpus's accuracy table: `python -m scripts.corpus_accuracy` prints it, `--write` puts it in
+README.md between the corpus-accuracy markers (tests/step_runner/test_sr_corpus.py checks it is current)."""
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "tests" / "step_runner" / "corpus"
+README = ROOT / "README.md"
+BEGIN, END = "<!-- corpus-accuracy:begin -->", "<!-- corpus-accuracy:end -->"
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    source: str
+    kind: str | None
+    cause: str
+    where: str
+    text: str
+
+    @property
+    def holdout(self) -> bool:
+        return self.name.startswith("h-")
+
+
+@dataclass(frozen=True)
+class Result:
+    sample: Sample
+    kind: str | None
+    summary: str | None
+
+    @property
+    def kind_ok(self) -> bool:
+        return self.kind == self.sample.kind
+
+    @property
+    def cause_ok(self) -> bool:
+        s = self.sample
+        return s.kind is None or bool(self.summary and s.cause.lower() in self.summary.lower())
+
+
+def load(path: Path) -> Sample:
+    head, sep, body = path.read_text(encoding="utf-8").partition("\n---\n")
+    if not sep:
+        raise ValueError(f"{path.name}: no '---' line after the header")
+    fields = {}
+    for line in head.splitlines():
+        if line.startswith("# ") and ":" in line:
+            key, _, value = line[2:].partition(":")
+            fields[key.strip()] = value.strip()
+    kind = fields.get("kind", "")
+    return Sample(path.name, fields.get("source", ""), None if kind in ("none", "") else kind,
+                  fields.get("cause", ""), fields.get("where", ""), body)
+
+
+def samples() -> list[Sample]:
+    return [load(p) for p in sorted(CORPUS.glob("*.log"))]
+
+
+def measure(sample: Sample) -> Result:
+    from step_runner.diagnosis import explain_text
+
+    d = explain_text(sample.text, sample.name)
+    return Result(sample, d.hint.kind if d.hint else None, d.cause.summary if d.cause else None)
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{part / whole:.0%}" if whole else "-"
+
+
+def table(results: list[Result]) -> str:
+    per: dict[str, list[Result]] = defaultdict(list)
+    for r in results:
+        per[r.sample.kind or "none"].append(r)
+    lines = ["| kind | samples | kind right | cause right |", "|---|---|---|---|"]
+    for kind in sorted(per):
+        rs = per[kind]
+        lines.append(f"| {kind} | {len(rs)} | {sum(r.kind_ok for r in rs)} | {sum(r.cause_ok for r in rs)} |")
+    for label, rs in (("all", results), ("hold-out (h-*)", [r for r in results if r.sample.holdout])):
+        if rs:
+            lines.append(f"| **{label}** | {len(rs)} | {_pct(sum(r.kind_ok for r in rs), len(rs))} | "
+                         f"{_pct(sum(r.cause_ok for r in rs), len(rs))} |")
+    return "\n".join(lines)
+
+
+def readme_with(text: str, body: str) -> str:
+    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    return text[:start] + "\n" + body + "\n" + text[end:]
+
+
+def main(argv: list[str]) -> int:
+    body = table([measure(s) for s in samples()])
+    if "--write" in argv:
+        README.write_text(readme_with(README.read_text(encoding="utf-8"), body), encoding="utf-8")
+    print(body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main(sys.argv[1:]))
