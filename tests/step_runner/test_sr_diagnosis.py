@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import time
 
 import boto3
 import pytest
@@ -151,3 +152,37 @@ def test_explain_bad_input_is_exit_2_with_json(argv):
     code, out, err = run([*argv, "--json"])
     assert code == 2 and "emr-steps: error:" in err
     assert json.loads(out)["error"]["type"] in ("InputError", "SpecError")
+
+
+def test_explain_a_step_reads_cloudwatch_when_s3_has_nothing_yet(monkeypatch):
+    """S3 gets step logs minutes after the end; step_logs ships them to CloudWatch Logs as they are written."""
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        emr = boto3.client("emr", region_name="us-east-1")
+        s3 = boto3.client("s3", region_name="us-east-1")
+        logs = boto3.client("logs", region_name="us-east-1")
+        s3.create_bucket(Bucket="example-logs")
+        cluster_id = emr.run_job_flow(
+            Name="c", ReleaseLabel="emr-7.2.0", LogUri="s3://example-logs/emr/", JobFlowRole="r", ServiceRole="s",
+            Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": True},
+        )["JobFlowId"]
+        step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[{
+            "Name": "kmeans", "ActionOnFailure": "CONTINUE",
+            "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["spark-submit", "kmeans.py"]}}])["StepIds"][0]
+        group, stream = f"/aws/emr/{cluster_id}", f"{cluster_id}/steps/{step_id}/stdout"
+        logs.create_log_group(logGroupName=group)
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+        logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[
+            {"timestamp": int(time.time() * 1000) + i, "message": line}  # CloudWatch refuses events over 14 days old
+            for i, line in enumerate(TRACEBACK_IN_STDOUT.splitlines())])
+        out, err = io.StringIO(), io.StringIO()
+        code = cli.main(["explain", "--cluster-id", cluster_id, "--step-id", step_id, "--json"],
+                        cli.Deps(stdout=out, stderr=err, install_signals=False,
+                                 make_clients=lambda region, profile: (emr, s3),
+                                 make_logs_client=lambda region, profile: logs))
+    found = json.loads(out.getvalue())
+    assert code == 0, err.getvalue()
+    assert found["kind"] == "missing_dependency" and "numpy" in found["cause"]["summary"], found
+    assert "cloudwatch stdout" in found["sources"]
