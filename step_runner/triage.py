@@ -168,9 +168,8 @@ RULES: tuple[Rule, ...] = (
          _rx(r"OutOfMemoryError", r"Container killed by YARN for exceeding (?:physical |virtual )?memory",
              r"running beyond (?:physical|virtual) memory limits", r"GC overhead limit exceeded",
              r"Java heap space", r"^MemoryError\b", r"\bMemoryError:", r"Cannot allocate memory",
-             rf"{_EXIT}\s*'?(?:-10[34]|52)\b", rf"{_EXIT}\s*'?137\b",
-             rf"(?:ExecutorLostFailure|Lost executor)[^\n]*{_EXIT}\s*143\b",
-             r"Killed by external signal"),
+             # exit 143 (SIGTERM) is left out: YARN sends it for lost nodes and preemption as well
+             rf"{_EXIT}\s*'?(?:-10[34]|52)\b", rf"{_EXIT}\s*'?137\b"),
          _oom_title,
          "raise spark.executor.memory and spark.executor.memoryOverhead (driver: spark.driver.memory / "
          "spark.driver.memoryOverhead), give each task less data (more partitions: spark.sql.shuffle.partitions, "
