@@ -2,7 +2,7 @@
 
 The agent's ``log_stream_name`` only knows ``{instance_id}``, ``{hostname}`` and ``{ip_address}``, not
 step or YARN ids. So a small watcher on every node looks for new step and container directories and
-appends agent ``collect_list`` entries named by ``step_runner/log_naming.py``, the contract the step
+appends agent ``collect_list`` entries named by ``emr_contract/log_naming.py``, the contract the step
 runner and the emulator read. The bootstrap script ships this very file (and ``log_naming.py``) to
 the nodes, so what is tested here is what runs there.
 
@@ -19,7 +19,7 @@ import sys
 import time
 
 try:
-    from step_runner.log_naming import CONTAINER_STREAMS, STEP_STREAMS, container_stream, step_stream
+    from emr_contract.log_naming import CONTAINER_STREAMS, STEP_STREAMS, container_stream, step_stream
 except ImportError:  # on an EMR node, log_naming.py sits next to this file
     from log_naming import CONTAINER_STREAMS, STEP_STREAMS, container_stream, step_stream  # type: ignore
 

@@ -1,6 +1,9 @@
 """What the constructs, the step runner and the emulator must agree on, in one small place.
 
-Pure standard library; imports nothing else of this repository. `steps` holds EMR's step-API facts
-(states, limits, release gates, errors), each with the AWS page it comes from; `events` the fields of the
-"EMR Cluster State Change" event that rules match on.
+Pure standard library; imports nothing else of this repository (tests/test_layering.py checks it):
+- `steps`: EMR's step-API facts (states, limits, release gates, errors), each with its AWS page;
+- `events`: the fields of the "EMR Cluster State Change" event that rules match on;
+- `log_naming`: CloudWatch Logs group, tag and stream names of step and container logs (shipped to nodes);
+- `s3_layout`: where EMR puts step and container logs under a cluster's LogUri;
+- `outputs`: the stack outputs the step runner reads, by name.
 """

@@ -2,7 +2,7 @@
 
 A ``line_sinks`` callback: each stdout/stderr line of a step is stamped (epoch ms) when the
 process prints it, buffered a moment and written in batches to moto's CloudWatch Logs backend in
-this process. Names come from ``step_runner.log_naming``, so the step runner finds them:
+this process. Names come from ``emr_contract.log_naming``, so the step runner finds them:
 
 - group: the cluster tag ``emr-log-group`` (``LOG_GROUP_TAG``) if set, else ``/aws/emr/<cluster-id>``;
   created when missing
@@ -23,7 +23,7 @@ from typing import Any
 
 from moto.logs.models import logs_backends
 
-from step_runner.log_naming import LOG_GROUP_TAG, default_log_group, log_group_for, step_stream
+from emr_contract.log_naming import LOG_GROUP_TAG, log_group_from_cluster_id, log_group_for, step_stream
 
 MAX_BATCH_EVENTS = 10_000
 """PutLogEvents accepts at most this many events per call."""
@@ -44,7 +44,7 @@ def log_group_for_cluster(cluster_id: str, tags: Any) -> tuple[str, str | None]:
     try:
         return log_group_for(cluster_id, tagged), None
     except ValueError as exc:
-        return default_log_group(cluster_id), f"tag {LOG_GROUP_TAG}: {exc}"
+        return log_group_from_cluster_id(cluster_id), f"tag {LOG_GROUP_TAG}: {exc}"
 
 
 @dataclass

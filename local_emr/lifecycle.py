@@ -20,6 +20,8 @@ from typing import Any, Protocol
 
 from dataclasses import dataclass, field
 
+from emr_contract import s3_layout
+
 from .bootstrap import Bootstrapper, emulator_env
 from .config import EmulatorConfig
 from .failure import failure_details, read_tail
@@ -60,8 +62,7 @@ def next_boot_state(state: str, elapsed: float, config: EmulatorConfig) -> str |
 
 def step_log_prefix(log_uri: str | None, cluster_id: str, step_id: str) -> S3Uri | None:
     """``<LogUri>/<cluster-id>/steps/<step-id>/``, where EMR puts stdout.gz and stderr.gz."""
-    base = S3Uri.parse(log_uri) if log_uri else None
-    return base.join(cluster_id, "steps", step_id) if base else None
+    return S3Uri.parse(s3_layout.step_log_prefix(log_uri, cluster_id, step_id).rstrip("/")) if log_uri else None
 
 
 class Lifecycle:

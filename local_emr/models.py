@@ -18,12 +18,12 @@ from moto.core.utils import utcnow
 from moto.emr.models import Cluster, Ec2InstanceAttributes
 from moto.emr.utils import random_step_id
 
-from emr_contract.steps import CLUSTER_ACCEPTS_STEPS, ERR_CLUSTER_SHUTTING_DOWN
+from emr_contract.steps import CLUSTER_ACCEPTS_STEPS, CLUSTER_ENDED, ERR_CLUSTER_SHUTTING_DOWN
 
 from .step_model import StepBook
 
 ACTIVE_CLUSTER_STATES = CLUSTER_ACCEPTS_STEPS
-ENDED_CLUSTER_STATES = frozenset({"TERMINATED", "TERMINATED_WITH_ERRORS"})
+ENDED_CLUSTER_STATES = CLUSTER_ENDED
 SHUTDOWN_MESSAGE = ERR_CLUSTER_SHUTTING_DOWN[1]
 
 # Request fields moto's RunJobFlow ignores; we keep them so reads return what was written.

@@ -11,24 +11,12 @@ from emr_constructs.monitoring import EmrMonitoring, ScalingMode
 from emr_constructs.network import creates_security_groups
 from emr_constructs.provider import AwsProvider
 from emr_constructs.resources import CallerIdentity
-from step_runner.log_naming import LOG_GROUP_OUTPUT
+from emr_contract import outputs as contract_outputs
 
 from .environment import Environment
 from .spec import StackSpec, check_stack_spec
 
-# The step runner reads these names; never rename them.
-OUTPUT_NAMES = (
-    "cluster_id", "cluster_name", "log_uri", "log_bucket", "master_public_dns", "master_private_dns",
-    "service_role_arn", "instance_profile_arn",
-)
-# Declared as well when the cluster ships step logs to CloudWatch Logs (ClusterProps.step_logs).
-STEP_LOG_OUTPUT_NAMES = (LOG_GROUP_OUTPUT,)
-# What other stacks and modules reference; each declared when the stack has one.
-REFERENCE_OUTPUT_NAMES = (
-    "master_security_group_id", "slave_security_group_id", "service_access_security_group_id",
-    "service_role_name", "instance_role_name", "instance_role_arn", "autoscaling_role_arn",
-    "kms_key_arn", "security_configuration_name", "alarm_topic_arn",
-)
+OUTPUT_NAMES = contract_outputs.RUNNER_OUTPUTS
 
 
 def output_names(spec: StackSpec) -> tuple[str, ...]:
@@ -50,8 +38,9 @@ def output_names(spec: StackSpec) -> tuple[str, ...]:
         "alarm_topic_arn": spec.monitoring is not None and bool(
             spec.monitoring.create_alarm_topic or spec.monitoring.alarm_topic_arn),
     }
-    return (OUTPUT_NAMES + (STEP_LOG_OUTPUT_NAMES if cluster.step_logs is not None else ())
-            + tuple(name for name in REFERENCE_OUTPUT_NAMES if present[name]))
+    return (contract_outputs.RUNNER_OUTPUTS
+            + (contract_outputs.STEP_LOG_OUTPUTS if cluster.step_logs is not None else ())
+            + tuple(name for name in contract_outputs.REFERENCE_OUTPUTS if present[name]))
 
 
 def aws_provider(stack: TerraformStack, environment: Environment) -> AwsProvider:
@@ -138,7 +127,7 @@ class EmrStack(TerraformStack):
             "instance_profile_arn": (emr.roles.instance_profile.arn, "EC2 instance profile ARN"),
         }
         if emr.step_logs is not None:
-            values[LOG_GROUP_OUTPUT] = (emr.step_logs.log_group_name,
+            values[contract_outputs.LOG_GROUP] = (emr.step_logs.log_group_name,
                                         "CloudWatch Logs group with step and driver logs (emr-steps --follow)")
         groups = emr.security_group_ids
         references = {

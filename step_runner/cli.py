@@ -29,7 +29,8 @@ from .errors import (AwsCallError, ClusterDiedError, ClusterWaitTimeout, InputEr
                      RunAbandoned, RunCancelled, SpecError, StepRunnerError)
 from .follow import CloudWatchSource, FollowedLogs, LogFollower, LogLine
 from .follow_s3 import S3TailSource
-from .log_naming import LOG_GROUP_OUTPUT, LOG_GROUP_TAG, log_group_for
+from emr_contract.log_naming import LOG_GROUP_TAG, log_group_for
+from emr_contract.outputs import CLUSTER_ID, CLUSTER_NAME, LOG_GROUP, LOG_URI
 from .machine import Event, RunMachine, RunOutcome
 from .outputs import load_outputs
 from .report import ERROR_OUTCOME, RunReport, render_table, to_dict, to_junit
@@ -386,7 +387,7 @@ def _main(args: argparse.Namespace, deps: Deps, known: dict[str, Any]) -> RunRep
 
     cluster = runner.wait_for_cluster(cluster_id, need_free_slot=not args.resume)
     check_against_cluster(plan, cluster.step_concurrency_level, cluster.auto_terminate)
-    log_uri = cluster.log_uri or inputs.outputs.get("log_uri")
+    log_uri = cluster.log_uri or inputs.outputs.get(LOG_URI)
     logs: Any = S3StepLogs(s3_client, log_uri)
     follower = None
     if args.follow:
@@ -424,10 +425,10 @@ def _resolve_cluster(args: argparse.Namespace, adapter: EmrAdapter, outputs: dic
     if args.cluster_name:
         return adapter.find_cluster_by_name(args.cluster_name)
     if outputs:
-        if outputs.get("cluster_id"):
-            return str(outputs["cluster_id"])
-        if outputs.get("cluster_name"):
-            return adapter.find_cluster_by_name(str(outputs["cluster_name"]))
+        if outputs.get(CLUSTER_ID):
+            return str(outputs[CLUSTER_ID])
+        if outputs.get(CLUSTER_NAME):
+            return adapter.find_cluster_by_name(str(outputs[CLUSTER_NAME]))
         raise InputError(f"{args.outputs} has neither cluster_id nor cluster_name")
     if saved:
         return saved.cluster_id
@@ -438,7 +439,7 @@ def log_group_choice(cluster_id: str, *, flag: str | None, output: str | None,
                      tag: str | None) -> tuple[str, str]:
     """(group, where it came from): --log-group, else the stack output, else the cluster's
     emr-log-group tag, else /aws/emr/<cluster-id>. Raises ValueError for an invalid name."""
-    for value, source in ((flag, "--log-group"), (output, f"output {LOG_GROUP_OUTPUT}"),
+    for value, source in ((flag, "--log-group"), (output, f"output {LOG_GROUP}"),
                           (tag, f"cluster tag {LOG_GROUP_TAG}")):
         if value:
             return log_group_for(cluster_id, value), source
@@ -450,10 +451,10 @@ def _follower(args: argparse.Namespace, deps: Deps, outputs: dict[str, Any], clu
     """CloudWatch Logs first (group from --log-group, the stack output, the cluster tag or /aws/emr/<id>),
     then S3."""
     try:
-        group, source = log_group_choice(cluster_id, flag=args.log_group, output=outputs.get(LOG_GROUP_OUTPUT),
+        group, source = log_group_choice(cluster_id, flag=args.log_group, output=outputs.get(LOG_GROUP),
                                          tag=tagged_group)
     except ValueError as exc:
-        raise InputError(f"--log-group / output {LOG_GROUP_OUTPUT} / tag {LOG_GROUP_TAG}: {exc}") from exc
+        raise InputError(f"--log-group / output {LOG_GROUP} / tag {LOG_GROUP_TAG}: {exc}") from exc
     logs = CloudWatchLogs(deps.make_logs_client(args.region, args.profile))
     sources = [CloudWatchSource(logs, group, cluster_id, clock=deps.clock), S3TailSource(s3_client, log_uri, cluster_id)]
     out = deps.stdout

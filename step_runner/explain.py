@@ -18,7 +18,8 @@ from .cloudwatch_logs import CloudWatchLogs
 from .diagnosis import Diagnosis, Evidence, diagnose
 from .emr_adapter import EmrAdapter
 from .errors import InputError, StepRunnerError
-from .log_naming import LOG_GROUP_OUTPUT, LOG_GROUP_TAG, driver_stream, log_group_for, step_stream
+from emr_contract.log_naming import LOG_GROUP_TAG, driver_stream, log_group_for, step_stream
+from emr_contract.outputs import CLUSTER_ID, LOG_GROUP, LOG_URI
 from .outputs import load_outputs
 from .s3_logs import S3StepLogs
 
@@ -78,14 +79,14 @@ def _explain_step(args: argparse.Namespace, make_clients, make_logs_client) -> D
     if not args.step_id:
         raise InputError("--step-id is required to explain a step")
     outputs = load_outputs(args.outputs, args.stack) if args.outputs else {}
-    cluster_id = args.cluster_id or outputs.get("cluster_id")
+    cluster_id = args.cluster_id or outputs.get(CLUSTER_ID)
     if not cluster_id:
         raise InputError("say which cluster: --cluster-id, or --outputs with a cluster_id output")
     emr_client, s3_client = make_clients(args.region, args.profile)
     adapter = EmrAdapter(emr_client)
     cluster = adapter.describe_cluster(cluster_id)
     obs, _args = adapter.describe_step(cluster_id, args.step_id)
-    logs = S3StepLogs(s3_client, cluster.log_uri or outputs.get("log_uri"))
+    logs = S3StepLogs(s3_client, cluster.log_uri or outputs.get(LOG_URI))
     failure = obs.failure
     stderr, stdout = _quiet(lambda: logs.read_stderr(cluster_id, args.step_id)), \
         _quiet(lambda: logs.read_stdout(cluster_id, args.step_id))
@@ -152,7 +153,7 @@ class _CloudWatchReader:
 
 
 def _cloudwatch(args, make_logs_client, cluster_id: str, outputs: dict, tags: dict) -> _CloudWatchReader | None:
-    group_name = args.log_group or outputs.get(LOG_GROUP_OUTPUT) or tags.get(LOG_GROUP_TAG)
+    group_name = args.log_group or outputs.get(LOG_GROUP) or tags.get(LOG_GROUP_TAG)
     try:
         group = log_group_for(cluster_id, group_name)
         return _CloudWatchReader(CloudWatchLogs(make_logs_client(args.region, args.profile)), group)

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from .cloudwatch_logs import MAX_STREAM_NAMES, CloudWatchLogs, CwEvent, LogsUnavailable, StreamGone
 from .errors import ThrottledError, TransientAwsError
-from .log_naming import container_stream_prefix, driver_container_id, driver_stream, step_stream, step_stream_prefix
+from emr_contract.log_naming import container_stream_prefix, driver_container_id, driver_stream, step_stream, step_stream_prefix
 from .log_source import StepLogSource
 from .poll_policy import PollPolicy
 

@@ -18,10 +18,11 @@ from typing import Any
 from botocore.exceptions import ClientError, HTTPClientError, NoCredentialsError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from emr_contract.s3_layout import step_log_prefix
+
 from .cloudwatch_logs import LogsUnavailable
 from .errors import ThrottledError, TransientAwsError
 from .follow import FollowTarget, LogLine
-from .log_source import step_log_prefix
 from .retry import is_retriable_client_error, is_throttle
 from .s3_logs import split_s3_uri
 

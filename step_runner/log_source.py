@@ -20,11 +20,3 @@ class StepLogSource(Protocol):
     #   def read_stdout(self, cluster_id: str, step_id: str) -> str | None
     #   def read_driver(self, cluster_id: str, application_id: str) -> tuple[str | None, str | None]
 
-
-def step_log_prefix(log_uri: str, cluster_id: str, step_id: str) -> str:
-    """`<LogUri>/<cluster>/steps/<step>/`, with EMR's s3n:// and s3a:// schemes normalised to s3://."""
-    uri = log_uri
-    for scheme in ("s3n://", "s3a://"):
-        if uri.startswith(scheme):
-            uri = "s3://" + uri[len(scheme):]
-    return f"{uri.rstrip('/')}/{cluster_id}/steps/{step_id}/"

@@ -6,12 +6,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import OutputsError
+from emr_contract.outputs import CLUSTER_ID
 
-OUTPUT_NAMES = (
-    "cluster_id", "cluster_name", "log_uri", "log_bucket", "master_public_dns",
-    "master_private_dns", "service_role_arn", "instance_profile_arn", "log_group",
-)
+from .errors import OutputsError
 
 
 def load_outputs(path: str | Path, stack: str | None = None) -> dict[str, Any]:
@@ -40,7 +37,7 @@ def parse_outputs(data: Any, stack: str | None = None, source: str = "outputs") 
             raise OutputsError(f"{source} has no stack {stack!r}; stacks: {', '.join(sorted(stacks))}")
         chosen = stacks[stack]
     else:
-        with_cluster = [name for name, body in stacks.items() if "cluster_id" in body]
+        with_cluster = [name for name, body in stacks.items() if CLUSTER_ID in body]
         if len(with_cluster) != 1:
             found = ", ".join(sorted(with_cluster or stacks))
             raise OutputsError(f"{source}: pick a stack with --stack (stacks with cluster_id: {found or 'none'})")

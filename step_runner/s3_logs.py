@@ -5,7 +5,7 @@ import gzip
 import re
 from typing import Any
 
-from .log_source import step_log_prefix
+from emr_contract.s3_layout import container_log_prefix, step_log_prefix
 
 MAX_OBJECT_BYTES = 16 * 1024 * 1024
 _STDERR_NAME = re.compile(r"^stderr(?:[.\-_].*)?$")
@@ -66,8 +66,7 @@ class S3StepLogs:
         """(stdout, stderr) of the driver container (cluster deploy mode), its last attempt; Nones when absent."""
         if not self.log_uri:
             return None, None
-        base = step_log_prefix(self.log_uri, cluster_id, "x").rsplit("/steps/", 1)[0]
-        bucket, key_prefix = split_s3_uri(f"{base}/containers/{application_id}/")
+        bucket, key_prefix = split_s3_uri(container_log_prefix(self.log_uri, cluster_id, application_id))
         drivers: dict[str, int] = {}
         for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key_prefix,
                                                                        Delimiter="/"):

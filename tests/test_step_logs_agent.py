@@ -15,8 +15,8 @@ import pytest
 
 from emr_constructs import step_logs_agent as agent
 from emr_constructs.step_logs import HEREDOC_END, bootstrap_script
-from step_runner import log_naming
-from step_runner.log_naming import container_stream, parse_stream_name, step_stream
+from emr_contract import log_naming
+from emr_contract.log_naming import container_stream, parse_stream_name, step_stream
 
 GROUP = "/aws/emr/spark-production"
 CLUSTER = "j-2AXXXXXXGAPLF"

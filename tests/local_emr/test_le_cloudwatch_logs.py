@@ -1,4 +1,4 @@
-"""Step output reaches CloudWatch Logs while the step runs, under the names of step_runner.log_naming."""
+"""Step output reaches CloudWatch Logs while the step runs, under the names of emr_contract.log_naming."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from local_emr import LocalEmr
 from local_emr.cloudwatch_logs import CloudWatchLogsSink, log_group_for_cluster
-from step_runner.log_naming import LOG_GROUP_TAG, default_log_group, step_stream, step_stream_prefix
+from emr_contract.log_naming import LOG_GROUP_TAG, log_group_from_cluster_id, step_stream, step_stream_prefix
 
 from .conftest import FAKE, shell_step, step_status, wait_for, wait_step
 
@@ -61,7 +61,7 @@ def test_untagged_cluster_writes_to_the_default_group(emr: Any, logs: Any, make_
     cluster_id = make_cluster()
     step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[shell_step("echo hello")])["StepIds"][0]
     assert wait_step(emr, cluster_id, step_id)["State"] == "COMPLETED"
-    events = _messages(logs, default_log_group(cluster_id), step_stream(cluster_id, step_id, "stdout"))
+    events = _messages(logs, log_group_from_cluster_id(cluster_id), step_stream(cluster_id, step_id, "stdout"))
     assert [e["message"] for e in events] == ["hello"]
 
 
@@ -111,7 +111,7 @@ def test_emulator_without_cloudwatch_logs_writes_nothing(tmp_path: Path) -> None
             Steps=[shell_step("echo nothing")])["JobFlowId"]
         step_id = emr.list_steps(ClusterId=cluster_id)["Steps"][0]["Id"]
         assert wait_step(emr, cluster_id, step_id)["State"] == "COMPLETED"
-        assert logs.describe_log_groups(logGroupNamePrefix=default_log_group(cluster_id))["logGroups"] == []
+        assert logs.describe_log_groups(logGroupNamePrefix=log_group_from_cluster_id(cluster_id))["logGroups"] == []
 
 
 def test_tags_as_moto_lists_them() -> None:

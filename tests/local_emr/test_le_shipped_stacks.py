@@ -24,7 +24,7 @@ import pytest
 
 from local_emr import LocalEmr
 from scripts.terraform import PLUGIN_DIR, cli_config
-from step_runner.log_naming import LOG_GROUP_TAG, log_group_for, step_stream
+from emr_contract.log_naming import LOG_GROUP_TAG, log_group_for, step_stream
 
 from .conftest import FAKE, cluster_state, shell_step, wait_step
 

@@ -17,7 +17,7 @@ from step_runner import cli
 from step_runner.cloudwatch_logs import CloudWatchLogs
 from step_runner.follow import CloudWatchSource, FollowTarget, LogFollower
 from step_runner.follow_s3 import S3TailSource
-from step_runner.log_naming import default_log_group, step_stream
+from emr_contract.log_naming import log_group_from_cluster_id, step_stream
 
 from .test_sr_moto import REGION, aws, make_cluster  # noqa: F401  (aws is a fixture)
 
@@ -43,7 +43,7 @@ def test_falls_back_to_s3_and_reads_only_what_grew(aws, clock):  # noqa: F811
     calls: list[str] = []
     lines, notices = [], []
     follower = LogFollower(
-        [CloudWatchSource(CloudWatchLogs(logs), default_log_group("j-1"), "j-1", clock=clock),
+        [CloudWatchSource(CloudWatchLogs(logs), log_group_from_cluster_id("j-1"), "j-1", clock=clock),
          S3TailSource(s3, "s3n://example-logs/emr/", "j-1", interval=15.0, on_call=calls.append)],
         lines.append, clock=clock, on_notice=notices.append)
     step = FollowTarget("s-1", "ingest")
@@ -95,7 +95,7 @@ class StepWriter:
         self.cluster_id = cluster_id
         self.outputs = outputs
         self.finals = finals
-        self.group = default_log_group(cluster_id)
+        self.group = log_group_from_cluster_id(cluster_id)
         self.written: dict[str, int] = {}
         logs.create_log_group(logGroupName=self.group)
 

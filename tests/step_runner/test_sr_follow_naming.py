@@ -1,11 +1,11 @@
 """The CloudWatch Logs naming contract shared with the cluster side and the emulator."""
 import pytest
 
-from step_runner import log_naming as n
+from emr_contract import log_naming as n
 
 
 def test_exact_names():
-    assert n.default_log_group("j-1ABC") == "/aws/emr/j-1ABC"
+    assert n.log_group_from_cluster_id("j-1ABC") == "/aws/emr/j-1ABC"
     assert n.log_group_for("j-1ABC") == "/aws/emr/j-1ABC"
     assert n.log_group_for("j-1ABC", "/aws/emr/spark-dev") == "/aws/emr/spark-dev"
     assert n.step_stream_prefix("j-1ABC", "s-2XYZ") == "j-1ABC/steps/s-2XYZ/"

@@ -10,7 +10,7 @@ import pytest
 from step_runner import cli
 from step_runner.cli import log_group_choice
 from step_runner.emr_adapter import EmrAdapter
-from step_runner.log_naming import LOG_GROUP_TAG, default_log_group
+from emr_contract.log_naming import LOG_GROUP_TAG, log_group_from_cluster_id
 
 from .test_sr_follow_moto import OUTPUTS, SPEC, StepWriter, run
 from .test_sr_moto import REGION, aws, make_cluster  # noqa: F401  (aws is a fixture)
@@ -34,8 +34,8 @@ def tag(emr, cluster_id: str, group: str = TAGGED) -> None:
     ("/g/flag", "/g/out", "/g/tag", ("/g/flag", "--log-group")),
     (None, "/g/out", "/g/tag", ("/g/out", "output log_group")),
     (None, None, "/g/tag", ("/g/tag", "cluster tag emr-log-group")),
-    (None, None, None, (default_log_group("j-1"), "default")),
-    ("", "", "", (default_log_group("j-1"), "default")),
+    (None, None, None, (log_group_from_cluster_id("j-1"), "default")),
+    ("", "", "", (log_group_from_cluster_id("j-1"), "default")),
 ])
 def test_order_is_flag_outputs_tag_default(flag, output, tag_value, expected):
     assert log_group_choice("j-1", flag=flag, output=output, tag=tag_value) == expected

@@ -1,9 +1,9 @@
-"""The CloudWatch Logs naming contract for EMR step logs, in one place.
+"""The CloudWatch Logs names of EMR step logs: what the nodes write, the emulator writes and the runner reads.
 
-The cluster side (CloudWatch agent config), the local emulator and the step runner all import these
-functions, so the names cannot drift apart:
+The constructs' bootstrap script ships this very file to every node next to the watcher
+(emr_constructs/step_logs_agent.py), so it stays standard library only and runs on Python 3.7.
 
-- log group: the stack output `log_group` when there is one, else `/aws/emr/<cluster_id>`; clusters that
+- log group: the stack output `log_group` when there is one, else `/aws/emr/<cluster_id>` (log_group_from_cluster_id); clusters that
   ship step logs also carry the tag `emr-log-group=<group>` (`LOG_GROUP_TAG`)
 - step streams: `<cluster_id>/steps/<step_id>/stdout` and `<cluster_id>/steps/<step_id>/stderr`
 - YARN container streams (cluster deploy mode):
@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass
 
 LOG_GROUP_PREFIX = "/aws/emr/"
-LOG_GROUP_OUTPUT = "log_group"
 LOG_GROUP_TAG = "emr-log-group"  # cluster tag naming the group the cluster ships its step logs to
 STEP_STREAMS = ("stdout", "stderr")
 CONTAINER_STREAMS = ("stdout", "stderr")
@@ -36,7 +35,7 @@ def _part(value: str, what: str) -> str:
     return value
 
 
-def default_log_group(cluster_id: str) -> str:
+def log_group_from_cluster_id(cluster_id: str) -> str:
     """`/aws/emr/<cluster_id>`: the group when the stack does not declare one."""
     return LOG_GROUP_PREFIX + _part(cluster_id, "cluster id")
 
@@ -47,7 +46,7 @@ def log_group_for(cluster_id: str, outputs_log_group: str | None = None) -> str:
         if not _GROUP_OK.match(outputs_log_group):
             raise ValueError(f"log group {outputs_log_group!r} is not a valid CloudWatch Logs group name")
         return outputs_log_group
-    return default_log_group(cluster_id)
+    return log_group_from_cluster_id(cluster_id)
 
 
 def step_stream_prefix(cluster_id: str, step_id: str) -> str:
@@ -122,7 +121,7 @@ def parse_stream_name(name: str) -> StreamRef | None:
 
 
 __all__ = [
-    "LOG_GROUP_PREFIX", "LOG_GROUP_OUTPUT", "LOG_GROUP_TAG", "STEP_STREAMS", "CONTAINER_STREAMS", "StreamRef",
-    "default_log_group", "log_group_for", "step_stream_prefix", "step_stream", "container_stream_prefix",
+    "LOG_GROUP_PREFIX", "LOG_GROUP_TAG", "STEP_STREAMS", "CONTAINER_STREAMS", "StreamRef",
+    "log_group_from_cluster_id", "log_group_for", "step_stream_prefix", "step_stream", "container_stream_prefix",
     "container_stream", "driver_container_id", "driver_stream", "parse_stream_name",
 ]

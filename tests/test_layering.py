@@ -1,0 +1,69 @@
+"""The layering rules (CONTRIBUTING.md): which of our packages may import which.
+
+Walks every module's AST, so a rule breaks the build even when nothing exercises the import at run time
+(imports inside functions and `try` blocks count too).
+"""
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+OURS = ("emr_contract", "emr_constructs", "step_runner", "local_emr", "stacks", "scripts", "app", "tests")
+ALLOWED = {
+    "emr_contract": set(),
+    "emr_constructs": {"emr_contract"},
+    "step_runner": {"emr_contract"},
+    "local_emr": {"emr_contract"},
+    "stacks": {"emr_constructs", "emr_contract"},
+    "app": {"stacks"},
+}
+
+
+def imported_top_levels(source: str, package: str) -> set[str]:
+    """Top-level names of every absolute import; relative ones stay inside ``package``."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.add(package if node.level else (node.module or "").split(".")[0])
+    return found
+
+
+def breaches(package: str) -> list[str]:
+    files = [ROOT / "app.py"] if package == "app" else sorted((ROOT / package).rglob("*.py"))
+    out = []
+    for path in files:
+        for name in imported_top_levels(path.read_text(encoding="utf-8"), package):
+            if name in OURS and name != package and name not in ALLOWED[package]:
+                out.append(f"{path.relative_to(ROOT)} imports {name}")
+    return out
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_package_imports_only_what_its_layer_allows(package: str) -> None:
+    assert breaches(package) == []
+
+
+def test_the_contract_is_standard_library_only() -> None:
+    for path in sorted((ROOT / "emr_contract").rglob("*.py")):
+        for name in imported_top_levels(path.read_text(encoding="utf-8"), "emr_contract"):
+            assert name == "emr_contract" or name in sys.stdlib_module_names or name == "__future__", \
+                f"{path.name} imports {name}"
+
+
+def test_the_walker_sees_imports_hidden_in_functions_and_try_blocks() -> None:
+    source = "def f():\n    try:\n        from step_runner.x import y\n    except ImportError:\n        import local_emr\n"
+    assert imported_top_levels(source, "emr_constructs") == {"step_runner", "local_emr"}
+    assert imported_top_levels("from .x import y\n", "emr_constructs") == {"emr_constructs"}
+
+
+def test_a_breach_is_reported(tmp_path, monkeypatch) -> None:
+    (tmp_path / "emr_constructs").mkdir()
+    (tmp_path / "emr_constructs" / "bad.py").write_text("from step_runner.log_naming import step_stream\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert breaches("emr_constructs") == ["emr_constructs/bad.py imports step_runner"]
