@@ -10,7 +10,7 @@ import hashlib
 import re
 from typing import Any, ClassVar, Mapping, Optional, Sequence
 
-from cdktf import ITerraformDependable, TerraformDataSource, TerraformProvider, TerraformResource, TerraformStack
+from .cdk import ITerraformDependable, TerraformDataSource, TerraformProvider, TerraformResource, TerraformStack
 from constructs import Construct
 
 _AWS_METADATA = {"provider_name": "aws"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from cdktf import TerraformProvider
+from .cdk import TerraformProvider
 from constructs import Construct
 
 from ._tf import Scope

@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 from typing import Any, Optional, Sequence
 
-from cdktf import Annotations, TerraformProvider
+from .cdk import Annotations, TerraformProvider
 from constructs import Construct
 
 from . import defaults

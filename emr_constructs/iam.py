@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence
 
-from cdktf import TerraformProvider
+from .cdk import TerraformProvider
 from constructs import Construct
 
 

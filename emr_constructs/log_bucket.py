@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
-from cdktf import TerraformProvider
+from .cdk import TerraformProvider
 from constructs import Construct
 
 from . import defaults

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from cdktf import Annotations
+from .cdk import Annotations
 from constructs import Construct
 
 from emr_contract import events

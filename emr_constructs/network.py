@@ -22,7 +22,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
-from cdktf import TerraformProvider
+from .cdk import TerraformProvider
 from constructs import Construct
 
 from . import defaults

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Sequence
 
-from cdktf import TerraformProvider
+from .cdk import TerraformProvider
 from constructs import Construct
 
 from ._tf import prune

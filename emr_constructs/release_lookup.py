@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from cdktf import Fn, TerraformProvider, Token
+from .cdk import Fn, TerraformProvider, Token
 from constructs import Construct
 
 from ._tf import Scope

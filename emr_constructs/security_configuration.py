@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional, Sequence
 
-from cdktf import Annotations
+from .cdk import Annotations
 from constructs import Construct
 
 from . import defaults

@@ -10,7 +10,7 @@ from __future__ import annotations
 import weakref
 from typing import Any, Mapping, Optional
 
-from cdktf import TerraformStack
+from .cdk import TerraformStack
 
 from .validation import Checker, is_token
 

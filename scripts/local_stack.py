@@ -23,7 +23,7 @@ class LocalStack:
         self.applied = False
 
     def synth(self) -> Path:
-        from cdktf import App
+        from emr_constructs.cdk import App
 
         from stacks.app_builder import build_app
 

@@ -93,7 +93,7 @@ class Finding:
 def synthesize(out: Path, stacks: Optional[list[str]] = None) -> list[str]:
     """Synthesize the shipped stacks and the module examples (stacks/module_examples.py) for the local target
     (no AWS call), in one app: their names."""
-    from cdktf import App
+    from emr_constructs.cdk import App
 
     from stacks.app_builder import build_app
     from stacks.environment import Environment

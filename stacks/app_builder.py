@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from typing import Mapping, Optional
 
-from cdktf import App
+from emr_constructs.cdk import App
 
 from .emr_stack import EmrStack
 from .environment import Environment

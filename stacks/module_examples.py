@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from cdktf import TerraformStack
+from emr_constructs.cdk import TerraformStack
 from constructs import Construct
 
 from emr_constructs import (
