@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-from cdktf import Annotations
+from .cdk import Annotations
 from constructs import Construct
 
 from emr_contract import log_naming

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
+from emr_constructs.cdk import LocalBackend, S3Backend, TerraformOutput, TerraformStack
 from constructs import Construct
 
 from emr_constructs import EmrCluster, EmrRoles, IamProps
