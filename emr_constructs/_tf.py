@@ -28,7 +28,8 @@ TAGGABLE = frozenset({
 
 def logical_id(components: Sequence[str]) -> str:
     """cdktf's default logical id of an element (``makeUniqueId``; cdktf is frozen at 0.21)."""
-    components = [c for c in components if c != "Default"]
+    # constructs replaces the path separator in an id with "--" (Node's sanitizeId) before cdktf sees it
+    components = [c.replace("/", "--") for c in components if c != "Default"]
     if len(components) == 1:
         return _DISALLOWED.sub("", components[0])
     digest = hashlib.md5("/".join(components).encode()).hexdigest()[:8].upper()

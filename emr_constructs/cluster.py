@@ -27,7 +27,7 @@ from .step_logs import StepLogShipping, validate_cluster_step_logs
 from .iam import IAM_ROLE_ARN, EmrRoles, IamProps, role_names, validate_iam_props
 from .log_bucket import LogBucket, LogBucketProps, validate_log_bucket_props
 from .props import ClusterProps, EbsVolume, InstanceFleet, InstanceGroup, KerberosAttributes
-from .resources import EmrCluster as EmrClusterResource
+from .resources import EmrClusterResource
 from .resources import EmrInstanceFleet, EmrInstanceGroup
 from .unique_names import check_unclaimed, claim
 from .validation import Checker, is_token

@@ -156,9 +156,6 @@ class LogBucket(Scope):
         })
         return bucket
 
-    def _tls_only_policy(self) -> str:
-        return policy_document(tls_only_statements(self.bucket_arn))
-
     def write_statements(self) -> list[Statement]:
         """Least privilege for EMR nodes to push logs under ``log_prefix``."""
         return [

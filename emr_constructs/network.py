@@ -320,4 +320,4 @@ class ExampleVpc(Scope):
 
 __all__ = ["EmrSecurityGroups", "ExampleVpc", "ExampleVpcProps", "SecurityGroupsProps", "check_network_security",
            "check_security_group_rules",
-           "creates_security_groups", "is_token"]
+           "creates_security_groups"]

@@ -46,7 +46,7 @@ class IamInstanceProfile(AwsResource):
     TYPE = "aws_iam_instance_profile"
 
 
-class EmrCluster(AwsResource):
+class EmrClusterResource(AwsResource):
     TYPE = "aws_emr_cluster"
 
 

@@ -13,8 +13,6 @@ from .configurations import all_configurations, merge_configurations
 from .props import ClusterProps, Configuration, InstanceGroup
 from .release import Release
 
-AWS_DEFAULT_DECOMMISSION_SECONDS = 3600
-
 
 @dataclass(frozen=True, kw_only=True)
 class ScaleIn:

@@ -199,4 +199,4 @@ class SecurityConfiguration(Scope):
 
 
 __all__ = ["SecurityConfiguration", "SecurityProps", "check_security_props", "configuration_json",
-           "validate_security_props", "is_token"]
+           "validate_security_props"]

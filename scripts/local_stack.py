@@ -48,11 +48,6 @@ class LocalStack:
         path.write_text(tf.run(self.work_dir / "tf", "output", "-json").stdout)
         return path
 
-    def plan_changes(self) -> int:
-        """Exit code of `plan -detailed-exitcode`: 0 means no drift."""
-        return tf.run(self.work_dir / "tf", "plan", "-detailed-exitcode", "-input=false", "-no-color",
-                      check=False).returncode
-
     def destroy(self) -> Optional[str]:
         """Destroy what apply created; returns terraform's error text instead of raising."""
         if not self.applied:
