@@ -1,4 +1,4 @@
-"""`make bench`: synthesis speed and memory against the cdktf core floor.
+"""`make bench`: synthesis speed and memory against the CDK core floor (cdktn or cdktf, as EMR_CDK chooses).
 
 The last line printed is one JSON object (the keys the issues ask for). Figures are medians
 of repeated runs in fresh processes, measured here and never asserted by a timed test.
@@ -14,13 +14,14 @@ import sys
 import tempfile
 import threading
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 
 EMPTY_STACK = """
-from cdktf import App, TerraformStack
+from {library} import App, TerraformStack
 app = App(outdir={outdir!r})
 TerraformStack(app, "empty")
 app.synth()
@@ -81,20 +82,29 @@ def timed_run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return seconds, max(peaks.values(), default=0) / 1024
 
 
+def chosen_library(env: dict[str, str]) -> tuple[str, str]:
+    """The library emr_constructs.cdk picks under ``env``, and its version: asked in a child, since
+    importing it here would start a jsii kernel in the measuring process."""
+    name = subprocess.run([sys.executable, "-c", "from emr_constructs.cdk import NAME; print(NAME)"], cwd=ROOT,
+                          env=env, check=True, capture_output=True, text=True).stdout.strip()
+    return name, version(name)
+
+
 def measure_synth() -> dict[str, float]:
     """Both sides import from bytecode, as any Python does after the first run (pip compiled
     cdktf's at install; ours is compiled here, since PYTHONDONTWRITEBYTECODE may be set)."""
     compileall.compile_dir(ROOT / "emr_constructs", quiet=1)
     compileall.compile_dir(ROOT / "stacks", quiet=1)
     env = dict(os.environ, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20", EMR_STACKS="")
+    library, library_version = chosen_library(env)
     full, floor, rss = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(RUNS):
-            seconds, peak = timed_run([sys.executable, "-c", EMPTY_STACK.format(outdir=f"{tmp}/e{i}")], env)
+            seconds, peak = timed_run([sys.executable, "-c", EMPTY_STACK.format(library=library, outdir=f"{tmp}/e{i}")], env)
             floor.append(seconds)
             seconds, peak = timed_run(
                 [sys.executable, "-c",
-                 f"from cdktf import App; from stacks.app_builder import build_app; "
+                 f"from {library} import App; from stacks.app_builder import build_app; "
                  f"build_app(App(outdir={tmp + '/f' + str(i)!r})).synth()"],
                 env,
             )
@@ -102,6 +112,7 @@ def measure_synth() -> dict[str, float]:
             rss.append(peak)
     synth, core = statistics.median(full), statistics.median(floor)
     return {
+        "cdk_library": f"{library} {library_version}",
         "synth_seconds": round(synth, 3),
         "core_floor_seconds": round(core, 3),
         "synth_vs_core_floor_ratio": round(synth / core, 3),
@@ -112,7 +123,7 @@ def measure_synth() -> dict[str, float]:
 def main() -> None:
     result = measure_synth()
     print(f"full synth of every shipped stack: median {result['synth_seconds']} s over {RUNS} runs; "
-          f"empty cdktf stack: {result['core_floor_seconds']} s; largest process {result['synth_peak_rss_mb']} MB")
+          f"empty {result['cdk_library']} stack: {result['core_floor_seconds']} s; largest process {result['synth_peak_rss_mb']} MB")
     from scripts.bench_log_latency import measure as measure_log_latency
     from scripts.bench_poll import measure as measure_poll
 
