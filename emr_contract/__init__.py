@@ -5,5 +5,6 @@ Pure standard library; imports nothing else of this repository (tests/test_layer
 - `events`: the fields of the "EMR Cluster State Change" event that rules match on;
 - `log_naming`: CloudWatch Logs group, tag and stream names of step and container logs (shipped to nodes);
 - `s3_layout`: where EMR puts step and container logs under a cluster's LogUri;
-- `outputs`: the stack outputs the step runner reads, by name.
+- `outputs`: the stack outputs the step runner reads, by name;
+- `emulator`: where the local emulator listens unless told otherwise.
 """

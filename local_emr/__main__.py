@@ -8,14 +8,17 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from emr_contract.emulator import DEFAULT_HOST, DEFAULT_PORT
+
 from .config import EmulatorConfig
 from .server import LocalEmr
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local_emr", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=5055, help="port (0 picks a free one; default 5055)")
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help=f"port (0 picks a free one; default {DEFAULT_PORT}, where EMR_TARGET=local stacks look)")
     for name, what in (("boot", "STARTING -> BOOTSTRAPPING"), ("bootstrap", "BOOTSTRAPPING -> WAITING"),
                        ("terminate", "TERMINATING -> TERMINATED")):
         parser.add_argument(f"--{name}-seconds", type=float, default=None,

@@ -2,7 +2,7 @@
 
 Chosen by environment variables, never by editing code:
   EMR_TARGET=aws|local    local points every endpoint at the emulator (fake credentials)
-  EMR_LOCAL_ENDPOINT      the emulator's URL (default http://127.0.0.1:4566)
+  EMR_LOCAL_ENDPOINT      the emulator's URL (default http://127.0.0.1:5055, where `python -m local_emr` listens)
   EMR_REGION, EMR_ACCOUNT_ID, EMR_STATE_BUCKET, EMR_STATE_REGION
 """
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
 from emr_constructs.validation import Checker
+from emr_contract.emulator import DEFAULT_ENDPOINT
 
 LOCAL_ACCOUNT_ID = "123456789012"
 LOCAL_SERVICES = ("emr", "s3", "iam", "sts", "ec2", "kms", "cloudwatch", "logs", "sns", "events")
@@ -32,7 +33,7 @@ class Environment:
     region: str = "eu-west-1"
     account_id: Optional[str] = None
     target: str = "aws"
-    local_endpoint: str = "http://127.0.0.1:4566"
+    local_endpoint: str = DEFAULT_ENDPOINT
     backend: Optional[Backend] = None
     default_tags: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TAGS))
 
@@ -68,7 +69,7 @@ class Environment:
         c.matches("EMR_REGION", self.region, r"[a-z]{2}(-[a-z]+)+-\d", "must be an AWS region such as eu-west-1")
         c.matches("EMR_ACCOUNT_ID", self.account_id, r"\d{12}", "must be a 12-digit AWS account id")
         c.matches("EMR_LOCAL_ENDPOINT", self.local_endpoint, r"https?://[^/\s]+/?",
-                  "must be a URL such as http://127.0.0.1:4566")
+                  f"must be a URL such as {DEFAULT_ENDPOINT}")
         if self.backend:
             c.matches("EMR_STATE_BUCKET", self.backend.bucket, r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
                       "must be an S3 bucket name")
