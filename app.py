@@ -1,4 +1,5 @@
-"""cdktf entry point: `cdktf synth` / `cdktf deploy <stack>` run this (see cdktf.json)."""
+"""The app `cdktf synth|deploy <stack>` and CDK Terrain's `cdktn synth|deploy <stack>` run: both CLIs read
+cdktf.json. The library (cdktn or cdktf) is emr_constructs/cdk.py's choice; EMR_CDK forces one."""
 from stacks.app_builder import build_app
 
 if __name__ == "__main__":
