@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv test security synth demo bench clean grafana docs
+.PHONY: venv test security synth demo bench clean grafana docs emulator emulator-job emulator-stop test-emulator-docs
 
 venv: $(STAMP)
 
@@ -54,11 +54,28 @@ node_modules/.installed: package.json package-lock.json
 demo: venv $(SPARK_STAMP) node_modules/.installed
 	$(PY) -m scripts.demo
 
+# The emulator by hand (docs/emulator.md): `make emulator` starts it in the background and writes .emulator/env
+# (`source` it: AWS endpoint and keys, EMR_TARGET=local, terraform from the offline mirror); `make emulator-job`
+# uploads the demo job examples/demo-steps.yaml runs; `make emulator-stop` stops it.
+EMULATOR_PORT ?= 5055
+emulator: venv $(SPARK_STAMP) node_modules/.installed
+	$(PY) -m scripts.emulator start --port $(EMULATOR_PORT)
+
+emulator-job: venv
+	$(PY) -m scripts.emulator upload-demo-job
+
+emulator-stop: venv
+	$(PY) -m scripts.emulator stop
+
+# docs/emulator.md's manual path entire, deploy and steps included (about 3 minutes): make test runs it without them.
+test-emulator-docs: venv $(SPARK_STAMP) node_modules/.installed
+	EMR_DOCS_E2E=1 $(PY) -m pytest -q tests/test_docs_emulator.py
+
 bench: venv
 	$(PY) -m scripts.bench
 
 clean:
-	rm -rf cdktf.out .tf-work .bench .pytest_cache
+	rm -rf cdktf.out .tf-work .bench .pytest_cache .emulator
 
 grafana: venv
 	$(PY) -m scripts.export_grafana

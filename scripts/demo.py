@@ -17,14 +17,12 @@ import time
 from pathlib import Path
 
 from scripts import terraform as tf
+from scripts.emulator import aws_settings, forget_local_state, step_env, upload_demo_job
 from stacks import DEFAULT_STACK
 
 ROOT = Path(__file__).resolve().parent.parent
 CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
 SPEC = ROOT / "examples" / "demo-steps.yaml"
-JOB = ROOT / "examples" / "jobs" / "demo_job.py"
-ARTIFACTS_BUCKET = "emr-demo-artifacts"
-REGION = "us-east-1"
 
 
 def _missing_prerequisites() -> list[str]:
@@ -76,36 +74,16 @@ def _cdktf(action: str, endpoint_url: str, tmp: Path, *extra: str) -> int:
 _CDKTF_HIGHLIGHTS = ("Apply complete!", "Destroy complete!", "Plan:", "Error", "cluster_id =", "log_uri =")
 
 
-def _aws_env(endpoint_url: str) -> dict[str, str]:
-    return dict(os.environ, AWS_ENDPOINT_URL=endpoint_url, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
-                AWS_DEFAULT_REGION=REGION, AWS_REGION=REGION)
-
-
-def _upload_job(endpoint_url: str) -> None:
-    import boto3
-
-    s3 = boto3.client("s3", endpoint_url=endpoint_url, region_name=REGION,
-                      aws_access_key_id="test", aws_secret_access_key="test")
-    s3.create_bucket(Bucket=ARTIFACTS_BUCKET)
-    s3.upload_file(str(JOB), ARTIFACTS_BUCKET, "jobs/demo_job.py")
-
-
 def _run_steps(outputs_file: Path, state_dir: Path, endpoint_url: str) -> int:
     command = [sys.executable, "-m", "step_runner", str(SPEC), "--outputs", str(outputs_file),
                "--stack", DEFAULT_STACK, "--follow", "--state-dir", str(state_dir),
                "--details-wait", "10s", "--cancel-grace", "10s"]
-    runner = subprocess.Popen(command, cwd=ROOT, env=_aws_env(endpoint_url))
+    runner = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, **aws_settings(endpoint_url)))
     try:
         return runner.wait()
     except KeyboardInterrupt:
         # The runner got the same Ctrl-C: it cancels its steps; give it the time to do so.
         return runner.wait(timeout=60)
-
-
-def _forget_local_state() -> None:
-    """A previous demo's state names resources of an emulator that no longer runs."""
-    for state in (ROOT / "cdktf.out" / "stacks" / DEFAULT_STACK).glob(f"terraform.{DEFAULT_STACK}.local.tfstate*"):
-        state.unlink()
 
 
 def main() -> int:
@@ -117,10 +95,9 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     started = time.monotonic()
-    _forget_local_state()
-    step_env = {"PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    forget_local_state(DEFAULT_STACK)
     with tempfile.TemporaryDirectory(prefix="emr-demo-") as tmp_name, \
-            LocalEmr(port=0, boot_seconds=2, bootstrap_seconds=2, step_env=step_env) as emulator:
+            LocalEmr(port=0, boot_seconds=2, bootstrap_seconds=2, step_env=step_env()) as emulator:
         tmp = Path(tmp_name)
         _say(f"local EMR emulator listening on {emulator.endpoint_url}", started)
         code, deployed = 1, False
@@ -130,7 +107,7 @@ def main() -> int:
             deployed = True
             if _cdktf("deploy", emulator.endpoint_url, tmp, "--outputs-file", str(outputs_file)) != 0:
                 raise RuntimeError("cdktf deploy failed")
-            _upload_job(emulator.endpoint_url)
+            upload_demo_job(emulator.endpoint_url)
             _say(f"emr-steps {SPEC.relative_to(ROOT)} --follow  (3 PySpark steps, report depends on aggregate)",
                  started)
             code = _run_steps(outputs_file, tmp / "state", emulator.endpoint_url)
@@ -145,7 +122,7 @@ def main() -> int:
                 if _cdktf("destroy", emulator.endpoint_url, tmp) != 0:
                     print("cdktf destroy failed", file=sys.stderr)
                     code = code or 1
-            _forget_local_state()
+            forget_local_state(DEFAULT_STACK)
     _say(f"emulator stopped; demo finished with exit code {code}", started)
     return code
 
