@@ -98,7 +98,8 @@ def validate_cluster_step_logs(props: "ClusterProps", *, log_prefix: str) -> Non
                 "step_logs needs emr-5.30.0 or later (Amazon Linux 2: systemd and python3.7 for the watcher)")
     if step_logs.kms_key_arn is None and not creates_cluster_key(props):
         c.fail("step_logs.kms_key_arn", None, "the cluster creates no KMS key to reuse (security_configuration or "
-               "security.kms_key_arn is given): pass a key whose policy lets CloudWatch Logs use it (README: 'Step logs in CloudWatch Logs')")
+               "security.kms_key_arn is given): pass a key whose policy lets CloudWatch Logs use it "
+               "(docs/step-logs.md, 'IAM and KMS')")
     c.check(log_prefix != "" and not defaults.STEP_LOGS_SCRIPT_PREFIX.startswith(log_prefix), "log_prefix",
             log_prefix, f"step_logs stores its script under {defaults.STEP_LOGS_SCRIPT_PREFIX}: the log prefix must "
             "be non-empty and elsewhere, so nodes cannot overwrite the script and log expiry cannot delete it")

@@ -1,5 +1,5 @@
 """The triage corpus's accuracy table: `python -m scripts.corpus_accuracy` prints it, `--write` puts it in
-README.md between the corpus-accuracy markers (tests/step_runner/test_sr_corpus.py checks it is current)."""
+docs/emr-steps.md between the corpus-accuracy markers (tests/step_runner/test_sr_corpus.py checks it is current)."""
 from __future__ import annotations
 
 import sys
@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "step_runner" / "corpus"
-README = ROOT / "README.md"
+DOC = ROOT / "docs" / "emr-steps.md"
 BEGIN, END = "<!-- corpus-accuracy:begin -->", "<!-- corpus-accuracy:end -->"
 
 
@@ -87,7 +87,7 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def readme_with(text: str, body: str) -> str:
+def doc_with(text: str, body: str) -> str:
     start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
     return text[:start] + "\n" + body + "\n" + text[end:]
 
@@ -95,7 +95,7 @@ def readme_with(text: str, body: str) -> str:
 def main(argv: list[str]) -> int:
     body = table([measure(s) for s in samples()])
     if "--write" in argv:
-        README.write_text(readme_with(README.read_text(encoding="utf-8"), body), encoding="utf-8")
+        DOC.write_text(doc_with(DOC.read_text(encoding="utf-8"), body), encoding="utf-8")
     print(body)
     return 0
 

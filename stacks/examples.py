@@ -23,7 +23,8 @@ from .spec import AccessProps, StackSpec
 
 PRIVATE_SUBNETS = ("subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60003")
 EXAMPLE_VPC_ID = "vpc-0a1b2c3d4e5f60000"
-# Upload a zip of privateKey.pem, certificateChain.pem and trustedCertificates.pem here (README: "In-transit encryption").
+# Upload a zip of privateKey.pem, certificateChain.pem and trustedCertificates.pem here
+# (docs/security.md: "In-transit encryption").
 TLS_CERTIFICATES = "s3://example-emr-artifacts/tls/emr-certs.zip"
 ENCRYPTED = SecurityProps(tls_certificates_s3_uri=TLS_CERTIFICATES)
 
@@ -31,7 +32,7 @@ MINIMAL = StackSpec(
     stack_name="emr-minimal",
     description="The smallest working cluster: Spark, 1 primary + 2 core m5.xlarge.",
     # In-transit encryption needs certificates you upload first: the minimal example opts out
-    # explicitly (README: "In-transit encryption"); the others enable it.
+    # explicitly (docs/security.md: "In-transit encryption"); the others enable it.
     cluster=ClusterProps(name="spark-minimal", idle_timeout_seconds=3600,
                          security=SecurityProps(allow_no_in_transit_encryption=True)),
 )
@@ -69,7 +70,7 @@ PRODUCTION = StackSpec(
         ),
         managed_scaling=ManagedScaling.on_demand_core_spot_task(core_nodes=3, max_nodes=20),
         scale_in=ScaleIn(),
-        step_logs=StepLogsProps(),  # live step and driver logs in CloudWatch Logs (README: "Step logs in CloudWatch Logs")
+        step_logs=StepLogsProps(),  # live step and driver logs in CloudWatch Logs (docs/step-logs.md)
         step_concurrency_level=10,
         idle_timeout_seconds=3600,
         termination_protection=True,

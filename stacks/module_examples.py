@@ -9,7 +9,7 @@ shutdown, step concurrency, subnets, bring-your-own roles and bucket, tags), not
 What every one of them gets from our defaults, and the module example does not ask for:
 
 - a security configuration: S3, local disks and EBS encrypted with a KMS key of the cluster's own, IMDSv2
-  only, and TLS in transit from the same placeholder certificate zip as the shipped stacks (README:
+  only, and TLS in transit from the same placeholder certificate zip as the shipped stacks (docs/security.md:
   "In-transit encryption");
 - security groups whose egress is intra-cluster traffic and HTTPS, not every port to 0.0.0.0/0 (the module's
   default), and no ingress from anywhere;

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.corpus_accuracy import BEGIN, END, README, measure, readme_with, samples, table
+from scripts.corpus_accuracy import BEGIN, DOC, END, doc_with, measure, samples, table
 from step_runner.triage import KINDS
 
 KIND_TARGET = 0.95
@@ -33,14 +33,15 @@ def test_accuracy_on_the_corpus(capsys):
     assert kind_rate >= KIND_TARGET and cause_rate >= CAUSE_TARGET, "\n".join(misses)
 
 
-def test_the_readme_shows_the_current_table():
-    text = README.read_text(encoding="utf-8")
+def test_the_docs_show_the_current_table():
+    text = DOC.read_text(encoding="utf-8")
     assert BEGIN in text and END in text
-    assert readme_with(text, table(RESULTS)) == text, "README accuracy table is stale: python -m scripts.corpus_accuracy --write"
+    assert doc_with(text, table(RESULTS)) == text, \
+        "docs/emr-steps.md accuracy table is stale: python -m scripts.corpus_accuracy --write"
 
 
-def test_the_readme_lists_every_kind():
-    text = README.read_text(encoding="utf-8")
+def test_the_docs_list_every_kind():
+    text = DOC.read_text(encoding="utf-8")
     section = text[text.index("<!-- triage-kinds:begin -->"):text.index("<!-- triage-kinds:end -->")]
     assert [k for k in KINDS if f"| `{k}` |" not in section] == []
 
