@@ -18,7 +18,7 @@ from emr_constructs.autoscaling import AutoScalingPolicy, ScalingRule
 from emr_constructs.cluster_rules import validate_cluster_props
 from emr_constructs.managed_scaling import ManagedScaling
 
-from .conftest import resources_of, synth_json
+from ..conftest import resources_of, synth_json
 
 BASE = ClusterProps(name="c")
 IAM = IamProps(name_prefix="c", account_id="123456789012", region="eu-west-1")

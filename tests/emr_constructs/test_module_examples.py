@@ -14,7 +14,7 @@ from emr_constructs.cluster_rules import validate_cluster_props
 from scripts import terraform as tf
 from stacks.module_examples import MODULE_EXAMPLES, build_module_example
 
-from .conftest import one_resource, resources_of, synth_json
+from ..conftest import one_resource, resources_of, synth_json
 
 FLEETS = ("module-private-instance-fleet", "module-public-instance-fleet")
 GROUPS = ("module-private-instance-group", "module-public-instance-group")

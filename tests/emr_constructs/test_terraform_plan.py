@@ -5,7 +5,7 @@ import pytest
 
 from scripts import terraform as tf
 
-from .conftest import require_terraform_mirror
+from ..conftest import require_terraform_mirror
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,7 @@ from emr_constructs import (
 from stacks.emr_stack import OUTPUT_NAMES, output_names
 from stacks.examples import EXAMPLES, FLEETS, MINIMAL, PRODUCTION
 
-from .conftest import one_resource, resources_of, synth_json
+from ..conftest import one_resource, resources_of, synth_json
 
 IAM = IamProps(name_prefix="t", account_id="123456789012", region="eu-west-1")
 

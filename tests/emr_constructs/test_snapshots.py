@@ -4,7 +4,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from stacks.examples import EXAMPLES
 
-from .conftest import synth_json
+from ..conftest import synth_json
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from emr_constructs.block_public_access import BlockPublicAccessProps, EmrBlockP
 from emr_constructs.network import ExampleVpc, ExampleVpcProps
 from stacks.examples import EXAMPLES, MINIMAL, PRODUCTION
 
-from .conftest import one_resource, resources_of, synth_json
+from ..conftest import one_resource, resources_of, synth_json
 
 
 @pytest.fixture(scope="module")

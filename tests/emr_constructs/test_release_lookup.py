@@ -9,7 +9,7 @@ from cdktf import App, TerraformStack, TerraformVariable, Testing
 from emr_constructs import (AwsProvider, ClusterProps, ConfigError, Configuration, EmrCluster, EmrReleaseLookup,
                             IamProps, InstanceGroup, KerberosAttributes, Network, SecurityGroupRule, SecurityProps)
 
-from .conftest import synth_json
+from ..conftest import synth_json
 
 IAM = IamProps(name_prefix="c", account_id="123456789012", region="eu-west-1")
 
@@ -39,7 +39,7 @@ def test_bad_filters_are_refused(kwargs, field):
 def test_new_cluster_attributes_pass_terraform_validate(tmp_path):
     from scripts import terraform as tf
 
-    from .conftest import require_terraform_mirror
+    from ..conftest import require_terraform_mirror
 
     require_terraform_mirror()
     app = App(outdir=str(tmp_path / "out"))

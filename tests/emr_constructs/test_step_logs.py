@@ -15,7 +15,7 @@ from emr_contract.log_naming import LOG_GROUP_TAG
 from emr_contract.outputs import LOG_GROUP as LOG_GROUP_OUTPUT
 from stacks.examples import MINIMAL, PRODUCTION
 
-from .conftest import one_resource, resources_of, synth_json
+from ..conftest import one_resource, resources_of, synth_json
 
 ACCOUNT = "123456789012"
 GROUP = "/aws/emr/spark-production"

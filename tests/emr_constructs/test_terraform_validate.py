@@ -4,7 +4,7 @@ import pytest
 
 from scripts import terraform as tf
 
-from .conftest import require_terraform_mirror
+from ..conftest import require_terraform_mirror
 from stacks.examples import EXAMPLES
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,7 @@ from emr_constructs import (ClusterProps, ConfigError, Configuration, EbsVolume,
                             InstanceGroup, LogBucket, LogBucketProps, Network)
 from emr_constructs.autoscaling import AutoScalingPolicy, task_policy
 
-from .conftest import resources_of, synth_json
+from ..conftest import resources_of, synth_json
 
 IAM = IamProps(name_prefix="c", account_id="123456789012", region="eu-west-1")
 

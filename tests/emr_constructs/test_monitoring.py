@@ -31,11 +31,11 @@ from emr_constructs.monitoring import (
 from emr_contract import events
 from stacks.examples import AUTOSCALING, FLEETS, MINIMAL, PRODUCTION
 
-from . import cloudwatch_alarms, grafana_cloudwatch
-from .conftest import one_resource, resources_of, synth_json
-from .eventbridge_patterns import matches
+from .. import cloudwatch_alarms, grafana_cloudwatch
+from ..conftest import one_resource, resources_of, synth_json
+from ..eventbridge_patterns import matches
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLUSTER = "j-ABC"
 GROUPS = ScalingMode()
 FLEETS_FIXED = ScalingMode(fleets=True)

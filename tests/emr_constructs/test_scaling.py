@@ -20,7 +20,7 @@ from emr_constructs.managed_scaling import ManagedScaling
 from emr_constructs.scale_in import ScaleIn, replication_for
 from stacks.examples import AUTOSCALING, EXAMPLES, FLEETS, PRODUCTION
 
-from .conftest import one_resource, resources_of, synth_json
+from ..conftest import one_resource, resources_of, synth_json
 
 IAM = IamProps(name_prefix="t", account_id="123456789012", region="eu-west-1")
 BASE = ClusterProps(name="c")
