@@ -27,6 +27,8 @@ def is_token(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class Problem:
+    """One broken rule in a props object; step_runner.errors.Problem says why the runner keeps its own."""
+
     field: str
     value: Any
     rule: str

@@ -12,7 +12,7 @@ _ERROR_LINE = re.compile(
 )
 
 
-def probable_cause(lines: Iterable[str]) -> str | None:
+def last_error_line(lines: Iterable[str]) -> str | None:
     """The last line that looks like an exception (a Python traceback's final line, a JVM error)."""
     found = None
     for line in lines:
@@ -47,9 +47,9 @@ def failure_details(returncode: int, stderr_lines: Iterable[str], log_file: str 
     LogFile "the path to the log file where the step failure root cause was originally recorded",
     https://docs.aws.amazon.com/emr/latest/APIReference/API_FailureDetails.html). The cause may be in
     stderr or, for PySpark (whose PythonRunner merges the Python driver's stderr into stdout), in stdout."""
-    reason, where = probable_cause(stderr_lines), log_file
+    reason, where = last_error_line(stderr_lines), log_file
     if reason is None:
-        reason = probable_cause(stdout_lines)
+        reason = last_error_line(stdout_lines)
         where = stdout_log_file if reason is not None else log_file
     details = {"Reason": reason or UNKNOWN_REASON, "Message": exit_message(returncode)}
     if where:

@@ -35,7 +35,13 @@ def check_moto_version(found: str = moto.__version__) -> None:
 
 
 class LocalEmr:
-    """A local AWS endpoint (all of moto) whose EMR clusters boot, run real step processes and stop."""
+    """A local AWS endpoint (all of moto) whose EMR clusters boot, run real step processes and stop.
+
+    Its moto patches are process-wide: the first emulator to start installs them, the last to stop
+    removes them, so in-process moto used after it (`mock_aws` in a test) is moto as released.
+    """
+
+    _patched_by: set[int] = set()
 
     def __init__(
         self,
@@ -85,8 +91,10 @@ class LocalEmr:
                 pass
 
         log = (lambda line: print(f"local_emr {time.strftime('%H:%M:%S')} {line}", file=sys.stderr, flush=True)) if self.log_requests else None
-        s3_policy.install()
-        moto_fixes.install()
+        if not LocalEmr._patched_by:
+            s3_policy.install()
+            moto_fixes.install()
+        LocalEmr._patched_by.add(id(self))
         app = EmrMiddleware(DomainDispatcherApplication(create_backend_app), self.lifecycle, log=log)
         self._server = make_server(self.host, self.requested_port, app, threaded=True,
                                    request_handler=QuietHandler)
@@ -110,6 +118,11 @@ class LocalEmr:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._thread = None
+        if id(self) in LocalEmr._patched_by:
+            LocalEmr._patched_by.discard(id(self))
+            if not LocalEmr._patched_by:
+                moto_fixes.uninstall()
+                s3_policy.uninstall()
 
     def __enter__(self) -> LocalEmr:
         return self.start()

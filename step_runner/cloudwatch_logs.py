@@ -43,14 +43,18 @@ class CwEvent:
 
 
 def make_logs_client(region: str | None = None, profile: str | None = None) -> Any:
-    """A 'logs' client with the same adaptive retry config as the EMR and S3 clients; only the CLI calls this."""
-    import boto3
+    """A 'logs' client with the same adaptive retry config as the EMR and S3 clients, from the same session
+    (credentials, and any MFA prompt, resolve once per run); only the CLI calls this."""
     from botocore.config import Config
+    from botocore.exceptions import BotoCoreError
 
-    from .emr_adapter import SDK_RETRY_CONFIG
+    from .aws_errors import aws_config_error
+    from .emr_adapter import SDK_RETRY_CONFIG, _session
 
-    session = boto3.session.Session(profile_name=profile, region_name=region)
-    return session.client("logs", config=Config(retries=dict(SDK_RETRY_CONFIG)))
+    try:
+        return _session(region, profile).client("logs", config=Config(retries=dict(SDK_RETRY_CONFIG)))
+    except BotoCoreError as exc:
+        raise aws_config_error(exc, region, profile) from exc
 
 
 class CloudWatchLogs:

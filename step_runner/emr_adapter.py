@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
@@ -97,7 +98,7 @@ class EmrAdapter:
         self.calls = 0
 
     def _call(self, operation: str, *, via: Any | None = None, **kwargs: Any) -> dict[str, Any]:
-        method = getattr(via if via is not None else self.emr, _snake(operation))
+        method = getattr(via if via is not None else self.emr, xform_name(operation))
         self.calls += 1
         try:
             return method(**kwargs)
@@ -205,11 +206,3 @@ class EmrAdapter:
             results += self._call("CancelSteps", **kwargs).get("CancelStepsInfoList", [])
         return results
 
-
-def _snake(operation: str) -> str:
-    out = []
-    for i, ch in enumerate(operation):
-        if ch.isupper() and i:
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)

@@ -17,7 +17,12 @@ class StepRunnerError(Exception):
 
 @dataclass(frozen=True)
 class Problem:
-    """One broken rule in user input: where it is, what it holds, what was expected."""
+    """One broken rule in user input: where it is, what it holds, what was expected.
+
+    emr_constructs has its own Problem on purpose: the runner is installed and used without the constructs
+    (a laptop, an Airflow worker), the layering keeps the two apart, and the two speak to different readers
+    (a spec file's path and line here; a props field and `terraform validate` there). Only what both halves
+    must agree on lives in emr_contract."""
 
     field: str
     value: object

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from local_emr.config import EmulatorConfig
-from local_emr.failure import failure_details, probable_cause
+from local_emr.failure import failure_details, last_error_line
 from local_emr.lifecycle import next_boot_state, step_log_prefix
 from local_emr.server import check_moto_version
 from local_emr.step_command import StepCommandError, build_command, localize_s3_args, localize_spark_args
@@ -58,11 +58,11 @@ def test_missing_spark_submit_and_jars_are_clear_errors() -> None:
         build_command("s3://b/missing.jar", [], None, fetch=lambda _: None)
 
 
-def test_probable_cause_is_the_last_exception_line() -> None:
+def test_the_failure_reason_is_the_last_exception_line() -> None:
     lines = ["INFO starting", "Traceback (most recent call last):", '  File "x.py", line 1',
              "ValueError: bad input", "INFO shutting down"]
-    assert probable_cause(lines) == "ValueError: bad input"
-    assert probable_cause(["all good"]) is None
+    assert last_error_line(lines) == "ValueError: bad input"
+    assert last_error_line(["all good"]) is None
     details = failure_details(2, ["nothing useful"], "s3://b/l/stderr.gz")
     assert details == {"Reason": "Unknown Error.", "Message": "Command exited with return code 2",
                        "LogFile": "s3://b/l/stderr.gz"}

@@ -478,3 +478,36 @@ def test_steps_refused_for_room_go_in_before_a_cluster_that_ends_when_idle_runs_
     assert code == cli.EXIT_OK, err
     assert set(names(json.loads(out)).values()) == {"COMPLETED"}
     assert c.reason_code == "ALL_STEPS_COMPLETED"
+
+
+def test_every_client_of_a_run_comes_from_one_session(no_aws_config, monkeypatch):
+    """EMR, S3, the submit client and CloudWatch Logs share one boto3 session: an assume-role profile with MFA
+    asks once, not once per client."""
+    import boto3
+
+    from step_runner import cloudwatch_logs, emr_adapter
+
+    made = []
+    real = boto3.session.Session
+
+    def counting(*args, **kwargs):
+        made.append(kwargs)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(boto3.session, "Session", counting)
+    emr, s3 = emr_adapter.make_clients("eu-west-1", None)
+    submit = emr_adapter.make_submit_client("eu-west-1", None)
+    logs = cloudwatch_logs.make_logs_client("eu-west-1", None)
+    assert len(made) == 1
+    assert {c.meta.service_model.service_name for c in (emr, s3, submit, logs)} == {"emr", "s3", "logs"}
+
+
+def test_operation_names_map_to_client_methods_as_botocore_names_them():
+    """ListSteps -> list_steps, but AddJobFlowSteps -> add_job_flow_steps: botocore's own xform_name."""
+    from botocore.stub import Stubber
+
+    import boto3
+
+    client = boto3.client("emr", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stub:
+        stub.add_response("add_job_flow_steps", {"StepIds": ["s-1"]})
+        assert EmrAdapter(client)._call("AddJobFlowSteps", JobFlowId="j-1", Steps=[]) == {"StepIds": ["s-1"]}
