@@ -88,6 +88,13 @@ def test_importing_the_constructs_with_an_unknown_value_fails_before_jsii_starts
     assert "CdkChoiceError: EMR_CDK='cdk' is unknown" in result.stderr
 
 
+def test_app_py_with_an_unknown_value_says_so_in_one_line():
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True,
+                            env=dict(os.environ, EMR_CDK="cdk"), timeout=60)
+    assert result.returncode == 1
+    assert result.stderr == "app.py: EMR_CDK='cdk' is unknown: use EMR_CDK=cdktn (CDK Terrain) or EMR_CDK=cdktf\n"
+
+
 def without_library_metadata(relative: str, document: dict) -> dict:
     """Drop what names the library: a stack's ``//.metadata.version``, the manifest's ``version`` and each
     annotation's ``stacktrace`` (the library's file names, and jsii kernel temp dirs that differ on every run)."""
