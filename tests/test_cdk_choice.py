@@ -81,6 +81,7 @@ def test_neither_installed_is_refused():
     assert issubclass(CdkChoiceError, ImportError)
 
 
+@pytest.mark.integration
 def test_importing_the_constructs_with_an_unknown_value_fails_before_jsii_starts():
     result = subprocess.run([sys.executable, "-c", "import emr_constructs"], cwd=ROOT, capture_output=True,
                             text=True, env=dict(os.environ, EMR_CDK="cdk"), timeout=60)
@@ -88,6 +89,7 @@ def test_importing_the_constructs_with_an_unknown_value_fails_before_jsii_starts
     assert "CdkChoiceError: EMR_CDK='cdk' is unknown" in result.stderr
 
 
+@pytest.mark.integration
 def test_app_py_with_an_unknown_value_says_so_in_one_line():
     result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True,
                             env=dict(os.environ, EMR_CDK="cdk"), timeout=60)
