@@ -6,7 +6,7 @@ you run on 5055.
 
 In `make test` it runs every line but the three that deploy, run the steps and destroy (`npx cdktf ...`,
 `emr-steps ...`), about 10 s: starting the emulator in the background, sourcing `.emulator/env`, uploading the
-job and stopping it, and checks what those three lines rely on. Those three lines cost about 3 minutes on
+job and stopping it, and checks what those three lines rely on. Those three lines cost 3 to 7 minutes on
 2 cores (hashicorp/aws's own timers, about a minute per apply and per destroy, and three Spark JVMs), over
 the whole suite's budget: `make test-emulator-docs` (EMR_DOCS_E2E=1) runs the block entire.
 """
