@@ -20,6 +20,7 @@ from . import moto_fixes, s3_policy
 from .cloudwatch_logs import CloudWatchLogsSink
 from .config import EmulatorConfig
 from .lifecycle import Lifecycle, LineSink
+from .pricing_api import PricingMiddleware
 from .wsgi import EmrMiddleware
 
 PINNED_MOTO_VERSION = "5.2.5"
@@ -95,7 +96,7 @@ class LocalEmr:
             s3_policy.install()
             moto_fixes.install()
         LocalEmr._patched_by.add(id(self))
-        app = EmrMiddleware(DomainDispatcherApplication(create_backend_app), self.lifecycle, log=log)
+        app = PricingMiddleware(EmrMiddleware(DomainDispatcherApplication(create_backend_app), self.lifecycle, log=log))
         self._server = make_server(self.host, self.requested_port, app, threaded=True,
                                    request_handler=QuietHandler)
         self._server.daemon_threads = True  # type: ignore[attr-defined]
