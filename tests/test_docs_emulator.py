@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -29,6 +30,12 @@ FULL = os.environ.get("EMR_DOCS_E2E") == "1"
 EXPENSIVE = ("npx ", "emr-steps ")
 # What a scratch copy must not share with this checkout: the emulator's state, synth output, outputs.
 OWN = {".git", ".emulator", "cdktf.out", "outputs.json", ".tf-work", ".bench", ".pytest_cache"}
+# `make emulator` installs what is stale first. In the scratch copy .venv and node_modules are symlinks to
+# this checkout's, so an install from there would write into them with the scratch copy's paths (console
+# scripts whose interpreter goes with the tmp dir). The files those installs depend on are copied there
+# with a 1970 mtime instead of linked, so an edit to them while the test runs cannot start one.
+INSTALL_INPUTS = {"requirements.txt", "requirements-dev.txt", "requirements-demo.txt", "constraints.txt",
+                  "pyproject.toml", "package.json", "package-lock.json"}
 
 if FULL:
     require_terraform_mirror()
@@ -47,8 +54,6 @@ def test_readme_shows_the_same_commands_as_the_emulator_doc():
 
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    # `make emulator` installs what is missing or stale first; from a test that would write into this
-    # checkout's .venv and node_modules through the symlinks, so a stale install is a skip instead.
     up_to_date = subprocess.run(["make", "-q", "venv", ".venv/.spark-installed", "node_modules/.installed"],
                                 cwd=ROOT, capture_output=True)
     if up_to_date.returncode != 0:
@@ -56,7 +61,10 @@ def checkout(tmp_path: Path) -> Path:
     scratch = tmp_path / "checkout"
     scratch.mkdir()
     for entry in ROOT.iterdir():
-        if entry.name not in OWN:
+        if entry.name in INSTALL_INPUTS:
+            shutil.copyfile(entry, scratch / entry.name)
+            os.utime(scratch / entry.name, (0, 0))
+        elif entry.name not in OWN:
             (scratch / entry.name).symlink_to(entry)
     yield scratch
     # The emulator runs in its own session: stop it by its pid file even when the block failed half-way.

@@ -97,6 +97,9 @@ def _as_written(code: str, tmp_path: Path, monkeypatch) -> None:
     exec(compile(code, "docs", "exec"), {})
 
 
+# Examples that start processes or sockets (jsii's node, botocore, the emulator) are integration tests.
+INTEGRATION = {("deploy.md", "## Use the constructs in your own app"), ("emr-steps.md", "## Library use"),
+               ("emulator.md", "## Run it in the foreground, or in process")}
 PYTHON = {
     ("deploy.md", "## Use the constructs in your own app"): _constructs_example,
     ("emr-steps.md", "## Library use"): _library_example,
@@ -143,12 +146,14 @@ def test_every_block_is_accounted_for():
     assert len(PYTHON) == sum(1 for _, _, lang, _ in BLOCKS if lang == "python"), "a PYTHON harness lost its block"
 
 
-@pytest.mark.parametrize("key", list(PYTHON), ids=[f"{f}:{h.lstrip('# ')}" for f, h in PYTHON])
+@pytest.mark.parametrize("key", [pytest.param(k, marks=[pytest.mark.integration] if k in INTEGRATION else [],
+                                                id=f"{k[0]}:{k[1].lstrip('# ')}") for k in PYTHON])
 def test_python_example_runs(key, tmp_path, monkeypatch):
     file, heading = key
     PYTHON[key](_code("python", heading, file), tmp_path, monkeypatch)
 
 
+@pytest.mark.integration
 def test_sh_examples_run():
     env = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}")
     ran = set()
@@ -165,6 +170,7 @@ def test_sh_examples_run():
     assert ran == set(SH_LINES), "a documented command is gone from the docs: drop it from SH_LINES"
 
 
+@pytest.mark.integration
 def test_the_foreground_emulator_prints_what_the_docs_show():
     """`python -m local_emr` as documented (on a free port rather than 5055), its banner as the docs show it:
     the same keys as .emulator/env, so the credentials in the docs are the ones the emulator prints."""
