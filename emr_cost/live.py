@@ -104,7 +104,7 @@ class LivePriceBook:
         except (ValueError, KeyError) as e:
             raise PriceSourceError(f"{SOURCE}: an answer for {what} we cannot read: {e}") from e
         except Exception as e:
-            if type(e).__name__ in ("ClientError", "NoCredentialsError", "EndpointConnectionError", "ParamValidationError"):
+            if _aws_error(e):
                 raise PriceSourceError(f"{SOURCE} for {what}: {e}") from e
             raise
         prices.discard(Decimal(0))  # free tiers, e.g. gp3's first 3,000 IOPS
@@ -120,7 +120,7 @@ class LivePriceBook:
                 answer = self.ec2_for(region).describe_spot_price_history(
                     InstanceTypes=[instance_type], ProductDescriptions=["Linux/UNIX"], StartTime=at, EndTime=at)
             except Exception as e:
-                if type(e).__name__ in ("ClientError", "NoCredentialsError", "EndpointConnectionError"):
+                if _aws_error(e):
                     raise PriceSourceError(f"{SPOT_SOURCE} for {instance_type} in {region}: {e}") from e
                 raise
             latest: dict[str, tuple[datetime, Decimal]] = {}
@@ -158,6 +158,12 @@ class LivePriceBook:
                                        "as_of": price.as_of}), encoding="utf-8")
             tmp.replace(path)
         return price
+
+
+def _aws_error(e: Exception) -> bool:
+    """An error of AWS or of botocore (no credentials, no connection), not a bug of ours."""
+    from botocore.exceptions import BotoCoreError, ClientError
+    return isinstance(e, (BotoCoreError, ClientError))
 
 
 def on_demand_prices(product: dict[str, Any]) -> set[Decimal]:
