@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv test security synth demo bench clean grafana docs emulator emulator-job emulator-stop test-emulator-docs
+.PHONY: venv test security synth demo bench clean grafana docs emulator emulator-job emulator-stop test-emulator-docs cost
 
 venv: $(STAMP)
 
@@ -40,6 +40,10 @@ security: venv $(CHECKOV_STAMP)
 
 synth: venv
 	$(PY) app.py
+
+# What every shipped stack costs an hour and a month, from the bundled price snapshot (docs/cost.md).
+cost: synth
+	$(PY) -m emr_cost estimate
 
 # PySpark of the example's EMR release line, for the demo and the emulator's real-Spark tests.
 $(SPARK_STAMP): requirements-demo.txt $(STAMP)

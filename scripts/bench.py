@@ -133,6 +133,10 @@ def main() -> None:
           f"p95 {latency['log_latency_p95_seconds']} s, max {latency['log_latency_max_seconds']} s after the step "
           f"printed it; {latency['log_lines_lost']} lost, {latency['log_lines_duplicated']} duplicated")
     result.update(latency)
+    from scripts.bench_cost import measure as measure_cost
+
+    result.update(measure_cost())
+    print(f"emr-cost estimate over every shipped stack: median {result['cost_estimate_all_stacks_seconds']} s (goal < 2 s)")
     print(json.dumps(result, sort_keys=True))
 
 
