@@ -17,6 +17,7 @@ from moto.utilities.utils import CamelToUnderscoresWalker
 
 from emr_contract.steps import ERR_CLUSTER_NOT_FOUND, ERR_JOB_FLOW_NOT_FOUND
 
+from . import instances
 from .lifecycle import Lifecycle
 from .models import SHUTDOWN_MESSAGE, EmulatedCluster, adopt_cluster, emr_timestamp
 from .step_model import EmrApiError as EmrError
@@ -219,6 +220,7 @@ def add_instance_fleet(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     _ensure_fleet_ids(cluster)
     cluster.requested_fleets.append(fleet)
     cluster.fleet_ids.append(_fleet_id())
+    instances.sync(cluster)
     return {"ClusterId": cluster.id, "InstanceFleetId": cluster.fleet_ids[-1], "ClusterArn": cluster.arn}
 
 
@@ -235,6 +237,7 @@ def modify_instance_fleet(ctx: RequestContext, params: dict[str, Any]) -> dict[s
             for key in ("TargetOnDemandCapacity", "TargetSpotCapacity", "ResizeSpecifications"):
                 if key in change:
                     req[key] = change[key]
+            instances.sync(cluster)
             return {}
     raise EmrError("InvalidRequestException", f"Instance fleet '{change.get('InstanceFleetId')}' is not valid.")
 
@@ -258,7 +261,25 @@ def add_instance_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str
             "auto_scaling_policy": group.get("AutoScalingPolicy"),
         })
     created = ctx.backend.add_instance_groups(cluster.id, groups)
+    instances.sync(cluster)
     return {"JobFlowId": cluster.id, "ClusterArn": cluster.arn, "InstanceGroupIds": [g.id for g in created]}
+
+
+def list_instances(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The cluster's instances with timelines that follow its lifecycle (local_emr/instances.py); one page."""
+    cluster = ctx.cluster(params)
+    _ensure_fleet_ids(cluster)
+    listed = [instances.view(cluster, r) for r in instances.sync(cluster)]
+    group_types = set(params.get("InstanceGroupTypes") or [])
+    if group_types:
+        ids = {g.id for g in cluster.instance_groups if g.role in group_types}
+        listed = [i for i in listed if i.get("InstanceGroupId") in ids]
+    for key in ("InstanceGroupId", "InstanceFleetId"):
+        if params.get(key):
+            listed = [i for i in listed if i.get(key) == params[key]]
+    if params.get("InstanceStates"):
+        listed = [i for i in listed if i["Status"]["State"] in params["InstanceStates"]]
+    return {"Instances": listed}
 
 
 # ---- hooks after moto handled a call -------------------------------------------------------------
@@ -274,12 +295,24 @@ def after_run_job_flow(ctx: RequestContext, params: dict[str, Any], response: di
     except EmrError:
         del ctx.backend.clusters[adopted.id]
         raise
+    _ensure_fleet_ids(adopted)
+    instances.sync(adopted, now=adopted.creation_datetime)  # its instances are provisioned from its creation
     ctx.lifecycle.register(adopted)
+
+
+def after_modify_instance_groups(ctx: RequestContext, params: dict[str, Any], response: dict[str, Any]) -> None:
+    """A resize adds or ends instances now."""
+    for change in params.get("InstanceGroups") or []:
+        group = ctx.backend.instance_groups.get(change.get("InstanceGroupId"))
+        cluster = ctx.backend.clusters.get(getattr(group, "cluster_id", ""))
+        if isinstance(cluster, EmulatedCluster):
+            instances.sync(cluster)
 
 
 OVERRIDES: dict[str, Handler] = {
     "AddInstanceGroups": add_instance_groups,
     "ListInstanceFleets": list_instance_fleets,
+    "ListInstances": list_instances,
     "AddInstanceFleet": add_instance_fleet,
     "ModifyInstanceFleet": modify_instance_fleet,
     "PutManagedScalingPolicy": put_managed_scaling_policy,
@@ -297,4 +330,5 @@ OVERRIDES: dict[str, Handler] = {
 
 POST_HOOKS: dict[str, PostHook] = {
     "RunJobFlow": after_run_job_flow,
+    "ModifyInstanceGroups": after_modify_instance_groups,
 }

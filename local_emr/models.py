@@ -51,6 +51,7 @@ class EmulatedCluster(Cluster):
     requested_availability_zones: list[str]
     terminate_with_errors: bool
     book: StepBook
+    instance_records: list[Any]  # local_emr.instances.InstanceRecord, what ListInstances shows
 
     @property
     def status(self) -> dict[str, Any]:
@@ -145,6 +146,7 @@ def adopt_cluster(cluster: Cluster, request: Mapping[str, Any], now: float) -> E
     cluster.terminate_with_errors = False
     cluster.requested_fleets = [dict(f) for f in (request.get("Instances") or {}).get("InstanceFleets") or []]
     cluster.fleet_ids = []
+    cluster.instance_records = []
     instances = request.get("Instances") or {}
     cluster.requested_subnet_ids = list(instances.get("Ec2SubnetIds") or [])
     cluster.requested_availability_zones = list((instances.get("Placement") or {}).get("AvailabilityZones") or [])
