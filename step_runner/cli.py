@@ -35,6 +35,7 @@ from .machine import Event, RunMachine, RunOutcome
 from .outputs import load_outputs
 from .report import ERROR_OUTCOME, RunReport, render_table, to_dict, to_junit
 from .results import plan_report
+from .run_cost import price_run
 from .runner import CancelToken, RunnerConfig, StepRunner
 from .s3_logs import S3StepLogs
 from .spec import StepPlan, check_against_cluster, load_spec_file, parse_duration, run_id_problems, step_config
@@ -98,6 +99,8 @@ class Deps:
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
     install_signals: bool = True
+    # (--prices choice, --profile) -> emr_cost PriceBook; None: emr_cost's snapshot or live book
+    price_book: Callable[[str, str | None], Any] | None = None
 
     def __post_init__(self) -> None:
         if self.make_submit_client is None and self.make_clients is make_clients:
@@ -139,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default 10m)")
     run.add_argument("--details-wait", default="3m", help="how long to wait for late FailureDetails (default 3m)")
     run.add_argument("--no-logs", action="store_true", help="do not fetch stderr from S3 after failures")
+    run.add_argument("--no-cost", action="store_true", help="do not price the run (no ListInstances, no price lookup)")
+    run.add_argument("--prices", choices=("snapshot", "live"), default="snapshot",
+                     help="price source for the run's cost: the bundled dated snapshot (default, offline, no extra "
+                          "permission) or live (needs pricing:GetProducts, ec2:DescribeSpotPriceHistory)")
     run.add_argument("--validate", action="store_true",
                      help="check everything that needs no AWS call and print the AddJobFlowSteps step configs")
     out = p.add_argument_group("output")
@@ -413,9 +420,20 @@ def _main(args: argparse.Namespace, deps: Deps, known: dict[str, Any]) -> RunRep
     else:
         report = runner.run(plan, cluster, run_id, logs=logs, follower=follower, on_progress=saver)
     report.exit_code = EXIT_CODES[RunOutcome(report.outcome)]
+    if not args.no_cost:
+        report.cost = price_run(adapter, cluster_id, report.steps,
+                                lambda: _price_book(deps, args.prices, args.profile), deps.now())
     run_state.finished = True
     state_file.save(run_state, state_path)
     return report
+
+
+def _price_book(deps: Deps, prices: str, profile: str | None) -> Any:
+    if deps.price_book is not None:
+        return deps.price_book(prices, profile)
+    from emr_cost.cli import price_book
+    return price_book(argparse.Namespace(prices=prices, snapshot_file=None, cache_dir=None, profile=profile,
+                                         endpoint_url=None))
 
 
 def _resolve_cluster(args: argparse.Namespace, adapter: EmrAdapter, outputs: dict[str, Any],

@@ -196,6 +196,17 @@ class EmrAdapter:
                 return
             kwargs["Marker"] = page["Marker"]
 
+    @property
+    def region(self) -> str:
+        return str(self.emr.meta.region_name)
+
+    def cluster_usage(self, cluster_id: str) -> Any:
+        """The cluster's instance timelines (emr_cost.timelines: DescribeCluster, ListInstanceGroups or
+        ListInstanceFleets, every ListInstances page), through this adapter's calls and errors."""
+        from emr_cost.timelines import read_cluster
+
+        return read_cluster(self._call, cluster_id, self.region)
+
     def cancel_steps(self, cluster_id: str, step_ids: Sequence[str], option: str | None) -> list[dict[str, Any]]:
         """CancelSteps; `option` is None for releases before 5.28, which ignore it."""
         results: list[dict[str, Any]] = []

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from emr_cost import cost_report
+
 from .logs import ProbableCause
+from .run_cost import CostSection
 from .state import FailureInfo
 from .triage import Hint
 
@@ -49,6 +52,7 @@ class RunReport:
     message: str | None = None
     exit_code: int | None = None
     error: dict[str, str] | None = None  # {"type": ..., "message": ...} when the run ended early
+    cost: CostSection | None = None  # the run window's cost and each step's share (run_cost.py)
 
 
 ERROR_OUTCOME = "ERROR"
@@ -73,6 +77,31 @@ def _fmt_duration(seconds: float | None) -> str:
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
     return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
+
+
+def cost_dict(section: CostSection | None) -> dict[str, Any] | None:
+    """`cost`: total, split, per-step shares, idle, minimum charges, window, price source and date; or why not."""
+    if section is None:
+        return None
+    if section.cost is None:
+        return {"unavailable": section.unavailable}
+    return cost_report.to_dict(section.cost)
+
+
+def _step_costs(report: RunReport) -> dict[str, str]:
+    """Each step's share as the table shows it (rounded so that they add up)."""
+    if report.cost is None or report.cost.cost is None:
+        return {}
+    _, shares, _, _ = cost_report.shares(report.cost.cost, cost_report.TABLE_PLACES)
+    return {name: cost_report.usd(v) for name, v in shares.items()}
+
+
+def cost_lines(report: RunReport) -> list[str]:
+    if report.cost is None:
+        return []
+    if report.cost.cost is None:
+        return [f"cost unavailable: {report.cost.unavailable}"]
+    return cost_report.summary_lines(report.cost.cost)
 
 
 def to_dict(report: RunReport) -> dict[str, Any]:
@@ -112,15 +141,18 @@ def to_dict(report: RunReport) -> dict[str, Any]:
             }
             for s in report.steps
         ],
+        "cost": cost_dict(report.cost),
     }
 
 
 def render_table(report: RunReport) -> str:
     """Plain-text table plus a failure section per failed step."""
-    headers = ("STEP", "STEP ID", "OUTCOME", "TRIES", "STARTED", "DURATION")
+    costs = _step_costs(report)
+    headers = ("STEP", "STEP ID", "OUTCOME", "TRIES", "STARTED", "DURATION") + (("COST",) if costs else ())
     rows = [
         (s.name, s.step_id or "-", s.outcome, str(s.attempts),
          s.started.strftime("%Y-%m-%d %H:%M:%S") if s.started else "-", _fmt_duration(s.duration))
+        + ((costs.get(s.name, "-"),) if costs else ())
         for s in report.steps
     ]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
@@ -131,6 +163,8 @@ def render_table(report: RunReport) -> str:
     if report.message:
         out.append(report.message)
     out += ["", line(headers), line(tuple("-" * w for w in widths))] + [line(r) for r in rows]
+    if report.cost is not None:
+        out += [""] + cost_lines(report)
     for s in report.steps:
         if s.outcome == "COMPLETED":
             continue
@@ -154,6 +188,22 @@ def render_table(report: RunReport) -> str:
     return "\n".join(out)
 
 
+def _junit_cost(suite: ET.Element, report: RunReport) -> None:
+    """Suite properties: cost_total_usd, the split, idle, window and price source; or cost_unavailable."""
+    section = cost_dict(report.cost)
+    if section is None:
+        return
+    props = ET.SubElement(suite, "properties")
+    flat: dict[str, Any] = {"cost_unavailable": section["unavailable"]} if "unavailable" in section else {
+        "cost_total_usd": section["total_usd"], "cost_idle_usd": section["idle_usd"],
+        "cost_minimum_charge_usd": section["minimum_charge_usd"],
+        **{f"cost_{m}_{k}_usd": v for m, kinds in section["split"].items() for k, v in kinds.items() if k != "total"},
+        "cost_window_start": section["window"]["start"], "cost_window_end": section["window"]["end"],
+        "cost_prices": section["prices"]}
+    for name, value in flat.items():
+        ET.SubElement(props, "property", {"name": name, "value": xml_text(value)})
+
+
 def to_junit(report: RunReport) -> str:
     """One <testcase> per step; failed steps carry FailureDetails and the probable cause. A run that ended
     early adds an <error> testcase saying why. Every text goes through xml_text."""
@@ -166,6 +216,8 @@ def to_junit(report: RunReport) -> str:
         "failures": str(failures), "errors": str(errors), "skipped": str(skipped), "time": f"{total_time:.1f}",
     })
     classname = xml_text(report.cluster_id or "emr-steps")
+    _junit_cost(suite, report)
+    costs = _step_costs(report)
     if report.error:
         case = ET.SubElement(suite, "testcase", {"classname": classname, "name": "emr-steps run", "time": "0.0"})
         ET.SubElement(case, "error", {"message": xml_text(report.error["message"]),
@@ -173,6 +225,9 @@ def to_junit(report: RunReport) -> str:
     for s in report.steps:
         case = ET.SubElement(suite, "testcase", {
             "classname": classname, "name": xml_text(s.name), "time": f"{s.duration or 0.0:.1f}"})
+        if s.name in costs:
+            props = ET.SubElement(case, "properties")
+            ET.SubElement(props, "property", {"name": "cost_usd", "value": costs[s.name].lstrip("$")})
         if s.outcome in ("FAILED", "INTERRUPTED", "TIMED_OUT"):
             summary = (s.probable_cause.summary if s.probable_cause else None) or (
                 s.failure.message if s.failure else None) or s.outcome

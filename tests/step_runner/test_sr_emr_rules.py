@@ -434,7 +434,7 @@ def test_the_last_step_ending_between_list_steps_and_describe_cluster_is_still_s
         return describe(params)
     emr.fake._op_DescribeCluster = complete_then_describe
     spec = spec_file(tmp_path, {"name": "a"})
-    code, out, err = run_cli(emr, tmp_path, spec, "--cluster-id", c.id, "--run-id", "r1", "--json")
+    code, out, err = run_cli(emr, tmp_path, spec, "--cluster-id", c.id, "--run-id", "r1", "--json", "--no-cost")
     assert code == cli.EXIT_OK, err
     assert names(json.loads(out)) == {"a": "COMPLETED"}
     assert emr.operations()[-3:] == ["ListSteps", "DescribeCluster", "ListSteps"]
