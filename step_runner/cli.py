@@ -51,6 +51,7 @@ EXIT_CLUSTER_DIED = 5
 EXIT_TIMEOUT = 6
 EXIT_AWS_ERROR = 7
 EXIT_ABANDONED = 130
+EXIT_READER_GONE = 141  # 128 + SIGPIPE, as a shell reports a process killed by a closed pipe
 
 EXIT_CODES = {
     RunOutcome.SUCCEEDED: EXIT_OK,
@@ -78,7 +79,7 @@ exit codes:
   2  bad input (spec, arguments)  5  cluster terminated before the run's steps could run
   3  a step failed or was skipped 6  timeout (cluster wait, run or step)
   7  AWS error (e.g. AccessDenied, no credentials)   130 abandoned by a second Ctrl-C
-  1  internal error
+  1  internal error               141 stdout's reader went away (e.g. | head)
 """
 
 
@@ -280,7 +281,25 @@ def _check_inputs(args: argparse.Namespace, deps: Deps, known: dict[str, Any]) -
 
 def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
     deps = deps or Deps()
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(list(sys.argv[1:] if argv is None else argv), deps)
+    except BrokenPipeError:
+        return _reader_gone(deps)
+
+
+def _reader_gone(deps: Deps) -> int:
+    """stdout's reader went away (`emr-steps explain log | head`): stop quietly, as `cat` does. Python's
+    documented recipe: point stdout at devnull so the interpreter's last flush cannot fail again
+    (https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
+    if deps.stdout is sys.stdout:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+    return EXIT_READER_GONE
+
+
+def _dispatch(argv: list[str], deps: Deps) -> int:
     if argv[:1] == ["explain"]:
         return explain(argv[1:], deps)
     known: dict[str, Any] = {"json": "--json" in argv}
@@ -298,6 +317,8 @@ def main(argv: Sequence[str] | None = None, deps: Deps | None = None) -> int:
         code = next(c for kind, c in _ERROR_EXIT_CODES if isinstance(exc, kind))
         _print_error(exc, deps.stderr)
         report = exc.report if isinstance(exc.report, RunReport) else _early_report(known, exc)
+    except BrokenPipeError:
+        raise
     except Exception as exc:  # a bug: one line, the traceback only on request
         code = EXIT_INTERNAL
         print(f"emr-steps: internal error: {type(exc).__name__}: {exc} (please report it; set "
@@ -320,6 +341,8 @@ def explain(argv: list[str], deps: Deps) -> int:
         code = next(c for kind, c in _ERROR_EXIT_CODES if isinstance(exc, kind))
         _print_error(exc, deps.stderr)
         error = {"type": type(exc).__name__, "message": str(exc)}
+    except BrokenPipeError:
+        raise
     except Exception as exc:  # a bug: one line, the traceback only on request
         code = EXIT_INTERNAL
         print(f"emr-steps: internal error: {type(exc).__name__}: {exc} (please report it; set "

@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import time
+from pathlib import Path
 
 import boto3
 import pytest
@@ -186,3 +187,33 @@ def test_explain_a_step_reads_cloudwatch_when_s3_has_nothing_yet(monkeypatch):
     assert code == 0, err.getvalue()
     assert found["kind"] == "missing_dependency" and "numpy" in found["cause"]["summary"], found
     assert "cloudwatch stdout" in found["sources"]
+
+
+@pytest.mark.integration
+def test_explain_into_a_pipe_closed_early_stops_quietly():
+    """`emr-steps explain log | head -1`: the reader goes away; no 'internal error', no traceback."""
+    import subprocess
+    import sys
+
+    corpus = sorted((Path(__file__).parent / "corpus").glob("a-*.log"))[0]
+    proc = subprocess.Popen([sys.executable, "-m", "step_runner", "explain", str(corpus)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # before the interpreter has even started: its first write meets a closed pipe
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert err == ""
+
+
+def test_a_reader_gone_is_exit_141_and_nothing_on_stderr():
+    import io
+
+    from step_runner import cli
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    corpus = sorted((Path(__file__).parent / "corpus").glob("a-*.log"))[0]
+    err = io.StringIO()
+    code = cli.main(["explain", str(corpus)], cli.Deps(stdout=ClosedPipe(), stderr=err, install_signals=False))
+    assert (code, err.getvalue()) == (cli.EXIT_READER_GONE, "")
