@@ -64,9 +64,15 @@ def _add_estimate(subparsers: Any) -> None:
     add_parser(subparsers)
 
 
+def _add_cluster(subparsers: Any) -> None:
+    from .cluster_cmd import add_parser
+    add_parser(subparsers)
+
+
 # One line per subcommand.
 SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (
     _add_estimate,
+    _add_cluster,
 )
 
 
