@@ -28,8 +28,12 @@ def _rows(est: StackEstimate, hours_per_day: Decimal) -> list[tuple[str, list[li
                          _money(s.low.total, s.high.total),
                          _money(monthly(s.low.total, hours_per_day), monthly(s.high.total, hours_per_day))])
         notes = [f"scaling: {c.scaling}"]
-        fleets = {(p.pool, p.low_type, p.high_type) for s in c.scenarios for p in s.pools if p.low_type != p.high_type}
-        notes += [f"fleet {name}: low uses {lo}, high uses {hi}" for name, lo, hi in sorted(fleets)]
+        fleets = [(s.name, p.pool, p.low_type, p.high_type) for s in c.scenarios for p in s.pools
+                  if p.low_type != p.high_type]
+        if fleets:
+            notes.append("a-b: priced with each fleet's cheapest (a) and dearest (b) instance type per unit of "
+                         "capacity; the instance counts follow those types")
+        notes += [f"fleet {pool} ({scenario}): a uses {lo}, b uses {hi}" for scenario, pool, lo, hi in fleets]
         if c.idle_timeout_seconds:
             notes.append(f"idle timeout {c.idle_timeout_seconds // 60} min (auto_termination_policy): the cluster ends "
                          f"when idle, so it may run fewer hours than the monthly figure assumes")
