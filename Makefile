@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv test security synth demo bench clean grafana docs emulator emulator-job emulator-stop test-emulator-docs cost
+.PHONY: venv test security synth demo bench clean grafana docs emulator emulator-job emulator-stop test-emulator-docs cost unit
 
 venv: $(STAMP)
 
@@ -32,7 +32,11 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 # The security scan runs inside the suite (tests/test_security_scan.py), in parallel with it. PySpark is
 # installed too: the emulator's tests run real Spark jobs (Apache Spark's example shapes) through it.
 test: venv $(CHECKOV_STAMP) $(SPARK_STAMP)
-	$(PY) -m pytest -q -n 4 --dist loadfile
+	$(PY) -m pytest -q -n 4 --dist loadfile --no-loadscope-reorder
+
+# The fast loop: tests marked unit (no terraform, server, subprocess or sleep; tests/conftest.py enforces it).
+unit: venv
+	$(PY) -m pytest -q -n 2 -m unit
 
 # checkov (terraform_json + terraform_plan) on every shipped stack, parliament on every IAM policy.
 security: venv $(CHECKOV_STAMP)
@@ -84,6 +88,6 @@ clean:
 grafana: venv
 	$(PY) -m scripts.export_grafana
 
-# docs/props-reference.md: every props class and field, from the dataclasses (tests/test_props_reference.py).
+# docs/props-reference.md: every props class and field, from the dataclasses (tests/emr_constructs/test_props_reference.py).
 docs: venv
 	$(PY) -m scripts.props_reference

@@ -120,6 +120,7 @@ def library_version_written(out: Path) -> set[str]:
     return found
 
 
+@pytest.mark.integration  # two Python processes synthesize, one per library
 def test_cdktn_and_cdktf_synthesize_the_same_terraform_json(tmp_path):
     missing = [name for name in LIBRARIES if importlib.util.find_spec(name) is None]
     if missing and not os.environ.get("CI"):

@@ -245,6 +245,7 @@ def test_the_script_ships_the_repo_sources_verbatim():
     assert "yum install -y -q amazon-cloudwatch-agent" in script and "systemctl enable --now emr-step-logs" in script
 
 
+@pytest.mark.integration  # runs bash
 def test_the_script_is_valid_bash():
     subprocess.run(["bash", "-n"], input=bootstrap_script(GROUP), text=True, check=True)
 
@@ -255,6 +256,7 @@ def test_shipped_modules_parse_as_python_3_7(name):
     ast.parse(heredocs(bootstrap_script(GROUP))[name], feature_version=(3, 7))
 
 
+@pytest.mark.integration  # runs the watcher with bash
 def test_shipped_watcher_runs_standalone_next_to_log_naming(tmp_path, tree):
     """On a node there is no step_runner package: the watcher imports log_naming from its own directory."""
     steps, containers = tree

@@ -5,7 +5,7 @@ import pytest
 
 from scripts import terraform as tf
 
-from ..conftest import require_terraform_mirror
+from ..conftest import CHECKOV, require_terraform_mirror
 
 pytestmark = pytest.mark.integration
 
@@ -13,7 +13,14 @@ require_terraform_mirror()
 
 
 @pytest.fixture(scope="module")
-def planned(tmp_path_factory):
+def planned(request, tmp_path_factory):
+    """The security scan's offline plan of emr-autoscaling (the same local-target synth), so terraform plans the
+    stack once per test run; without checkov, a plan of its own."""
+    if CHECKOV.exists():
+        scan = request.getfixturevalue("security_scan")
+        plan = scan["dir"] / "plan" / "emr-autoscaling.tfplan.json"
+        assert plan.exists(), scan["stdout"][-5000:] + scan["stderr"][-5000:]
+        return json.loads(plan.read_text())
     from cdktf import App
 
     from stacks.app_builder import build_app

@@ -6,10 +6,13 @@ import time
 from typing import Any
 
 import boto3
+import pytest
 
 from local_emr import LocalEmr
 
 from .conftest import FAKE, shell_step, step_status, wait_for, wait_step
+
+pytestmark = pytest.mark.integration  # steps run as processes on the emulator's server
 
 
 def _gone(pid: int) -> bool:

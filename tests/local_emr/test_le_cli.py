@@ -9,8 +9,11 @@ import sys
 from pathlib import Path
 
 import boto3
+import pytest
 
 from .conftest import FAKE
+
+pytestmark = pytest.mark.integration  # the emulator's CLI in a subprocess
 
 REPO = Path(__file__).resolve().parents[2]
 

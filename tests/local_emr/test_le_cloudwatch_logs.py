@@ -14,6 +14,8 @@ from emr_contract.log_naming import LOG_GROUP_TAG, log_group_from_cluster_id, st
 
 from .conftest import FAKE, shell_step, step_status, wait_for, wait_step
 
+pytestmark = pytest.mark.integration  # steps run as processes on the emulator's server
+
 
 @pytest.fixture(scope="module")
 def logs(emulator: LocalEmr) -> Any:

@@ -13,6 +13,8 @@ from local_emr import LocalEmr
 
 from .conftest import FAKE, cluster_state, shell_step, wait_for, wait_step
 
+pytestmark = pytest.mark.integration  # the emulator's server, in real time
+
 
 def test_cluster_boots_through_starting_and_bootstrapping() -> None:
     with LocalEmr(port=0, boot_seconds=0.3, bootstrap_seconds=0.3, tick_seconds=0.02) as slow:

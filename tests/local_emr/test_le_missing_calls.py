@@ -9,6 +9,8 @@ from botocore.exceptions import ClientError
 
 from .conftest import cluster_state, wait_for
 
+pytestmark = pytest.mark.integration  # the emulator's server
+
 POLICY = {"ComputeLimits": {"UnitType": "Instances", "MinimumCapacityUnits": 1, "MaximumCapacityUnits": 5}}
 
 

@@ -12,6 +12,8 @@ from local_emr import LocalEmr
 
 from .conftest import FAKE
 
+pytestmark = pytest.mark.integration  # the emulator's server
+
 PLACEHOLDER_VPC = "vpc-0a1b2c3d4e5f6abcd"
 
 

@@ -1,10 +1,13 @@
 """The emulator's moto patches last exactly as long as an emulator runs in the process."""
 from __future__ import annotations
 
+import pytest
 from moto.s3.models import FakeBucket
 
 from local_emr import moto_fixes
 from local_emr.server import LocalEmr
+
+pytestmark = pytest.mark.integration  # starts the emulator's server
 
 
 def test_patches_are_removed_when_the_last_emulator_stops() -> None:

@@ -7,10 +7,13 @@ import threading
 from typing import Any
 
 import boto3
+import pytest
 
 from local_emr import LocalEmr
 
 from .conftest import FAKE, cluster_state, shell_step, wait_for, wait_step
+
+pytestmark = pytest.mark.integration  # steps run as processes on the emulator's server
 
 
 def _events(path: Any) -> list[tuple[str, int]]:

@@ -239,6 +239,7 @@ def test_interruptible_sleep_wakes_early_only_on_the_transition(fake_time):
     assert clock.t == pytest.approx(32.0)
 
 
+@pytest.mark.integration  # real signals in real time
 def test_interruptible_sleep_with_real_time_second_sigint_interrupts_at_once(restore_signals):
     token = CancelToken()
     cli._install_signals(token, io.StringIO(), RUN)

@@ -27,6 +27,8 @@ from step_runner import state_file
 from .helpers import EXAMPLE
 from .test_sr_moto import REGION, Progress, make_cluster
 
+pytestmark = pytest.mark.integration  # kill -9 of a real CLI process
+
 REPO = Path(__file__).resolve().parents[2]
 RUN = "k1"
 
