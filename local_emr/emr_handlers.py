@@ -289,7 +289,7 @@ def after_run_job_flow(ctx: RequestContext, params: dict[str, Any], response: di
     the request's steps in its step book (checked by the same rules as AddJobFlowSteps; a refused step means
     no cluster, as on EMR)."""
     cluster = ctx.backend.clusters[response["JobFlowId"]]
-    adopted = adopt_cluster(cluster, params, ctx.lifecycle.clock())
+    adopted = adopt_cluster(cluster, params, ctx.lifecycle.clock(), clock=ctx.lifecycle.clock)
     try:
         adopted.book.add_job_flow_steps({"Steps": params.get("Steps") or []})
     except EmrError:

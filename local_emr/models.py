@@ -10,7 +10,7 @@ in-process fake uses too; moto's own step objects are not used. Only state lives
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +52,7 @@ class EmulatedCluster(Cluster):
     terminate_with_errors: bool
     book: StepBook
     instance_records: list[Any]  # local_emr.instances.InstanceRecord, what ListInstances shows
+    clock: Callable[[], float]  # the scheduler's clock (tests tick a fake one)
 
     @property
     def status(self) -> dict[str, Any]:
@@ -128,12 +129,14 @@ class EmulatedCluster(Cluster):
     def begin_termination(self, code: str, message: str, with_errors: bool = False) -> None:
         """TERMINATING now, PENDING steps CANCELLED; TERMINATED once step processes are gone (see lifecycle)."""
         self.terminate_with_errors = with_errors
-        self.set_state("TERMINATING", time.monotonic(), code, message)
+        self.set_state("TERMINATING", self.clock(), code, message)
         self.book.on_cluster_end(code)
 
 
-def adopt_cluster(cluster: Cluster, request: Mapping[str, Any], now: float) -> EmulatedCluster:
-    """Reset a cluster moto just created to STARTING and remember what moto dropped from the request."""
+def adopt_cluster(cluster: Cluster, request: Mapping[str, Any], now: float,
+                  clock: Callable[[], float] = time.monotonic) -> EmulatedCluster:
+    """Reset a cluster moto just created to STARTING and remember what moto dropped from the request;
+    ``clock`` is the scheduler's, so termination starts on the same time line as the boot phases."""
     cluster.__class__ = EmulatedCluster
     assert isinstance(cluster, EmulatedCluster)
     cluster.state_change_code = None
@@ -142,6 +145,7 @@ def adopt_cluster(cluster: Cluster, request: Mapping[str, Any], now: float) -> E
     cluster.end_datetime = None
     cluster.managed_scaling_policy = request.get("ManagedScalingPolicy") or None
     cluster.auto_termination_policy = request.get("AutoTerminationPolicy") or None
+    cluster.clock = clock
     cluster.idle_since = now
     cluster.terminate_with_errors = False
     cluster.requested_fleets = [dict(f) for f in (request.get("Instances") or {}).get("InstanceFleets") or []]
