@@ -12,7 +12,6 @@ SPARK_STAMP := $(VENV)/.spark-installed
 export CHECKPOINT_DISABLE := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
-export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: venv test security synth demo bench clean grafana docs emulator emulator-job emulator-stop test-emulator-docs cost unit
 
