@@ -30,7 +30,8 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 
 # The security scan runs inside the suite (tests/test_security_scan.py), in parallel with it. PySpark is
 # installed too: the emulator's tests run real Spark jobs (Apache Spark's example shapes) through it.
-test: venv $(CHECKOV_STAMP) $(SPARK_STAMP)
+# node_modules too: tests/test_docs_emulator.py runs docs/emulator.md's path, which needs the CLIs installed.
+test: venv $(CHECKOV_STAMP) $(SPARK_STAMP) node_modules/.installed
 	$(PY) -m pytest -q -n 4 --dist loadfile --no-loadscope-reorder
 
 # The fast loop: tests marked unit (no terraform, server, subprocess or sleep; tests/conftest.py enforces it).
