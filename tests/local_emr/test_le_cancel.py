@@ -105,5 +105,6 @@ def test_stopping_the_emulator_leaves_no_process_behind(tmp_path: Any) -> None:
     assert time.monotonic() - started < 5
     import socket
 
-    with socket.socket() as sock:  # the port is free again
+    with socket.socket() as sock:  # the port is free again: nobody listens (closed connections may linger in
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT; a restarted server reuses it too)
         sock.bind(("127.0.0.1", port))
