@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
 
 from scripts import terraform as tf
 
@@ -16,11 +16,18 @@ from scripts import terraform as tf
 class LocalStack:
     """One stack in its own working directory, deployed to ``endpoint_url``."""
 
-    def __init__(self, stack_name: str, endpoint_url: str, work_dir: Path) -> None:
+    def __init__(self, stack_name: str, endpoint_url: str, work_dir: Path,
+                 terraform_env: Optional[Mapping[str, str]] = None) -> None:
+        """``terraform_env`` is added to every terraform command after init (e.g. a ``SharedProvider``'s)."""
         self.stack_name = stack_name
         self.endpoint_url = endpoint_url
         self.work_dir = work_dir
+        self.terraform_env = dict(terraform_env or {})
         self.applied = False
+
+    def _terraform(self, *args: str, check: bool = True):
+        env = {**tf.terraform_env(self.work_dir / "tf"), **self.terraform_env}
+        return tf.run(self.work_dir / "tf", *args, env=env, check=check)
 
     def synth(self) -> Path:
         from emr_constructs.cdk import App
@@ -36,22 +43,22 @@ class LocalStack:
         """Init, apply and return the outputs as ``{name: value}``."""
         tf.prepare(self.synth(), self.work_dir / "tf", backend=True)
         self.applied = True
-        tf.run(self.work_dir / "tf", "apply", "-auto-approve", "-input=false", "-no-color")
+        self._terraform("apply", "-auto-approve", "-input=false", "-no-color")
         return self.outputs()
 
     def outputs(self) -> dict[str, str]:
-        raw = json.loads(tf.run(self.work_dir / "tf", "output", "-json").stdout)
+        raw = json.loads(self._terraform("output", "-json").stdout)
         return {name: item["value"] for name, item in raw.items()}
 
     def write_outputs(self, path: Path) -> Path:
         """The `terraform output -json` file the step runner reads with --outputs."""
-        path.write_text(tf.run(self.work_dir / "tf", "output", "-json").stdout)
+        path.write_text(self._terraform("output", "-json").stdout)
         return path
 
     def destroy(self) -> Optional[str]:
         """Destroy what apply created; returns terraform's error text instead of raising."""
         if not self.applied:
             return None
-        result = tf.run(self.work_dir / "tf", "destroy", "-auto-approve", "-input=false", "-no-color", check=False)
+        result = self._terraform("destroy", "-auto-approve", "-input=false", "-no-color", check=False)
         self.applied = result.returncode != 0
         return None if result.returncode == 0 else result.stdout + result.stderr

@@ -146,6 +146,7 @@ def plan_stacks(stack_dirs: dict[str, Path], work_dir: Path, plugin_cache: Path)
     (``terraform.module_root``), and the plan is split back per stack. A stack that cannot share a root (an
     aliased provider) is planned alone."""
     from scripts import terraform as tf
+    from scripts.shared_provider import SharedProvider
 
     documents = {name: json.loads((d / "cdk.tf.json").read_text()) for name, d in stack_dirs.items()}
     groups: dict[str, list[str]] = {}
@@ -161,8 +162,11 @@ def plan_stacks(stack_dirs: dict[str, Path], work_dir: Path, plugin_cache: Path)
         env["TF_PLUGIN_CACHE_DIR"] = str(plugin_cache)
         with _INIT_LOCK:
             tf.run(root, "init", "-input=false", "-no-color", env=env)
-        tf.run(root, "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=plan.tfplan", env=env)
-        plan = json.loads(tf.run(root, "show", "-json", "plan.tfplan", env=env).stdout)
+        with SharedProvider(env=env) as provider:  # plan and show answer the provider's validation once
+            env.update(provider.env())
+            tf.run(root, "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=plan.tfplan",
+                   env=env)
+            plan = json.loads(tf.run(root, "show", "-json", "plan.tfplan", env=env).stdout)
         plans.update({name: split_plan(plan, name) for name in names})
     return {name: plans[name] for name in stack_dirs}
 

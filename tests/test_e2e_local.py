@@ -20,6 +20,7 @@ import pytest
 
 from .conftest import require_terraform_mirror
 from scripts.local_stack import LocalStack
+from scripts.shared_provider import SharedProvider
 
 pytestmark = pytest.mark.integration
 
@@ -64,8 +65,8 @@ def env(tmp_path_factory):
     previous = os.environ.get("LOCAL_EMR_SPARK_SUBMIT")
     os.environ["LOCAL_EMR_SPARK_SUBMIT"] = str(fake)
     try:
-        with LocalEmr(port=0) as emulator:
-            stack = LocalStack("emr-minimal", emulator.endpoint_url, tmp)
+        with LocalEmr(port=0) as emulator, SharedProvider() as provider:
+            stack = LocalStack("emr-minimal", emulator.endpoint_url, tmp, terraform_env=provider.env())
             try:
                 outputs = stack.apply()
                 s3 = boto3.client("s3", endpoint_url=emulator.endpoint_url, region_name=REGION,

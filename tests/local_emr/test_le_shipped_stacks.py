@@ -23,6 +23,7 @@ import boto3
 import pytest
 
 from local_emr import LocalEmr
+from scripts.shared_provider import SharedProvider
 from scripts.terraform import PLUGIN_DIR, cli_config
 from emr_contract.log_naming import LOG_GROUP_TAG, log_group_for, step_stream
 
@@ -47,9 +48,11 @@ def planned_changes(plan: dict[str, Any]) -> list[str]:
 
 # ---- terraform ----------------------------------------------------------------------------------
 
-def terraform(workdir: Path, *args: str, ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
+def terraform(workdir: Path, *args: str, ok_codes: tuple[int, ...] = (0,),
+              provider: SharedProvider | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    env.update(provider.env() if provider else {})
     env.update({"CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_INPUT": "0",
                 "TF_CLI_CONFIG_FILE": str(cli_config(workdir)), "TF_DATA_DIR": str(workdir / ".terraform")})
     proc = subprocess.run(["terraform", *args, "-no-color"], cwd=workdir, env=env,
@@ -71,11 +74,13 @@ def prepare(stack_dir: Path, workdir: Path) -> None:
 
 
 class Deployment(threading.Thread):
-    """apply, plan, then (after the main thread's checks) destroy one stack; records what happened."""
+    """apply, plan, then (after the main thread's checks) destroy one stack; records what happened. Its
+    commands share one provider process (scripts/shared_provider.py)."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, provider: SharedProvider) -> None:
         super().__init__(name=f"tf-{workdir.name}", daemon=True)
         self.workdir = workdir
+        self.provider = provider
         self.applied = threading.Event()
         self.may_destroy = threading.Event()
         self.timings: dict[str, float] = {}
@@ -86,18 +91,18 @@ class Deployment(threading.Thread):
     def _timed(self, name: str, *args: str, ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
         started = time.monotonic()
         try:
-            return terraform(self.workdir, *args, ok_codes=ok_codes)
+            return terraform(self.workdir, *args, ok_codes=ok_codes, provider=self.provider)
         finally:
             self.timings[name] = round(time.monotonic() - started, 1)
 
     def run(self) -> None:
         try:
             self._timed("apply", "apply", "-auto-approve", "-input=false")
-            self.outputs = {k: v["value"] for k, v in json.loads(terraform(self.workdir, "output", "-json").stdout).items()}
+            self.outputs = {k: v["value"] for k, v in json.loads(terraform(self.workdir, "output", "-json", provider=self.provider).stdout).items()}
             plan = self._timed("plan", "plan", "-detailed-exitcode", "-input=false", "-out=replan.tfplan",
                                ok_codes=(0, 2))
             if plan.returncode == 2:
-                shown = json.loads(terraform(self.workdir, "show", "-json", "replan.tfplan").stdout)
+                shown = json.loads(terraform(self.workdir, "show", "-json", "replan.tfplan", provider=self.provider).stdout)
                 self.drift = planned_changes(shown) + [plan.stdout[-6000:]]
         except BaseException as exc:  # reported by the test thread
             self.error = exc
@@ -119,13 +124,15 @@ def test_shipped_stacks_apply_replan_clean_and_destroy(tmp_path: Path) -> None:
     from stacks.app_builder import build_app
 
     with LocalEmr(port=0, boot_seconds=0.2, bootstrap_seconds=0.2, terminate_seconds=0.2,
-                  log_requests=bool(os.environ.get("LOCAL_EMR_TEST_VERBOSE"))) as local:
+                  log_requests=bool(os.environ.get("LOCAL_EMR_TEST_VERBOSE"))) as local, \
+            SharedProvider() as fleets_provider, SharedProvider() as autoscaling_provider:
+        providers = {"emr-fleets": fleets_provider, "emr-autoscaling": autoscaling_provider}
         build_app(App(outdir=str(tmp_path / "out")), env={
             "EMR_TARGET": "local", "EMR_LOCAL_ENDPOINT": local.endpoint_url, "EMR_STACKS": ",".join(STACKS)}).synth()
         deployments = {}
         for name in STACKS:
             prepare(tmp_path / "out" / "stacks" / name, tmp_path / name)
-            deployments[name] = Deployment(tmp_path / name)
+            deployments[name] = Deployment(tmp_path / name, providers[name])
         for deployment in deployments.values():
             deployment.start()
         try:
