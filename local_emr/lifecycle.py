@@ -27,7 +27,7 @@ from .config import EmulatorConfig
 from .failure import failure_details, read_tail
 from .models import EmulatedCluster
 from .s3_io import S3Store, S3Uri
-from .step_command import StepCommandError, build_command
+from .step_command import SHORT_JOB_JVM_OPTIONS, StepCommandError, build_command
 from .step_model import ModelStep, StepBook
 from .step_process import ProcessResult, StepProcess
 from .step_workdir import StepWorkdir
@@ -232,7 +232,8 @@ class Lifecycle:
 
     def _step_env(self, cluster: EmulatedCluster, step: ModelStep) -> dict[str, str]:
         """The caller's environment, pointed at this emulator (never at real AWS); the cluster's
-        bootstrap sandbox (its python for PySpark, its PATH) when it has one."""
+        bootstrap sandbox (its python for PySpark, its PATH) when it has one; a Spark JVM tuned for short jobs
+        unless SPARK_SUBMIT_OPTS is set."""
         env = dict(os.environ)
         sandbox = self.bootstrap.sandbox_for(cluster.id)
         if sandbox is not None:
@@ -240,6 +241,7 @@ class Lifecycle:
                        PATH=sandbox.search_path(env.get("PATH")))
         env.setdefault("PYSPARK_PYTHON", sys.executable)
         env.setdefault("PYSPARK_DRIVER_PYTHON", env["PYSPARK_PYTHON"])
+        env.setdefault("SPARK_SUBMIT_OPTS", SHORT_JOB_JVM_OPTIONS)
         env.update(self.config.step_env)
         env = emulator_env(env, self.endpoint_url(), cluster.emr_backend.region_name)
         env.update(LOCAL_EMR_CLUSTER_ID=cluster.id, LOCAL_EMR_STEP_ID=step.id)

@@ -20,7 +20,7 @@ import pytest
 
 from .conftest import require_terraform_mirror
 from scripts.local_stack import LocalStack
-from scripts.shared_provider import SharedProvider
+from scripts.shared_provider import PURE_METHODS, SharedProvider
 
 pytestmark = pytest.mark.integration
 
@@ -75,6 +75,7 @@ def env(tmp_path_factory):
                 for name, body in JOBS.items():
                     s3.put_object(Bucket=BUCKET, Key=f"jobs/{name}", Body=body.encode())
                 yield {"emulator": emulator, "stack": stack, "outputs": outputs, "tmp": tmp, "s3": s3,
+                       "relay": provider.relay,
                        "outputs_file": stack.write_outputs(tmp / "outputs.json")}
             finally:
                 stack.destroy()
@@ -108,6 +109,16 @@ def test_stack_outputs_name_a_waiting_cluster(env):
     assert outputs["log_uri"].startswith("s3://spark-minimal-logs-")
     state = _emr(env).describe_cluster(ClusterId=outputs["cluster_id"])["Cluster"]["Status"]["State"]
     assert state in ("STARTING", "BOOTSTRAPPING", "WAITING")
+
+
+def test_terraform_reused_only_the_providers_pure_answers(env):
+    """The commands shared one provider process (scripts/shared_provider.py): its config validation was answered
+    once, and everything that decides resources reached the provider every time."""
+    relay = env["relay"]
+    assert {method for method, _ in relay.answers} <= PURE_METHODS
+    assert relay.calls["/tfplugin5.Provider/PrepareProviderConfig"] >= 2
+    assert len([m for m, _ in relay.answers if m == "/tfplugin5.Provider/PrepareProviderConfig"]) == 1
+    assert relay.calls["/tfplugin5.Provider/ApplyResourceChange"] >= 30
 
 
 def test_runner_reports_a_completed_and_a_failed_step(env):

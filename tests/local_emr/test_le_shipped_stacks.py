@@ -98,11 +98,13 @@ class Deployment(threading.Thread):
     def run(self) -> None:
         try:
             self._timed("apply", "apply", "-auto-approve", "-input=false")
-            self.outputs = {k: v["value"] for k, v in json.loads(terraform(self.workdir, "output", "-json", provider=self.provider).stdout).items()}
+            outputs = terraform(self.workdir, "output", "-json", provider=self.provider).stdout
+            self.outputs = {k: v["value"] for k, v in json.loads(outputs).items()}
             plan = self._timed("plan", "plan", "-detailed-exitcode", "-input=false", "-out=replan.tfplan",
                                ok_codes=(0, 2))
             if plan.returncode == 2:
-                shown = json.loads(terraform(self.workdir, "show", "-json", "replan.tfplan", provider=self.provider).stdout)
+                shown = json.loads(terraform(self.workdir, "show", "-json", "replan.tfplan",
+                                             provider=self.provider).stdout)
                 self.drift = planned_changes(shown) + [plan.stdout[-6000:]]
         except BaseException as exc:  # reported by the test thread
             self.error = exc
@@ -111,7 +113,8 @@ class Deployment(threading.Thread):
         if self.error is None:
             self.may_destroy.wait(timeout=300)
             try:
-                self._timed("destroy", "destroy", "-auto-approve", "-input=false")
+                # The re-plan refreshed every resource moments ago: destroy needs no second refresh.
+                self._timed("destroy", "destroy", "-auto-approve", "-input=false", "-refresh=false")
             except BaseException as exc:
                 self.error = exc
 

@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from local_emr import LocalEmr
+from local_emr.step_command import SHORT_JOB_JVM_OPTIONS
 
 from .conftest import FAKE, cluster_state, shell_step, wait_for, wait_step
 
@@ -86,7 +87,8 @@ def test_cancel_and_wait_cancels_the_rest(emr: Any, make_cluster: Any) -> None:
 def test_s3_arguments_are_fetched_and_env_points_at_emulator(emr: Any, s3: Any, emulator: LocalEmr,
                                                             make_cluster: Any, log_bucket: str) -> None:
     s3.put_object(Bucket=log_bucket, Key="code/job.py",
-                  Body=b"import os, sys\nprint('args', sys.argv[1:])\nprint(os.environ['AWS_ENDPOINT_URL'])\n")
+                  Body=b"import os, sys\nprint('args', sys.argv[1:])\nprint(os.environ['AWS_ENDPOINT_URL'])\n"
+                       b"print(os.environ['SPARK_SUBMIT_OPTS'])\n")
     cluster_id = make_cluster(log_bucket)
     step = {"Name": "py", "ActionOnFailure": "CONTINUE", "HadoopJarStep": {
         "Jar": "command-runner.jar", "Args": ["python3", f"s3://{log_bucket}/code/job.py", f"s3://{log_bucket}/out/"]}}
@@ -94,7 +96,18 @@ def test_s3_arguments_are_fetched_and_env_points_at_emulator(emr: Any, s3: Any, 
     assert wait_step(emr, cluster_id, step_id)["State"] == "COMPLETED"
     key = f"logs/{cluster_id}/steps/{step_id}/stdout.gz"
     out = gzip.decompress(s3.get_object(Bucket=log_bucket, Key=key)["Body"].read()).decode()
-    assert out == f"args ['s3://{log_bucket}/out/']\n{emulator.endpoint_url}\n"
+    assert out == f"args ['s3://{log_bucket}/out/']\n{emulator.endpoint_url}\n{SHORT_JOB_JVM_OPTIONS}\n"
+
+
+def test_your_spark_submit_opts_win_over_the_emulators(emr: Any, s3: Any, make_cluster: Any, log_bucket: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPARK_SUBMIT_OPTS", "-Xmx1g")
+    cluster_id = make_cluster(log_bucket)
+    step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[shell_step('echo "$SPARK_SUBMIT_OPTS"')])[
+        "StepIds"][0]
+    assert wait_step(emr, cluster_id, step_id)["State"] == "COMPLETED"
+    key = f"logs/{cluster_id}/steps/{step_id}/stdout.gz"
+    assert gzip.decompress(s3.get_object(Bucket=log_bucket, Key=key)["Body"].read()) == b"-Xmx1g\n"
 
 
 def test_unknown_command_fails_cleanly(emr: Any, make_cluster: Any) -> None:
