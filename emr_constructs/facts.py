@@ -1,5 +1,7 @@
 """Amazon EMR's facts for cluster props: releases and their gates, applications, configuration
-classifications, EBS volume limits, instance limits and the units of EMR's CloudWatch metrics.
+classifications, EBS volume limits and instance limits. The release mechanism (Release, Gate) lives in
+emr_contract/releases.py and the scaling and CloudWatch-metric facts in emr_contract/scaling.py, which the
+scaling model reads too; this module re-exports both.
 
 Plain data and tiny pure helpers; standard library only, so checks, fakes and docs can read the facts
 without loading cdktf. Checks read these facts; they never restate them.
@@ -49,48 +51,18 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Optional, Union
 
+from emr_contract.releases import Gate, Release, ReleaseLike  # noqa: F401  (re-exported)
+from emr_contract.releases import release as _r
+from emr_contract.scaling import (  # noqa: F401  (re-exported: the constructs read scaling facts here)
+    MANAGED_SCALING_GROUP_UNITS, MANAGED_SCALING_FLEET_UNITS, UTILIZATION_PERFORMANCE_INDEX, SCALING_STRATEGIES, AUTOSCALING_NAMESPACE,
+    AUTOSCALING_PERIOD_SECONDS, AUTOSCALING_STATISTICS, AUTOSCALING_COMPARISONS, AUTOSCALING_ADJUSTMENT_TYPES, AUTOSCALING_DEFAULT_COOLDOWN_SECONDS,
+    AUTOSCALING_ROLES, AUTOSCALING_UNITS, CLOUDWATCH_UNIT_TO_ENUM, Metric, METRICS,
+    metric_unit, metric_usable_in_autoscaling,
+)
+
 # ======================================================================================================
 # Releases
 # ======================================================================================================
-
-_LABEL = re.compile(r"emr-(\d+)\.(\d+)\.(\d+)")
-
-
-@dataclass(frozen=True, order=True)
-class Release:
-    """An EMR release label ``emr-X.Y.Z``; RJF: "Release labels are in the form emr-x.x.x"."""
-
-    major: int
-    minor: int
-    patch: int
-
-    @classmethod
-    def parse(cls, label: object) -> Optional["Release"]:
-        match = _LABEL.fullmatch(label) if isinstance(label, str) else None
-        return cls(*map(int, match.groups())) if match else None
-
-    @classmethod
-    def of(cls, value: "ReleaseLike") -> Optional["Release"]:
-        """A Release from a Release, an ``emr-X.Y.Z`` label or an (X, Y, Z) tuple; None otherwise."""
-        if isinstance(value, Release):
-            return value
-        if isinstance(value, tuple) and len(value) == 3 and all(isinstance(v, int) for v in value):
-            return cls(*value)
-        return cls.parse(value)
-
-    def at_least(self, major: int, minor: int, patch: int = 0) -> bool:
-        return self >= Release(major, minor, patch)
-
-    def __str__(self) -> str:
-        return f"emr-{self.major}.{self.minor}.{self.patch}"
-
-
-ReleaseLike = Union[Release, str, tuple]
-
-
-def _r(text: str) -> Release:
-    major, minor, patch = (int(p) for p in text.split("."))
-    return Release(major, minor, patch)
 
 
 # The lines this module knows. RG emr-release-components: the latest releases are 7.12.0 (7.x), 6.15.0
@@ -119,44 +91,6 @@ def known_release(release: ReleaseLike) -> Optional[bool]:
 # Release gates
 # ======================================================================================================
 
-
-@dataclass(frozen=True)
-class Gate:
-    """A feature that arrived in a release. ``since`` gives, per major line, the first release with it;
-    lines below the first listed line lack it, lines above the last listed line keep it (guess: EMR has
-    not removed a gated API feature in a later line; no page says so). ``also`` are older releases that
-    have it anyway, ``excluded`` releases that lack it, ``unknown`` inclusive ranges we cannot answer."""
-
-    feature: str
-    field: str
-    since: tuple[tuple[int, Release], ...]
-    source: str
-    also: frozenset = frozenset()
-    excluded: frozenset = frozenset()
-    unknown: tuple[tuple[Release, Release], ...] = ()
-
-    def allows(self, release: ReleaseLike) -> Optional[bool]:
-        r = Release.of(release)
-        if r is None:
-            return None
-        if any(lo <= r <= hi for lo, hi in self.unknown):
-            return None
-        if r in self.excluded:
-            return False
-        if r in self.also:
-            return True
-        firsts = dict(self.since)
-        if r.major in firsts:
-            return r >= firsts[r.major]
-        lines = sorted(firsts)
-        return r.major > lines[0]
-
-    def first_label(self) -> str:
-        """The gate in words, for error messages: "emr-5.30.0+ (5.x), emr-6.1.0+ (6.x)"."""
-        parts = [f"{first}+ ({major}.x)" for major, first in self.since]
-        if self.excluded:
-            parts.append("except " + ", ".join(str(r) for r in sorted(self.excluded)))
-        return ", ".join(parts)
 
 
 STEP_CONCURRENCY = Gate(
@@ -872,125 +806,9 @@ def tag_problems(key: object, value: object) -> list[str]:
     return problems
 
 
-# Managed scaling (MSP). ComputeLimits.UnitType: Instances or VCPU for instance groups, InstanceFleetUnits
-# for fleets ("measured through vCPU cores or instances for instance groups and measured through units for
-# instance fleets"). UtilizationPerformanceIndex: "Possible values are 1, 25, 50, 75, and 100";
-# ScalingStrategy DEFAULT or ADVANCED.
-MANAGED_SCALING_GROUP_UNITS = ("Instances", "VCPU")
-MANAGED_SCALING_FLEET_UNITS = ("InstanceFleetUnits",)
-UTILIZATION_PERFORMANCE_INDEX = (1, 25, 50, 75, 100)
-SCALING_STRATEGIES = ("DEFAULT", "ADVANCED")
+# Managed scaling, custom automatic scaling and the CloudWatch metrics live in emr_contract/scaling.py
+# (the scaling model reads them too); imported above.
 
-# Custom automatic scaling (CWAD and friends). MG emr-scale-on-demand: "Instance groups only"; the
-# AutoScalingPolicy is "for a core instance group or task instance group" (IGC).
-AUTOSCALING_NAMESPACE = "AWS/ElasticMapReduce"  # CWAD Namespace default
-# CWAD Period: "CloudWatch metrics for Amazon EMR are emitted every five minutes (300 seconds) ... specify 300."
-AUTOSCALING_PERIOD_SECONDS = 300
-AUTOSCALING_STATISTICS = ("SAMPLE_COUNT", "AVERAGE", "SUM", "MINIMUM", "MAXIMUM")  # default AVERAGE
-AUTOSCALING_COMPARISONS = ("GREATER_THAN_OR_EQUAL", "GREATER_THAN", "LESS_THAN", "LESS_THAN_OR_EQUAL")
-AUTOSCALING_ADJUSTMENT_TYPES = ("CHANGE_IN_CAPACITY", "PERCENT_CHANGE_IN_CAPACITY", "EXACT_CAPACITY")
-AUTOSCALING_DEFAULT_COOLDOWN_SECONDS = 0  # SimpleScalingPolicyConfiguration CoolDown: "The default value is 0."
-AUTOSCALING_ROLES = ("CORE", "TASK")
-# CWAD Unit enum, spelled as the AutoScalingPolicy takes it.
-AUTOSCALING_UNITS = (
-    "NONE", "SECONDS", "MICRO_SECONDS", "MILLI_SECONDS", "BYTES", "KILO_BYTES", "MEGA_BYTES", "GIGA_BYTES",
-    "TERA_BYTES", "BITS", "KILO_BITS", "MEGA_BITS", "GIGA_BITS", "TERA_BITS", "PERCENT", "COUNT",
-    "BYTES_PER_SECOND", "KILO_BYTES_PER_SECOND", "MEGA_BYTES_PER_SECOND", "GIGA_BYTES_PER_SECOND",
-    "TERA_BYTES_PER_SECOND", "BITS_PER_SECOND", "KILO_BITS_PER_SECOND", "MEGA_BITS_PER_SECOND",
-    "GIGA_BITS_PER_SECOND", "TERA_BITS_PER_SECOND", "COUNT_PER_SECOND",
-)
-
-# ======================================================================================================
-# CloudWatch metrics (AWS/ElasticMapReduce)
-# ======================================================================================================
-
-# CloudWatch unit names (as MG UsingEMR_ViewingMetrics prints them) -> the AutoScalingPolicy Unit enum.
-# CWAD Unit: "The value specified for Unit must correspond to the units specified in the CloudWatch metric."
-# guess: the page lists IsIdle as "Boolean", which is neither a CloudWatch unit nor an enum value; we map it
-# to NONE.
-CLOUDWATCH_UNIT_TO_ENUM = {"Count": "COUNT", "Percent": "PERCENT", "Bytes": "BYTES", "None": "NONE",
-                           "Boolean": "NONE"}
-
-
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    unit: str  # the CloudWatch unit MG prints ("Count", "Percent", "Boolean")
-    only_with: Optional[str] = None  # "managed_scaling" | "auto_termination": published only then
-    collection: Optional[str] = None  # "instance_groups" | "instance_fleets": published only for that kind
-    note: str = ""
-
-    @property
-    def autoscaling_unit(self) -> str:
-        return CLOUDWATCH_UNIT_TO_ENUM[self.unit]
-
-
-def _metrics(unit: str, names: str, **kw) -> dict[str, Metric]:
-    return {n: Metric(n, unit, **kw) for n in names.split()}
-
-
-# MG UsingEMR_ViewingMetrics, table "available for clusters running Hadoop 2.x versions" (the 4.x+ releases).
-# Units as printed; ContainerPendingRatio and the Memory*MB metrics are documented as Count.
-METRICS: Mapping[str, Metric] = {
-    **_metrics("Boolean", "IsIdle"),
-    **_metrics("Count", "ContainerAllocated ContainerReserved ContainerPending ContainerPendingRatio "
-                        "AppsCompleted AppsFailed AppsKilled AppsPending AppsRunning AppsSubmitted "
-                        "MRTotalNodes MRActiveNodes MRLostNodes MRUnhealthyNodes MRDecommissionedNodes "
-                        "MRRebootedNodes MultiMasterInstanceGroupNodesRunning MultiMasterInstanceGroupNodesRequested "
-                        "S3BytesWritten S3BytesRead HDFSBytesRead HDFSBytesWritten MissingBlocks CorruptBlocks "
-                        "TotalLoad MemoryTotalMB MemoryReservedMB MemoryAvailableMB MemoryAllocatedMB "
-                        "PendingDeletionBlocks UnderReplicatedBlocks DfsPendingReplicationBlocks "
-                        "CapacityRemainingGB"),
-    **_metrics("Percent", "LiveDataNodes MultiMasterInstanceGroupNodesRunningPercentage HDFSUtilization "
-                          "YARNMemoryAvailablePercentage"),
-    # MG: CoreNodesRunning/Pending (and TaskNodes*) "Data points for this metric are reported only when a
-    # corresponding instance group exists" -> instance groups only.
-    **_metrics("Count", "CoreNodesRunning CoreNodesPending", collection="instance_groups"),
-    # guess: the archived page lists TaskNodesRunning/TaskNodesPending/LiveTaskTrackers only in its Hadoop 1
-    # table; we keep them (same units) but mark them.
-    **_metrics("Count", "TaskNodesRunning TaskNodesPending", collection="instance_groups",
-               note="listed under the Hadoop 1 metrics only"),
-    **_metrics("Percent", "LiveTaskTrackers", note="listed under the Hadoop 1 metrics only"),
-    # MG managed-scaling-metrics: "These metrics are only available when managed scaling is enabled. For
-    # clusters composed of instance fleets, the cluster capacity metrics are measured in Units. For clusters
-    # composed of instance groups ... in Nodes or vCPU"; every one "Units: Count".
-    **_metrics("Count", "TotalUnitsRequested TotalUnitsRunning CoreUnitsRequested CoreUnitsRunning "
-                        "TaskUnitsRequested TaskUnitsRunning",
-               only_with="managed_scaling", collection="instance_fleets"),
-    # The same table lists CoreNodesRunning and TaskNodesRunning (capacity in nodes); those names are the
-    # metrics above, which EMR publishes without managed scaling too.
-    **_metrics("Count", "TotalNodesRequested TotalNodesRunning TotalVCPURequested TotalVCPURunning "
-                        "CoreNodesRequested CoreVCPURequested CoreVCPURunning "
-                        "TaskNodesRequested TaskVCPURequested TaskVCPURunning",
-               only_with="managed_scaling", collection="instance_groups"),
-    # MG UsingEMR_ViewingMetrics: emitted "when you enable auto-termination"; TotalNotebookKernels "only
-    # available for Amazon EMR versions 6.4.0 and later". guess: no unit printed for these two; Count for the
-    # kernel count, and AutoTerminationIsClusterIdle (0/1) like IsIdle.
-    **_metrics("Count", "TotalNotebookKernels", only_with="auto_termination"),
-    **_metrics("Boolean", "AutoTerminationIsClusterIdle", only_with="auto_termination"),
-}
-
-
-def metric_unit(name: str) -> str:
-    """The AutoScalingPolicy ``Unit`` (CWAD enum spelling) for an EMR metric; KeyError for unknown names."""
-    try:
-        return METRICS[name].autoscaling_unit
-    except KeyError:
-        raise KeyError(f"{name!r} is not an AWS/ElasticMapReduce metric this module knows") from None
-
-
-def metric_usable_in_autoscaling(name: str) -> Optional[bool]:
-    """Whether a custom automatic scaling rule (instance groups only) can watch the metric: False for
-    metrics EMR publishes only for instance fleets; None for those published only with managed scaling or
-    auto-termination (guess: no page says whether a custom policy and managed scaling may coexist)."""
-    metric = METRICS.get(name)
-    if metric is None:
-        return None
-    if metric.collection == "instance_fleets":
-        return False
-    if metric.only_with is not None:
-        return None
-    return True
 
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in ("annotations", "re", "dataclass",

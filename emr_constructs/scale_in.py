@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from emr_contract.scaling import decommission_timeout_property, default_replication
+
 from .configurations import all_configurations, merge_configurations
 from .props import ClusterProps, Configuration, InstanceGroup
 from .release import Release
@@ -21,22 +23,15 @@ class ScaleIn:
     spark_decommission_threshold_seconds: int = 20
 
 
-def replication_for(core_nodes: int) -> int:
-    """EMR's own rule: 1 below 4 core nodes, 2 below 10, else 3."""
-    return 1 if core_nodes < 4 else 2 if core_nodes < 10 else 3
-
-
-def yarn_decommission_property(release: Release) -> str:
-    """Renamed in 5.12.0."""
-    if release.at_least(5, 12):
-        return "yarn.resourcemanager.nodemanager-graceful-decommission-timeout-secs"
-    return "yarn.resourcemanager.decommissioning.timeout"
+# EMR's dfs.replication default by core-node count, and the decommission timeout's property by release: both
+# are facts of emr_contract/scaling.py (with their pages), which the scaling model reads too.
+replication_for = default_replication
 
 
 def scale_in_configurations(preset: ScaleIn, release: Release, min_core_nodes: int) -> tuple[Configuration, ...]:
     return (
         Configuration(classification="yarn-site", properties={
-            yarn_decommission_property(release): str(preset.decommission_timeout_seconds),
+            decommission_timeout_property(release): str(preset.decommission_timeout_seconds),
         }),
         Configuration(classification="spark-defaults", properties={
             "spark.blacklist.decommissioning.enabled": "true",

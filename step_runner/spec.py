@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from emr_contract.durations import parse_duration
 from emr_contract.steps import (ACTIONS_ON_FAILURE, ACTIONS_WITH_CONCURRENCY, CANCEL_AND_WAIT, CONTINUE,
                                 MAX_HADOOP_JAR_STEP_CHARS, MAX_STEP_NAME, NAME_PATTERN, TERMINATE_ACTIONS,
                                 hadoop_jar_step_chars)
@@ -35,8 +36,6 @@ RUN_ID_CHARS = r"[A-Za-z0-9][A-Za-z0-9_.\-]*"
 RUN_ID_RE = re.compile(rf"^{RUN_ID_CHARS}$")
 MAX_RUN_ID_LEN = 128
 ENTRY_POINT_SUFFIXES = (".py", ".jar")
-_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 STEP_FIELDS = (
     "name", "entry_point", "class", "deploy_mode", "master", "jars", "py_files", "files",
@@ -144,19 +143,6 @@ def step_config(spec: StepSpec, run_id: str) -> dict[str, Any]:
         "ActionOnFailure": spec.action_on_failure,
         "HadoopJarStep": {"Jar": COMMAND_RUNNER_JAR, "Args": spec.spark_submit_command()},
     }
-
-
-def parse_duration(value: Any) -> float | None:
-    """Seconds from an int/float or a string like '90s', '30m', '2h'; None if unparseable."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) if value > 0 else None
-    if isinstance(value, str):
-        m = _DURATION_RE.match(value)
-        if m and float(m.group(1)) > 0:
-            return float(m.group(1)) * _UNITS[m.group(2)]
-    return None
 
 
 def load_spec_file(path: str | Path) -> StepPlan:

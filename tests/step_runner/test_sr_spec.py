@@ -131,7 +131,8 @@ def test_files_errors(tmp_path):
 
 
 @pytest.mark.parametrize("value,seconds", [(90, 90.0), ("90s", 90.0), ("30m", 1800.0), ("2h", 7200.0),
-                                           ("1.5h", 5400.0), ("0", None), (True, None), ("soon", None)])
+                                           ("1.5h", 5400.0), ("1h30m", 5400.0), ("2d", 172800.0), ("0", None),
+                                           (-5, None), ("h", None), ("30x", None), (True, None), ("soon", None)])
 def test_durations(value, seconds):
     assert parse_duration(value) == seconds
 
