@@ -1,8 +1,8 @@
 """What a stack asks EMR for, read from a synthesized cdk.tf.json or a `terraform show -json` plan.
 
-Only the attributes cost depends on: each cluster's primary/core/task groups or fleets (types, counts or
-target units, weights, EBS volumes, bid prices), custom autoscaling constraints, managed scaling limits,
-the idle timeout, and the region of the aws provider. Attribute names are the hashicorp/aws provider's
+The attributes cost and scaling depend on: each cluster's primary/core/task groups or fleets (types, counts or
+target units, weights, EBS volumes, bid prices), custom autoscaling policies, managed scaling limits, the idle
+timeout, the release, the configurations, the scale-down behaviour and the region of the aws provider. Attribute names are the hashicorp/aws provider's
 (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/emr_cluster).
 """
 from __future__ import annotations
@@ -52,6 +52,7 @@ class Pool:
     spot_units: int
     autoscaling_min: int | None = None
     autoscaling_max: int | None = None
+    autoscaling_policy: dict[str, Any] | None = None  # the AutoScalingPolicy as EMR's API takes it
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,10 @@ class Cluster:
     pools: tuple[Pool, ...]
     managed: ManagedLimits | None = None
     idle_timeout_seconds: int | None = None
+    release_label: str | None = None
+    configurations: tuple[dict[str, Any], ...] = ()  # EMR's Configurations list (configurations_json)
+    scale_down_behavior: str | None = None
+    ebs_root_volume_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -177,7 +182,9 @@ def _cluster(values: dict[str, Any], groups: list[dict[str, Any]], fleets: list[
                                 int(limits["maximum_capacity_units"]), _int(limits.get("maximum_core_capacity_units")),
                                 _int(limits.get("maximum_ondemand_capacity_units")))
     idle = _int(_first(values.get("auto_termination_policy")).get("idle_timeout"))
-    return Cluster(name, tuple(pools), managed, idle)
+    return Cluster(name, tuple(pools), managed, idle, _str(values.get("release_label")),
+                   _configurations(values.get("configurations_json"), path), _str(values.get("scale_down_behavior")),
+                   _int(values.get("ebs_root_volume_size")))
 
 
 def _group(role: str, g: dict[str, Any], path: Path) -> Pool:
@@ -185,15 +192,16 @@ def _group(role: str, g: dict[str, Any], path: Path) -> Pool:
     count = 1 if count is None else count
     bid = g.get("bid_price")
     option = Option(str(g["instance_type"]), 1, _volumes(g.get("ebs_config")), Decimal(str(bid)) if bid else None)
-    lo = hi = None
+    lo = hi = policy = None
     if g.get("autoscaling_policy"):
         try:
-            constraints = json.loads(g["autoscaling_policy"]).get("Constraints", {})
-        except (TypeError, ValueError) as e:
-            raise InputError(f"{path}: autoscaling_policy of the {role.lower()} group is not JSON: {e}") from e
+            policy = json.loads(g["autoscaling_policy"])
+            constraints = policy.get("Constraints", {})
+        except (TypeError, ValueError, AttributeError) as e:
+            raise InputError(f"{path}: autoscaling_policy of the {role.lower()} group is not a JSON object: {e}") from e
         lo, hi = _int(constraints.get("MinCapacity")), _int(constraints.get("MaxCapacity"))
     name = str(g.get("name") or role.lower())
-    return Pool(role, name, False, (option,), 0 if bid else count, count if bid else 0, lo, hi)
+    return Pool(role, name, False, (option,), 0 if bid else count, count if bid else 0, lo, hi, policy)
 
 
 def _fleet(role: str, f: dict[str, Any], path: Path) -> Pool:
@@ -215,6 +223,22 @@ def _volumes(ebs: Any) -> tuple[Volume, ...]:
         out.append(Volume(str(v.get("type", "gp2")), int(v["size"]), _int(v.get("volumes_per_instance")) or 1,
                           _int(v.get("iops")), _int(v.get("throughput"))))
     return tuple(out)
+
+
+def _configurations(text: Any, path: Path) -> tuple[dict[str, Any], ...]:
+    if not text:
+        return ()
+    try:
+        items = json.loads(text) if isinstance(text, str) else text
+    except ValueError as e:
+        raise InputError(f"{path}: configurations_json is not JSON: {e}") from e
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise InputError(f"{path}: configurations_json is not a list of configurations")
+    return tuple(items)
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
 
 
 def _first(value: Any) -> dict[str, Any]:

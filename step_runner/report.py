@@ -35,6 +35,7 @@ class StepResult:
     probable_cause: ProbableCause | None = None
     note: str | None = None
     hint: Hint | None = None
+    command: list[str] | None = None  # the spark-submit argv the step ran (emr-scaling replays it)
 
     @property
     def duration(self) -> float | None:
@@ -125,6 +126,7 @@ def to_dict(report: RunReport) -> dict[str, Any]:
                 "started": _iso(s.started),
                 "ended": _iso(s.ended),
                 "duration_seconds": s.duration,
+                "command": s.command,
                 "failure_details": None if s.failure is None else {
                     "reason": s.failure.reason, "message": s.failure.message, "log_file": s.failure.log_file},
                 "log_location": s.log_location,

@@ -26,8 +26,8 @@ def build_report(machine: RunMachine, run_id: str, cluster_id: str, outcome: str
 def plan_report(plan: StepPlan, run_id: str | None, cluster_id: str | None, outcome: str, *,
                 message: str | None = None, error: dict[str, str] | None = None) -> RunReport:
     """The report of a run that ended before it submitted anything: every step NOT_SUBMITTED."""
-    steps = [StepResult(name=s.name, step_id=None, outcome=Outcome.NOT_SUBMITTED.value, state=None)
-             for s in plan.steps]
+    steps = [StepResult(name=s.name, step_id=None, outcome=Outcome.NOT_SUBMITTED.value, state=None,
+                        command=s.spark_submit_command()) for s in plan.steps]
     return RunReport(run_id, cluster_id, outcome, steps, message, error=error)
 
 
@@ -47,6 +47,7 @@ def step_result(rec: StepRecord, cluster_id: str, logs: StepLogSource | None, fe
         name=rec.name, step_id=rec.step_id, outcome=outcome_so_far(rec).value,
         state=rec.state, attempts=rec.attempts, step_ids=list(rec.step_ids), created=rec.created,
         started=rec.started, ended=rec.ended, failure=rec.failure, note=rec.note,
+        command=rec.spec.spark_submit_command(),
     )
     if rec.step_id and logs is not None:
         res.log_location = logs.location(cluster_id, rec.step_id)
