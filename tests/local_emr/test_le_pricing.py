@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -66,7 +66,8 @@ def test_live_book_against_the_emulator_matches_the_snapshot(emulator: Any, tmp_
         assert book.ec2_hourly(region, itype).usd == snap.ec2_hourly(region, itype).usd
     assert book.emr_fee_hourly("eu-west-1", "m5.xlarge").usd == Decimal("0.048")
     assert book.ebs_monthly("eu-west-1", "gp3", "throughput").usd == Decimal("0.044")
-    at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    # The emulator's spot history is stamped with the snapshot's date: ask for a moment after it.
+    at = datetime.fromisoformat(snap.data["as_of"]).replace(tzinfo=timezone.utc) + timedelta(days=30)
     assert book.ec2_hourly("eu-west-1", "r5.2xlarge", "SPOT", at=at).usd == Decimal("0.282")
     assert "AWS Price List API" in book.describe()
 
