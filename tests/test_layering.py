@@ -20,9 +20,10 @@ FREE = {"scripts", "tests"}  # tooling and tests may import anything
 ALLOWED = {
     "emr_contract": set(),
     "emr_cost": {"emr_contract"},
+    "emr_scaling": {"emr_contract", "emr_cost"},
     "emr_constructs": {"emr_contract"},
-    "step_runner": {"emr_contract", "emr_cost"},
-    "local_emr": {"emr_contract", "emr_cost"},
+    "step_runner": {"emr_contract", "emr_cost", "emr_scaling"},
+    "local_emr": {"emr_contract", "emr_cost", "emr_scaling"},
     "stacks": {"emr_constructs", "emr_contract"},
     "app": {"stacks"},
 }

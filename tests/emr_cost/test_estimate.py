@@ -174,3 +174,30 @@ def test_a_stack_without_region_is_bad_input(tmp_path: Path) -> None:
     path.write_text(json.dumps({"resource": {}}))
     with pytest.raises(InputError, match="no region"):
         load_stacks(path)
+
+
+def test_what_the_scaling_model_reads_from_a_stack(tmp_path: Path) -> None:
+    """The release, configurations, scale-down behaviour, root volume and each group's whole policy (emr_scaling)."""
+    policy = {"Constraints": {"MinCapacity": 1, "MaxCapacity": 6}, "Rules": [{"Name": "r"}]}
+    configs = [{"Classification": "yarn-site", "Properties": {"yarn.nodemanager.resource.memory-mb": "9000"}}]
+    (s,) = stack(tmp_path, {"aws_emr_cluster": {"c": {
+        "name": "c", "release_label": "emr-6.15.0", "configurations_json": json.dumps(configs),
+        "scale_down_behavior": "TERMINATE_AT_TASK_COMPLETION", "ebs_root_volume_size": 30,
+        "master_instance_group": [{"instance_type": "m5.xlarge", "instance_count": 1}],
+        "core_instance_group": [{"instance_type": "m5.xlarge", "instance_count": 2,
+                                 "autoscaling_policy": json.dumps(policy)}]}}})
+    (c,) = s.clusters
+    assert (c.release_label, c.configurations, c.scale_down_behavior, c.ebs_root_volume_size) == \
+        ("emr-6.15.0", tuple(configs), "TERMINATE_AT_TASK_COMPLETION", 30)
+    assert c.pools[1].autoscaling_policy == policy
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("configurations_json", "[{", "configurations_json is not JSON"),
+    ("configurations_json", '{"Classification": "x"}', "not a list of configurations"),
+])
+def test_unreadable_configurations_are_bad_input(tmp_path: Path, field, value, message) -> None:
+    from emr_cost.errors import InputError
+    with pytest.raises(InputError, match=message):
+        stack(tmp_path, {"aws_emr_cluster": {"c": {"name": "c", field: value, "master_instance_group": [
+            {"instance_type": "m5.xlarge", "instance_count": 1}]}}})

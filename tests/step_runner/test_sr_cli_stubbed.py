@@ -51,6 +51,14 @@ def test_end_to_end_three_steps_one_depending_on_another(emr_stub, s3_stub, cloc
         ("ingest", "s-1", "COMPLETED"), ("dimensions", "s-2", "COMPLETED"), ("report", "s-3", "COMPLETED")]
     assert report["steps"][2]["duration_seconds"] == 240.0
     assert report["steps"][2]["log_location"] == "s3://example-logs/emr/j-TEST/steps/s-3/"
+    # Each step's spark-submit command, the one AddJobFlowSteps sent: emr-scaling replays a run from it.
+    ingest = report["steps"][0]["command"]
+    assert ingest[:5] == ["spark-submit", "--deploy-mode", "cluster", "--master", "yarn"]
+    assert "s3://example-spark-artifacts/jobs/ingest_events.py" in ingest
+    from emr_scaling.workload.from_run import workload_from_report
+    replay = workload_from_report(report, "run.json")
+    assert [a.name for a in replay.applications][-1] == "report"
+    assert dict(replay.applications[0].conf)["spark.executor.memory"] == "4g"
     saved = load_state(state_path(tmp_path, RUN))
     assert saved.finished and saved.step_ids == {"ingest": ["s-1"], "dimensions": ["s-2"], "report": ["s-3"]}
     assert "[report] submitted as s-3" in err

@@ -1,0 +1,71 @@
+"""`emr-scaling` / `python -m emr_scaling`: parses, maps typed errors to exit codes, prints.
+
+The only module of emr_scaling that knows exit codes. Subcommands register in SUBCOMMANDS, as emr-cost's do:
+each is ``add(subparsers)`` that adds its parser and sets ``run=fn(args, out, err) -> int`` as its default.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TextIO
+
+from emr_cost.errors import CostError
+from emr_cost.errors import InputError as CostInputError
+
+from .errors import InputError, ScalingError
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+EXIT_PRICE_NOT_FOUND = 3
+
+EPILOG = """exit codes:
+  0  done    2  bad input (a file, a field, a flag: the message names it)    3  --strict and a price is missing
+  1  internal error
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so every error is one line and its exit code."""
+
+    def error(self, message: str) -> NoReturn:
+        raise InputError(self.prog, ..., f"{message} (see {self.prog} --help)")
+
+
+def _add_simulate(subparsers: Any) -> None:
+    from .simulate_cmd import add_parser
+    add_parser(subparsers)
+
+
+# One line per subcommand.
+SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (
+    _add_simulate,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="emr-scaling", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+                description="Watch a scaling policy work before you pay for it: replay a day of Spark "
+                            "applications through a stack's cluster and its policy (docs/scaling.md).")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for add in SUBCOMMANDS:
+        add(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args, out, err)
+    except (InputError, CostInputError) as e:
+        print(f"emr-scaling: {e}", file=err)
+        return EXIT_BAD_INPUT
+    except (ScalingError, CostError) as e:
+        print(f"emr-scaling: {e}", file=err)
+        return EXIT_INTERNAL
+    except BrokenPipeError:
+        sys.stdout = None  # type: ignore[assignment]  # a reader that went away (| head): Python's SIGPIPE recipe
+        return 141
