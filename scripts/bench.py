@@ -137,6 +137,12 @@ def main() -> None:
 
     result.update(measure_cost())
     print(f"emr-cost estimate over every shipped stack: median {result['cost_estimate_all_stacks_seconds']} s (goal < 2 s)")
+    from scripts.bench_scaling import measure as measure_scaling
+
+    result.update(measure_scaling())
+    print(f"emr-scaling simulate, a 200-application day at one-minute resolution through emr-production: median "
+          f"{result['scaling_simulate_day_seconds']} s for the command (goal < 1 s), "
+          f"{result['scaling_model_day_seconds']} s of it simulating")
     print(json.dumps(result, sort_keys=True))
 
 

@@ -6,7 +6,8 @@ Fenced blocks are classified by their info string:
   sits under); a python block without one fails ``test_every_block_is_accounted_for``;
 - ``sh``: runnable shell, run line by line from the repository's root (``SH_LINES``), except the emulator's
   manual path, which tests/test_docs_emulator.py runs, and the foreground emulator, started and stopped here;
-- ``yaml``: a step spec, loaded by the step runner's spec loader;
+- ``yaml``: a step spec, loaded by the step runner's spec loader, or a scaling workload (it has ``applications``),
+  read by emr-scaling's;
 - ``bash``: shell that is *not* run; its first line must say why (``# not run by the docs tests: ...``);
 - ``text``: output or error messages, never run.
 
@@ -114,6 +115,8 @@ SH_LINES = {
     "emr-steps examples/steps.yaml --validate": '"command-runner.jar"',
     "emr-steps explain tests/step_runner/corpus/b-oom-executorlost-yarn4714.log": "kind: oom",
     "cat tests/step_runner/corpus/b-oom-am-exitstatus-104.log | emr-steps explain - --json": '"kind": "oom"',
+    "make synth": "app.py",
+    "emr-scaling simulate emr-production --workload examples/workload-day.yaml": "\nEVENTS (",
 }
 FOREGROUND_EMULATOR = ".venv/bin/python -m local_emr --port 5055"
 
@@ -194,14 +197,19 @@ def test_the_foreground_emulator_prints_what_the_docs_show():
     assert f"AWS_ACCESS_KEY_ID={ACCESS_KEY} AWS_SECRET_ACCESS_KEY={SECRET_KEY}" in banner
 
 
-def test_yaml_step_specs_load(tmp_path):
+def test_yaml_step_specs_and_workloads_load(tmp_path):
+    from emr_scaling.workload.file import load_workload
     from step_runner.spec import load_spec_file
 
     specs = [(p, c) for p, _, lang, c in BLOCKS if lang == "yaml"]
-    assert specs
+    workloads = [(p, c) for p, c in specs if re.search(r"^applications:", c, re.M)]
+    assert specs and workloads
     for n, (path, code) in enumerate(specs):
         (tmp_path / f"{n}.yaml").write_text(code)
-        assert load_spec_file(tmp_path / f"{n}.yaml").steps, path
+        if (path, code) in workloads:
+            assert load_workload(tmp_path / f"{n}.yaml").applications, path
+        else:
+            assert load_spec_file(tmp_path / f"{n}.yaml").steps, path
 
 
 def test_links_between_docs_resolve():
