@@ -76,13 +76,20 @@ SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="emr-cost", description="What an EMR cluster costs: before deploy (estimate) and after a run.",
-                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+def registry_parser(prog: str, description: str, epilog: str,
+                    subcommands: Sequence[Callable[[Any], None]]) -> argparse.ArgumentParser:
+    """A parser whose subcommands each register themselves; every error is one InputError (emr-scaling uses it
+    too)."""
+    p = _Parser(prog=prog, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add in SUBCOMMANDS:
+    for add in subcommands:
         add(sub)
     return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    return registry_parser("emr-cost", "What an EMR cluster costs: before deploy (estimate) and after a run.", EPILOG,
+                           SUBCOMMANDS)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn, TextIO
+from typing import Any, TextIO
 
 from emr_cost.errors import CostError
 from emr_cost.errors import InputError as CostInputError
@@ -26,13 +26,6 @@ EPILOG = """exit codes:
 """
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises instead of exiting, so every error is one line and its exit code."""
-
-    def error(self, message: str) -> NoReturn:
-        raise InputError(self.prog, ..., f"{message} (see {self.prog} --help)")
-
-
 def _add_simulate(subparsers: Any) -> None:
     from .simulate_cmd import add_parser
     add_parser(subparsers)
@@ -45,13 +38,10 @@ SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="emr-scaling", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
-                description="Watch a scaling policy work before you pay for it: replay a day of Spark "
-                            "applications through a stack's cluster and its policy (docs/scaling.md).")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add in SUBCOMMANDS:
-        add(sub)
-    return p
+    from emr_cost.cli import registry_parser
+    return registry_parser("emr-scaling", "Watch a scaling policy work before you pay for it: replay a day of Spark "
+                                          "applications through a stack's cluster and its policy (docs/scaling.md).",
+                           EPILOG, SUBCOMMANDS)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
