@@ -14,7 +14,7 @@ from .errors import InputError
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str  # "seconds", "int", "float", "bool", "memory"
+    kind: str  # "seconds", "int" (>= 1), "count" (>= 0), "float", "bool", "memory"
     doc: str
 
 
@@ -32,6 +32,10 @@ class ModelParams:
     managed_scale_in_after_seconds: float = 300
     # Model (managed scaling): capacity kept free above demand, as a fraction (0: exactly the demand).
     managed_headroom: float = 0.0
+    # SOD: managed scaling evaluates "Every 5 to 10 seconds"; the model cannot look more often than its tick.
+    managed_evaluation_seconds: float = 60
+    # Model (managed scaling): the most units one evaluation adds (0: the whole shortfall at once).
+    managed_max_step_units: int = 0
     # guess: EMR sizes executors by instance type and publishes no table (SPARK); used where nothing says.
     executor_memory: str = "4g"
     executor_cores: int = 2
@@ -50,6 +54,10 @@ PARAMS = (
     Param("managed_scale_in_after_seconds", "seconds", "managed scaling scales in after this much sustained "
           "surplus (model)"),
     Param("managed_headroom", "float", "managed scaling keeps this fraction of capacity free above demand (model)"),
+    Param("managed_evaluation_seconds", "seconds", "how often managed scaling decides (AWS: every 5-10 s; at least "
+          "one tick)"),
+    Param("managed_max_step_units", "count", "the most units one managed-scaling decision adds (0: the whole "
+          "shortfall, the model's default)"),
     Param("executor_memory", "memory", "executor memory where neither the workload nor the cluster sets it"),
     Param("executor_cores", "int", "executor cores where neither the workload nor the cluster sets it"),
     Param("tick_seconds", "seconds", "simulation step and timeline resolution"),
@@ -77,6 +85,10 @@ def _value(param: Param, raw: str, where: str) -> Any:
         if seconds is None:
             raise InputError(where, raw, "must be a duration such as 90, 90s, 6m or 1h")
         return seconds
+    if param.kind == "count":
+        if not raw.isdigit():
+            raise InputError(where, raw, "must be a whole number >= 0")
+        return int(raw)
     if param.kind == "bool":
         if raw.lower() not in ("true", "false"):
             raise InputError(where, raw, "must be true or false")

@@ -25,8 +25,6 @@ from .workload.spark import demand
 
 DRAIN_SECONDS = 3600  # simulated after the last application ends, when the workload gives no duration
 MAX_SECONDS = 14 * 86400
-# Metrics each timeline row carries (besides those a rule watches).
-TIMELINE_METRICS = ("YARNMemoryAvailablePercentage", "ContainerPendingRatio", "HDFSUtilization", "IsIdle")
 
 
 @dataclass(frozen=True)
@@ -123,14 +121,13 @@ class _Run:
         self.managed_unit = managed_unit
         self.interval = facts.METRIC_PERIOD_MANAGED_SECONDS if shape.managed else facts.METRIC_PERIOD_SECONDS
         self.series = {name: Series() for name in self.metric_names}
-        watched = {r.alarm.metric for p in shape.pools if p.policy for r in p.policy.rules}
-        self.row_metrics = tuple(dict.fromkeys([*TIMELINE_METRICS, *sorted(watched & self.metric_names)]))
+        self.row_metrics = tuple(sorted(self.metric_names))
         self.events: list[Event] = []
         self.custom = CustomScaler(self.state, self.series, shape.decommission_timeout_seconds) \
             if any(p.policy for p in shape.pools) else None
         self.managed = ManagedScaler(shape.managed, self.state, self.yarn, params.managed_headroom,
                                      params.managed_scale_in_after_seconds, shape.decommission_timeout_seconds,
-                                     shape.shuffle_aware) if shape.managed else None
+                                     shape.shuffle_aware, params.managed_max_step_units) if shape.managed else None
         self.hdfs_full = False
         self.idle_since: float | None = 0.0
         self.pending_mb_minutes = 0.0
@@ -189,7 +186,7 @@ class _Run:
                     self.series[name].add(t, float(value))
         if self.custom is not None and t % EVALUATION_EVERY_SECONDS < self.tick:
             self.custom.evaluate(t, self.emit)
-        if self.managed is not None:
+        if self.managed is not None and t % self.params.managed_evaluation_seconds < self.tick:
             self.managed.evaluate(t, self.emit)
         self._decommissions_waiting(t)
         self.pending_mb_minutes += yarn.pending()[1] * self.tick / 60

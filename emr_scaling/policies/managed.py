@@ -33,8 +33,8 @@ Slot = tuple[int, str]  # (pool index, market)
 
 class ManagedScaler:
     def __init__(self, limits: ManagedLimits, state: ClusterState, yarn: Yarn, headroom: float,
-                 scale_in_after: float, decommission_timeout: float, shuffle_aware: bool) -> None:
-        self.limits, self.state, self.yarn = limits, state, yarn
+                 scale_in_after: float, decommission_timeout: float, shuffle_aware: bool, max_step: int = 0) -> None:
+        self.limits, self.state, self.yarn, self.max_step = limits, state, yarn, max_step
         self.headroom, self.scale_in_after = headroom, scale_in_after
         self.decommission_timeout, self.shuffle_aware = decommission_timeout, shuffle_aware
         self.unit = limits.unit_type
@@ -106,7 +106,12 @@ class ManagedScaler:
 
     def _scale_out(self, ups: dict[Slot, int], now: float, why: str, emit: Emit) -> None:
         self.surplus_since = None
+        budget = self.max_step or sum(ups.values())
         for (index, market), units in ups.items():
+            units = min(units, budget)
+            budget -= units
+            if units <= 0:
+                break
             pool = self.state.pools[index]
             before = pool.units(self.unit)
             units -= self._recommission(pool, market, units, now, emit)

@@ -159,3 +159,31 @@ def test_the_example_day_through_every_shipped_stack(synthesized):
         code, out, err = run("simulate", str(synthesized / name), "--workload", DAY, "--json", "--no-cost")
         assert code == 0, (name, err)
         assert json.loads(out)["summary"]["applications"]
+
+
+def test_a_terraform_plan_is_simulated_like_its_stack(synthesized, small, tmp_path):
+    """`terraform show -json` keeps the policy and configurations as strings, as cdk.tf.json does."""
+    doc = json.loads((synthesized / "emr-autoscaling" / "cdk.tf.json").read_text())
+    cluster = next(iter(doc["resource"]["aws_emr_cluster"].values()))
+    task = next(iter(doc["resource"]["aws_emr_instance_group"].values()))
+    values = {k: v for k, v in cluster.items() if not k.startswith("//") and k not in ("depends_on", "lifecycle")}
+    task_values = {k: v for k, v in task.items() if k in ("autoscaling_policy", "instance_count", "instance_type",
+                                                          "name", "ebs_config")}
+    plan = {"planned_values": {"root_module": {"resources": [
+        {"address": "aws_emr_cluster.c", "mode": "managed", "type": "aws_emr_cluster", "values": values},
+        {"address": "aws_emr_instance_group.t", "mode": "managed", "type": "aws_emr_instance_group",
+         "values": task_values}]}},
+        "configuration": {"provider_config": {"aws": {"expressions": {"region": {"constant_value": "eu-west-1"}}}},
+                          "root_module": {"resources": [{"address": "aws_emr_instance_group.t",
+                                                         "type": "aws_emr_instance_group", "expressions": {
+                                                             "cluster_id": {"references": ["aws_emr_cluster.c.id",
+                                                                                           "aws_emr_cluster.c"]}}}]}}}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    code, out, err = run("simulate", str(path), "--workload", small, "--json", "--no-cost")
+    from_stack = json.loads(run("simulate", str(synthesized / "emr-autoscaling"), "--workload", small, "--json",
+                                "--no-cost")[1])
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["scaling"] == "custom automatic scaling core 3-8, task 0-16"
+    assert doc["events"] == from_stack["events"] and doc["summary"] == from_stack["summary"]

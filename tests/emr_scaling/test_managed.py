@@ -82,3 +82,13 @@ def test_shuffle_aware_releases_keep_nodes_holding_shuffle_data():
     assert [(e.action, e.from_, e.to) for e in blind.events if e.group == "task"][:2] == \
         [("scale_in", 3, 0), ("decommission_wait", None, None)]
     assert blind.timeline[-1]["groups"]["task"]["decommissioning"] == 1
+
+
+def test_how_often_and_how_much_managed_scaling_decides_are_parameters():
+    limits = ManagedLimits("Instances", 2, 10, maximum_core=2)
+    cluster = shape(core=2, task=0, task_spot=True, managed=limits)
+    steps = simulate(cluster, DAY, ModelParams(provisioning_seconds=300, managed_max_step_units=2))
+    outs = [(e.time_seconds, e.from_, e.to) for e in steps.events if e.action == "scale_out"]
+    assert outs[:4] == [(600, 0, 2), (660, 2, 4), (720, 4, 6), (780, 6, 8)]
+    slow = simulate(cluster, DAY, ModelParams(provisioning_seconds=300, managed_evaluation_seconds=300))
+    assert all(e.time_seconds % 300 == 0 for e in slow.events if e.action in ("scale_out", "scale_in"))
