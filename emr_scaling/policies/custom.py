@@ -195,9 +195,11 @@ def _field(raw: Mapping[str, Any], where: str, key: str, kind: type) -> Any:
 
 
 def _int(raw: Mapping[str, Any], where: str, key: str, minimum: int | None, *, default: int | None = None) -> int:
-    if key not in raw and default is not None:
-        return default
-    value = raw.get(key)
+    if key not in raw:
+        if default is not None:
+            return default
+        raise problem(f"{where}.{key}", "is required")
+    value = raw[key]
     if isinstance(value, bool) or not isinstance(value, int):
         raise InputError(f"{where}.{key}", value, "must be a whole number")
     if minimum is not None and value < minimum:

@@ -98,6 +98,9 @@ def _applications(m: Mapping[str, Any], where: str) -> list[Application]:
         raise InputError(f"{where}.deploy_mode", deploy, "must be cluster or client")
     duration = _duration(m, "duration", f"{where}.duration") if "duration" in m else None
     work = _duration(m, "work", f"{where}.work") if "work" in m else None
+    if work is not None and (conf.get("spark.executor.instances") == "0" or
+                             conf.get("spark.dynamicAllocation.maxExecutors") == "0"):
+        raise InputError(f"{where}.executors", m.get("executors"), "work needs at least one executor to get done")
     tasks = _count(m, "tasks", f"{where}.tasks") if "tasks" in m else None
     hdfs = _number(m, "hdfs_write_gb", f"{where}.hdfs_write_gb", 0.0)
     keep = m.get("hdfs_keep", True)

@@ -66,10 +66,13 @@ def test_fields_become_spark_properties():
     ({"repeat": {"every": "1h"}}, "applications[0].repeat"),
     ({"hdfs_write_gb": -1}, "applications[0].hdfs_write_gb"),
     ({"tasks": 0}, "applications[0].tasks"),
+    ({"executors": 0, "work": "1h", "duration": None}, "applications[0].executors"),
+    ({"executors": {"max": 0}, "work": "1h", "duration": None}, "applications[0].executors"),
 ])
 def test_bad_applications_name_their_field(edit, field):
+    app = {k: v for k, v in {**APP, **edit}.items() if v is not None}
     with pytest.raises(InputError) as e:
-        parse_workload({"applications": [{**APP, **edit}]})
+        parse_workload({"applications": [app]})
     assert e.value.field == field
 
 
