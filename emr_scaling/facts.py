@@ -159,8 +159,6 @@ DEFAULT_SHUFFLE_PARTITIONS = 200
 # one-minute granularity when managed scaling is enabled for a cluster."
 METRIC_PERIOD_SECONDS = 300
 METRIC_PERIOD_MANAGED_SECONDS = 60
-# SOD: managed scaling's "Metrics evaluation frequency: Every 5 to 10 seconds" (the model evaluates every tick).
-MANAGED_EVALUATION_SECONDS = 10
 # MS: "Amazon EMR versions 5.34.0 and higher, and Amazon EMR versions 6.4.0 and higher, support Spark shuffle data
 # awareness ... up to a maximum of 30 minutes"; the same releases don't scale down nodes holding a Spark
 # ApplicationMaster "if there are active stages in the applications running on them".

@@ -25,7 +25,8 @@ from collections.abc import Iterable, Sequence
 
 from ..workload.model import Application
 from ..workload.spark import Demand
-from .state import DECOMMISSIONING, RUNNING, Node
+from .. import facts
+from .state import RUNNING, Node
 
 WAITING, PENDING, ACTIVE, FINISHED, FAILED = "WAITING", "PENDING", "RUNNING", "FINISHED", "FAILED"
 
@@ -172,10 +173,11 @@ class Yarn:
 
     def release_idle(self, now: float) -> None:
         """Executors on decommissioning nodes idle (Spark deny-lists the node) and go after executorIdleTimeout;
-        executors above an application's target go the same way."""
+        executors above an application's target go at the next tick."""
         for app in self.active:
             for node in list(app.placed.values()):
-                if node.state == DECOMMISSIONING:
+                idle_since = node.decommission_at
+                if idle_since is not None and now - idle_since >= facts.EXECUTOR_IDLE_TIMEOUT_SECONDS:
                     self._release(app, node, node.executors.get(app.index, 0))
             extra = app.executors - app.target(self.tick)
             if extra > 0 and app.state == ACTIVE:
