@@ -81,3 +81,27 @@ def test_what_is_published_depends_on_the_cluster():
     assert "TotalUnitsRequested" in fleets and "TotalNodesRequested" in published(False, "Instances")
     assert "TotalVCPURunning" in published(False, "VCPU") and "TotalUnitsRequested" not in groups
     assert "TotalLoad" not in groups and "S3BytesRead" not in groups  # not derivable: never published
+
+
+def test_placement_follows_node_labels_and_the_resource_calculator():
+    """AMs on core nodes only when labels say so (GUIDE); vcores bind only under the DominantResourceCalculator."""
+    from emr_scaling.cluster.shape import NodeKind as Kind
+    app = Application("a", 0, (("spark.dynamicAllocation.enabled", "false"), ("spark.executor.instances", "3"),
+                               ("spark.executor.cores", "4"), ("spark.executor.memory", "1g")), duration_seconds=60)
+    roomy = Kind("r5.4xlarge", 1, 16, 65536, 65536, 4, 0, ())
+    for core_only in (True, False):
+        st = state(shape(core=1, task=1, task_kind=roomy))
+        yarn = Yarn(build_apps([app], [demand(app.spark_conf, "cluster", {}, "emr-7.2.0", "4g", 2)], 1), core_only,
+                    False, 60)
+        yarn.submit(0, 100_000)
+        yarn.schedule(st.live_nodes(), 0)
+        am_node = next(n for n in st.live_nodes() if n.ams)
+        assert am_node.pool.shape.role == ("CORE" if core_only else "TASK")  # the task node has more free memory
+    # 4-vcore executors on a 4-vcore node whose client-mode AM took 1 vcore: memory-only, all 3 fit; DRC, none.
+    for dominant, placed in ((False, 3), (True, 0)):
+        st = state(shape(core=0, task=1, task_kind=roomy))
+        yarn = Yarn(build_apps([app], [demand(app.spark_conf, "client", {}, "emr-7.2.0", "4g", 2)], 1), False,
+                    dominant, 60)
+        yarn.submit(0, 100_000)
+        yarn.schedule(st.live_nodes(), 0)
+        assert yarn.apps[0].executors == placed

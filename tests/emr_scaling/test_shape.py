@@ -112,3 +112,21 @@ def test_the_shipped_stacks(synthesized):
     production = load_stacks(synthesized / "emr-production")[0]
     p = cluster_shape(production, production.clusters[0], published(False, "Instances"))
     assert p.managed is not None and p.shuffle_aware and p.pools[0].kinds[0].hdfs_gb == 512
+
+
+@pytest.mark.parametrize("release,aware", [("emr-5.33.0", False), ("emr-5.34.0", True), ("emr-6.3.0", False),
+                                           ("emr-6.4.0", True), ("emr-7.2.0", True)])
+def test_shuffle_awareness_by_release(release, aware):
+    """MS: "Amazon EMR versions 5.34.0 and higher, and ... 6.4.0 and higher, support Spark shuffle data awareness"."""
+    from emr_cost.stack_model import ManagedLimits
+    from dataclasses import replace as with_
+    stack, c = cluster(release=release)
+    managed = with_(c, managed=ManagedLimits("Instances", 1, 5))
+    assert cluster_shape(stack, managed, published(False, "Instances")).shuffle_aware is aware
+    assert cluster_shape(stack, c, METRICS).shuffle_aware is False  # without managed scaling there is nothing to spare
+
+
+def test_the_dominant_resource_calculator_is_read():
+    calc = {"Classification": "capacity-scheduler", "Properties": {
+        "yarn.scheduler.capacity.resource-calculator": facts.DOMINANT_RESOURCE_CALCULATOR}}
+    assert shape(configurations=(calc,)).dominant_resources and not shape().dominant_resources

@@ -114,3 +114,14 @@ def test_hdfs_filling_up_is_said():
     heavy = Application("heavy", 0, (("spark.executor.instances", "1"),), duration_seconds=600, hdfs_write_gb=150)
     r = simulate(shape(core=1), Workload("w", (heavy,), horizon_seconds=1200), ModelParams())
     assert [e.action for e in r.events if e.action == "hdfs_full"] == ["hdfs_full"]
+
+
+def test_metrics_every_five_minutes_or_every_minute_with_managed_scaling():
+    """MET: "Metrics are updated every five minutes"; MSM: "one-minute granularity when managed scaling is enabled"."""
+    from emr_cost.stack_model import ManagedLimits
+    idle = Workload("idle", (), horizon_seconds=1200)
+    published = lambda r: [row["time_seconds"] for row in r.timeline if row["metrics"]]  # noqa: E731
+    assert published(simulate(shape(core=2), idle, ModelParams())) == [300, 600, 900, 1200]
+    managed = simulate(shape(core=2, managed=ManagedLimits("Instances", 2, 4)), idle, ModelParams())
+    assert published(managed) == list(range(60, 1201, 60))
+    assert "TotalNodesRequested" in managed.timeline[1]["metrics"]
