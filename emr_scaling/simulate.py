@@ -127,7 +127,8 @@ class _Run:
             if any(p.policy for p in shape.pools) else None
         self.managed = ManagedScaler(shape.managed, self.state, self.yarn, params.managed_headroom,
                                      params.managed_scale_in_after_seconds, shape.decommission_timeout_seconds,
-                                     shape.shuffle_aware, params.managed_max_step_units) if shape.managed else None
+                                     shape.shuffle_aware, params.managed_max_step_units, shape.dominant_resources) \
+            if shape.managed else None
         self.hdfs_full = False
         self.idle_since: float | None = 0.0
         self.pending_mb_minutes = 0.0
@@ -262,7 +263,7 @@ class _Run:
             elif node.state == DECOMMISSIONING:
                 allocated += node.used_mb
                 capacity += node.used_mb
-        pending, pending_mb = self.yarn.pending()
+        pending, pending_mb, _ = self.yarn.pending()
         running, waiting = self.yarn.counts()
         metrics = {}
         for name in self.row_metrics:

@@ -62,7 +62,7 @@ def sample(state: ClusterState, yarn: Yarn, managed_unit: str | None) -> dict[st
             continue
         allocated += node.used_mb
         containers += node.containers
-    pending, _ = yarn.pending()
+    pending = yarn.pending()[0]
     running_apps, pending_apps = yarn.counts()
     capacity = state.core_hdfs_capacity_gb()
     raw = state.hdfs_raw_gb()

@@ -252,18 +252,20 @@ class Yarn:
 
     # ---- what the metrics read ------------------------------------------------------------------------
 
-    def pending(self) -> tuple[int, int]:
-        """(containers, MB) requested and not allocated."""
-        count = mb = 0
+    def pending(self) -> tuple[int, int, int]:
+        """(containers, MB, vcores) requested and not allocated."""
+        count = mb = vcores = 0
         for app in self.active:
             if app.state == PENDING:
                 count += 1
                 mb += app.am_mb
+                vcores += app.demand.am_cores
             else:
                 w = app.wanted(self.tick)
                 count += w
                 mb += w * app.executor_mb
-        return count, mb
+                vcores += w * app.demand.executor_cores
+        return count, mb, vcores
 
     def counts(self) -> tuple[int, int]:
         """(running applications, pending applications)."""

@@ -11,8 +11,9 @@ https://docs.aws.amazon.com/emr/latest/APIReference/API_ComputeLimits.html):
   decommissioning node returns to service), without load it cancels additions still being provisioned;
 - from 5.34.0 / 6.4.0 it keeps nodes holding shuffle data of a running application (for up to 30 minutes) and
   nodes running an ApplicationMaster.
-The model's own part, each a parameter (params.py): demand is the YARN memory allocated plus pending; the target
-is the capacity that holds it (plus ``managed_headroom``), allocated in the documented order; nodes are added at
+The model's own part, each a parameter (params.py): demand is the YARN memory allocated plus pending (and the
+vcores, when the cluster's scheduler counts them: the DominantResourceCalculator); the target is the capacity that
+holds it (plus ``managed_headroom``), allocated in the documented order; nodes are added at
 once and removed only after ``managed_scale_in_after_seconds`` of surplus. It is evaluated every tick (AWS:
 every 5 to 10 seconds).
 """
@@ -33,8 +34,10 @@ Slot = tuple[int, str]  # (pool index, market)
 
 class ManagedScaler:
     def __init__(self, limits: ManagedLimits, state: ClusterState, yarn: Yarn, headroom: float,
-                 scale_in_after: float, decommission_timeout: float, shuffle_aware: bool, max_step: int = 0) -> None:
+                 scale_in_after: float, decommission_timeout: float, shuffle_aware: bool, max_step: int = 0,
+                 count_vcores: bool = False) -> None:
         self.limits, self.state, self.yarn, self.max_step = limits, state, yarn, max_step
+        self.count_vcores = count_vcores
         self.headroom, self.scale_in_after = headroom, scale_in_after
         self.decommission_timeout, self.shuffle_aware = decommission_timeout, shuffle_aware
         self.unit = limits.unit_type
@@ -48,9 +51,11 @@ class ManagedScaler:
 
     def evaluate(self, now: float, emit: Emit) -> None:
         self.now = now
-        allocated = sum(n.used_mb for n in self.state.live_nodes() if n.state in (RUNNING, DECOMMISSIONING))
-        demand = (allocated + self.yarn.pending()[1]) * (1 + self.headroom)
-        targets, met = self._targets(demand)
+        busy = [n for n in self.state.live_nodes() if n.state in (RUNNING, DECOMMISSIONING)]
+        _, pending_mb, pending_vcores = self.yarn.pending()
+        demand = (sum(n.used_mb for n in busy) + pending_mb) * (1 + self.headroom)
+        vcores = (sum(n.used_vcores for n in busy) + pending_vcores) * (1 + self.headroom) if self.count_vcores else 0
+        targets, met = self._targets(demand, vcores)
         current = {slot: self._units(slot) for slot in self.slots}
         ups = {s: targets[s] - current[s] for s in self.slots if targets[s] > current[s]}
         downs = {s: current[s] - targets[s] for s in self.slots if targets[s] < current[s]}
@@ -80,24 +85,25 @@ class ManagedScaler:
 
     # ---- the target: units per (pool, market), filled in the documented order --------------------------
 
-    def _targets(self, demand: float) -> tuple[dict[Slot, int], bool]:
+    def _targets(self, demand: float, demand_vcores: float = 0) -> tuple[dict[Slot, int], bool]:
         targets = {slot: 0 for slot in self.slots}
-        memory, total, core, on_demand = 0.0, 0, 0, 0
+        memory, vcores, total, core, on_demand = 0.0, 0, 0, 0, 0
         for slot in self.slots:
             pool = self.state.pools[slot[0]]
             kind = pool.shape.kinds[0]
             step = kind.units(self.unit)
             is_core, is_od = pool.shape.role == "CORE", slot[1] == "ON_DEMAND"
-            while memory < demand or total < self.limits.minimum:
+            while memory < demand or vcores < demand_vcores or total < self.limits.minimum:
                 if total + step > self.limits.maximum or (is_core and core + step > self.max_core) or \
                         (is_od and on_demand + step > self.max_on_demand):
                     break
                 targets[slot] += step
                 memory += kind.memory_mb
+                vcores += kind.vcores
                 total += step
                 core += step if is_core else 0
                 on_demand += step if is_od else 0
-        return targets, memory >= demand
+        return targets, memory >= demand and vcores >= demand_vcores
 
     def _units(self, slot: Slot) -> int:
         return self.state.pools[slot[0]].units(self.unit, slot[1])

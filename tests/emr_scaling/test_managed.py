@@ -92,3 +92,17 @@ def test_how_often_and_how_much_managed_scaling_decides_are_parameters():
     assert outs[:4] == [(600, 0, 2), (660, 2, 4), (720, 4, 6), (780, 6, 8)]
     slow = simulate(cluster, DAY, ModelParams(provisioning_seconds=300, managed_evaluation_seconds=300))
     assert all(e.time_seconds % 300 == 0 for e in slow.events if e.action in ("scale_out", "scale_in"))
+
+
+def test_under_the_dominant_resource_calculator_vcores_count_too():
+    """Small executors with 4 cores each: by memory, 5 fit an 8 GiB node; by vcores (4 a node), 1 does."""
+    from dataclasses import replace as with_
+    app = Application("cores", 60, (("spark.dynamicAllocation.enabled", "false"), ("spark.executor.instances", "12"),
+                                    ("spark.executor.cores", "4"), ("spark.executor.memory", "1g")),
+                      duration_seconds=1800)
+    day = Workload("cores", (app,), horizon_seconds=3600)
+    cluster = shape(core=1, task=0, task_spot=True, managed=ManagedLimits("Instances", 1, 30, maximum_core=1))
+    memory_only = simulate(cluster, day, PARAMS)
+    dominant = simulate(with_(cluster, dominant_resources=True), day, PARAMS)
+    peak = lambda r: max(row["groups"]["task"]["requested"] for row in r.timeline)  # noqa: E731
+    assert peak(memory_only) == 2 and peak(dominant) == 12
