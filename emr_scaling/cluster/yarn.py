@@ -111,6 +111,8 @@ class Yarn:
             if app.state != ACTIVE:
                 continue
             spec = app.spec
+            if spec.duration_seconds is None and spec.work_executor_seconds is None:
+                continue  # it ends when its driver says so (Engine.finish)
             if app.remaining_work is not None:
                 working = sum(n.executors.get(app.index, 0) for n in app.placed.values() if n.state == RUNNING)
                 before = app.remaining_work
@@ -275,6 +277,10 @@ class Yarn:
     @property
     def remaining(self) -> int:
         return len(self.apps) - self._next
+
+    def add(self, app: App) -> None:
+        """One more application; they come in submission order."""
+        self.apps.append(app)
 
 
 def build_apps(specs: Sequence[Application], demands: Sequence[Demand], minimum_mb: int) -> list[App]:

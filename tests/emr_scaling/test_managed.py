@@ -6,7 +6,7 @@ from emr_cost.stack_model import ManagedLimits
 from emr_scaling.params import ModelParams
 from emr_scaling.simulate import simulate
 from emr_scaling.workload.model import Application, Workload
-from tests.emr_scaling.hand import BIG, NODE, shape
+from tests.emr_scaling.hand import BIG, shape
 
 # Executors of 3g + 1g overhead: 4096 MiB containers, two on an 8 GiB node. 100 of them want 50 nodes.
 BURST = Application("burst", 600, (("spark.dynamicAllocation.enabled", "false"), ("spark.executor.cores", "1"),
