@@ -53,6 +53,7 @@ class Pool:
     autoscaling_min: int | None = None
     autoscaling_max: int | None = None
     autoscaling_policy: dict[str, Any] | None = None  # the AutoScalingPolicy as EMR's API takes it
+    market: str | None = None  # an instance group's: SPOT when it has a bid price or says so; fleets have both
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,8 @@ def _group(role: str, g: dict[str, Any], path: Path) -> Pool:
             raise InputError(f"{path}: autoscaling_policy of the {role.lower()} group is not a JSON object: {e}") from e
         lo, hi = _int(constraints.get("MinCapacity")), _int(constraints.get("MaxCapacity"))
     name = str(g.get("name") or role.lower())
-    return Pool(role, name, False, (option,), 0 if bid else count, count if bid else 0, lo, hi, policy)
+    return Pool(role, name, False, (option,), 0 if bid else count, count if bid else 0, lo, hi, policy,
+                "SPOT" if bid else "ON_DEMAND")
 
 
 def _fleet(role: str, f: dict[str, Any], path: Path) -> Pool:
@@ -254,3 +256,56 @@ def _int(value: Any) -> int | None:
 def _ref_name(value: Any) -> str | None:
     match = _REF.fullmatch(str(value or ""))
     return match.group(1) if match else None
+
+
+# ---- a running cluster, as EMR's API describes it ----------------------------------------------------
+
+def cluster_from_api(cluster: dict[str, Any], groups: list[dict[str, Any]], fleets: list[dict[str, Any]],
+                     managed: dict[str, Any] | None = None, idle_timeout: int | None = None) -> Cluster:
+    """The same model from DescribeCluster's Cluster, ListInstanceGroups' or ListInstanceFleets' items,
+    GetManagedScalingPolicy's ManagedScalingPolicy and GetAutoTerminationPolicy's IdleTimeout
+    (https://docs.aws.amazon.com/emr/latest/APIReference/API_InstanceGroup.html, API_InstanceFleet.html): each
+    group's current RequestedInstanceCount and its AutoScalingPolicy (the policy without its Status)."""
+    pools: list[Pool] = []
+    for g in groups:
+        role = str(g.get("InstanceGroupType", "TASK"))
+        count = int(g.get("RequestedInstanceCount") or 0)
+        spot = g.get("Market") == "SPOT"
+        bid = g.get("BidPrice")
+        option = Option(str(g.get("InstanceType", "")), 1, _api_volumes(g.get("EbsBlockDevices")),
+                        Decimal(str(bid)) if bid and bid != "OnDemandPrice" else None)
+        policy = g.get("AutoScalingPolicy")
+        policy = {k: v for k, v in policy.items() if k != "Status"} if policy else None
+        constraints = (policy or {}).get("Constraints", {})
+        pools.append(Pool(role, str(g.get("Name") or g.get("Id") or role.lower()), False, (option,),
+                          0 if spot else count, count if spot else 0, _int(constraints.get("MinCapacity")),
+                          _int(constraints.get("MaxCapacity")), policy, "SPOT" if spot else "ON_DEMAND"))
+    for f in fleets:
+        options = tuple(Option(str(s.get("InstanceType", "")), int(s.get("WeightedCapacity") or 1),
+                               _api_volumes(s.get("EbsBlockDevices")),
+                               Decimal(str(s["BidPrice"])) if s.get("BidPrice") else None,
+                               Decimal(str(s["BidPriceAsPercentageOfOnDemandPrice"]))
+                               if s.get("BidPriceAsPercentageOfOnDemandPrice") is not None else None)
+                        for s in f.get("InstanceTypeSpecifications") or [])
+        pools.append(Pool(str(f.get("InstanceFleetType", "TASK")), str(f.get("Name") or f.get("Id") or "fleet"),
+                          True, options, int(f.get("TargetOnDemandCapacity") or 0),
+                          int(f.get("TargetSpotCapacity") or 0)))
+    pools.sort(key=lambda p: ("MASTER", "CORE", "TASK").index(p.role) if p.role in ("MASTER", "CORE", "TASK") else 3)
+    limits = (managed or {}).get("ComputeLimits")
+    return Cluster(str(cluster.get("Name") or cluster.get("Id") or "cluster"), tuple(pools), None if not limits else
+                   ManagedLimits(str(limits.get("UnitType", "Instances")), int(limits.get("MinimumCapacityUnits", 0)),
+                                 int(limits.get("MaximumCapacityUnits", 0)),
+                                 _int(limits.get("MaximumCoreCapacityUnits")),
+                                 _int(limits.get("MaximumOnDemandCapacityUnits"))),
+                   idle_timeout, _str(cluster.get("ReleaseLabel")), tuple(cluster.get("Configurations") or ()),
+                   _str(cluster.get("ScaleDownBehavior")), _int(cluster.get("EbsRootVolumeSize")))
+
+
+def _api_volumes(devices: Any) -> tuple[Volume, ...]:
+    out = []
+    for device in devices or []:
+        spec = device.get("VolumeSpecification") or {}
+        if spec.get("VolumeType") and spec.get("SizeInGB"):
+            out.append(Volume(str(spec["VolumeType"]), int(spec["SizeInGB"]), 1, _int(spec.get("Iops")),
+                              _int(spec.get("Throughput"))))
+    return tuple(out)

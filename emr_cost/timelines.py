@@ -101,7 +101,17 @@ def instances_from(cluster: dict[str, Any], listed: list[dict[str, Any]], groups
     return tuple(out)
 
 
-def read_cluster(call: Call, cluster_id: str, region: str) -> ClusterUsage:
+@dataclass(frozen=True)
+class ClusterDescription:
+    """What EMR says of a cluster: DescribeCluster's Cluster, its groups or fleets, every instance it listed."""
+
+    cluster: dict[str, Any]
+    groups: list[dict[str, Any]]
+    fleets: list[dict[str, Any]]
+    listed: list[dict[str, Any]]
+
+
+def describe_cluster(call: Call, cluster_id: str) -> ClusterDescription:
     """DescribeCluster, ListInstanceGroups or ListInstanceFleets, then every page of ListInstances."""
     cluster = call("DescribeCluster", ClusterId=cluster_id)["Cluster"]
     groups: list[dict[str, Any]] = []
@@ -111,6 +121,13 @@ def read_cluster(call: Call, cluster_id: str, region: str) -> ClusterUsage:
     else:
         groups = list(pages(call, "ListInstanceGroups", "InstanceGroups", ClusterId=cluster_id))
     listed = list(pages(call, "ListInstances", "Instances", ClusterId=cluster_id))
+    return ClusterDescription(cluster, groups, fleets, listed)
+
+
+def read_cluster(call: Call, cluster_id: str, region: str) -> ClusterUsage:
+    """The cluster's life and its instances, priced by usage.py."""
+    d = describe_cluster(call, cluster_id)
+    cluster, groups, fleets, listed = d.cluster, d.groups, d.fleets, d.listed
     timeline = (cluster.get("Status") or {}).get("Timeline") or {}
     return ClusterUsage(cluster_id, region, timeline.get("CreationDateTime"), timeline.get("EndDateTime"),
                         instances_from(cluster, listed, groups, fleets))

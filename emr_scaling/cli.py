@@ -10,19 +10,21 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from emr_cost.errors import CostError
+from emr_cost.errors import CostError, PriceSourceError
 from emr_cost.errors import InputError as CostInputError
 
+from .aws import AwsError
 from .errors import InputError, ScalingError
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 EXIT_PRICE_NOT_FOUND = 3
+EXIT_AWS_ERROR = 7
 
 EPILOG = """exit codes:
-  0  done    2  bad input (a file, a field, a flag: the message names it)    3  --strict and a price is missing
-  1  internal error
+  0  done    2  bad input (a file, a field, a flag, a cluster EMR does not know: the message names it)
+  3  --strict and a price is missing    7  AWS error (credentials, permissions)    1  internal error
 """
 
 
@@ -31,9 +33,15 @@ def _add_simulate(subparsers: Any) -> None:
     add_parser(subparsers)
 
 
+def _add_report(subparsers: Any) -> None:
+    from .report_cmd import add_parser
+    add_parser(subparsers)
+
+
 # One line per subcommand.
 SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (
     _add_simulate,
+    _add_report,
 )
 
 
@@ -53,6 +61,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except (InputError, CostInputError) as e:
         print(f"emr-scaling: {e}", file=err)
         return EXIT_BAD_INPUT
+    except (AwsError, PriceSourceError) as e:
+        print(f"emr-scaling: {e}", file=err)
+        return EXIT_AWS_ERROR
     except (ScalingError, CostError) as e:
         print(f"emr-scaling: {e}", file=err)
         return EXIT_INTERNAL

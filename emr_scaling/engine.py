@@ -18,7 +18,7 @@ from emr_cost.stack_model import ManagedLimits
 from . import facts
 from .cluster.metrics import published, sample
 from .cluster.shape import ClusterShape
-from .cluster.state import DECOMMISSIONING, PROVISIONING, RUNNING, ClusterState
+from .cluster.state import DECOMMISSIONING, PROVISIONING, RUNNING, Activity, ClusterState
 from .cluster.yarn import ACTIVE, FAILED, App, Yarn, container_mb
 from .params import ModelParams
 from .policies.alarms import EVALUATION_EVERY_SECONDS, Series
@@ -90,6 +90,29 @@ class Engine:
                 pool.shape = replace(pool.shape, policy=custom[pool.name])
                 pool.alarms.clear()
         self._policies(managed)
+
+    def resize(self, group: str, market: str, units: int, now: float, cause: str = "resize by request") -> None:
+        """A resize asked for by hand (ModifyInstanceGroups, ModifyInstanceFleet): ``units`` of ``market`` in the
+        pool named ``group``, reached as any resize is (nodes join after provisioning, leave by decommission)."""
+        pool = next(p for p in self.state.pools if p.name == group)
+        unit = self.managed_unit or "Instances"
+        before = pool.units(unit)
+        current = pool.units(unit, market)
+        if units > current:
+            self.state.grow(pool, market, units - current, now)
+        elif units < current:
+            step = pool.shape.kinds[0].units(unit)
+            chosen, refusal = self.state.shrink(pool, -(-(current - units) // step), now,
+                                                self.shape.decommission_timeout_seconds, market=market)
+            if refusal is not None:
+                self.emit(now, pool.name, "blocked", before, pool.units(unit), None, refusal.reason)
+        after = pool.units(unit)
+        if after != before:
+            if pool.activity is None:
+                pool.activity = Activity(cause, None, now, before, after)
+            else:
+                pool.activity.to_units = after
+            self.emit(now, pool.name, "scale_out" if after > before else "scale_in", before, after, None, cause)
 
     def add(self, spec: Application) -> App:
         """An application submitted at ``spec.submit_seconds`` (in order); one with neither a duration nor work runs

@@ -30,6 +30,7 @@ class NodeSpan:
     volumes: tuple[Any, ...]
     start: float
     end: float | None
+    ready: float | None = None  # when it ran YARN work (observed clusters; the engine's nodes say it themselves)
 
 
 @dataclass

@@ -36,6 +36,9 @@ def add_parser(subparsers: Any) -> None:
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--workload", metavar="FILE", help="a workload file (YAML or JSON, docs/scaling.md)")
     source.add_argument("--from-run", metavar="REPORT", help="the JSON report of `emr-steps ... --json`")
+    source.add_argument("--from-cluster", metavar="CLUSTER_ID",
+                        help="replay what a cluster's metrics show it was asked for (with --start/--end), beside "
+                             "what it did")
     p.add_argument("--compare", nargs="+", metavar="STACK", default=[],
                    help="more stacks (or STACK,GROUP=POLICY.json) to run the same workload through, side by side")
     p.add_argument("--cluster", help="the cluster's name when a stack holds several")
@@ -48,6 +51,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--strict", action="store_true", help="exit 3 when a price is missing")
     from emr_cost.cli import add_price_options
     add_price_options(p)
+    from .report_cmd import add_cluster_options
+    add_cluster_options(p)
     p.set_defaults(run=run)
 
 
@@ -60,10 +65,18 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     every = parse_duration(args.every)
     if every is None:
         raise InputError("--every", args.every, "must be a duration such as 30m or 1h")
-    workload = _workload(args)
-    targets = [args.stack, *args.compare]
     book = None if args.no_cost else _book(args)
     runs: list[tuple[str, Result, Summary]] = []
+    if args.from_cluster:
+        from .observed import demand_workload, observed_result
+        from .report_cmd import observe
+        observed = observe(args, args.from_cluster)
+        workload = demand_workload(observed)
+        seen = observed_result(observed)
+        runs.append((f"{args.from_cluster} as it ran", seen, summarize(seen, book)))
+    else:
+        workload = _workload(args)
+    targets = [args.stack, *args.compare]
     for target in targets:
         label, shape = _target(target, args.cluster)
         for note in _notes(label, shape):
@@ -76,16 +89,40 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         write_chart(Path(args.chart), runs)
     if args.json:
         docs = [{"label": label, **to_json(r, s)} for label, r, s in runs]
-        out.write(json.dumps(docs[0] if len(docs) == 1 else {"compare": docs}, indent=1, default=str) + "\n")
+        doc: dict[str, Any] = docs[0] if len(docs) == 1 else {"compare": docs}
+        if args.from_cluster:
+            doc["difference"] = difference(runs)
+        out.write(json.dumps(doc, indent=1, default=str) + "\n")
     elif len(runs) == 1:
         out.write(render_table(runs[0][0], runs[0][1], runs[0][2], every, args.verbose))
     else:
         out.write(render_compare(runs))
+        if args.from_cluster:
+            for d in difference(runs):
+                out.write(f"{d['label']} against {runs[0][0]}: cost {_signed(d['cost_usd'], '$')}, demand that "
+                          f"waited {_signed(d['pending_memory_mb_minutes'], '')} MB-minutes\n")
     if args.chart:
         print(f"emr-scaling: chart written to {args.chart}", file=err)
     missing = [s.cost_unavailable for _, _, s in runs if s.cost_usd is None and book is not None]
     from .cli import EXIT_PRICE_NOT_FOUND
     return EXIT_PRICE_NOT_FOUND if args.strict and missing else 0
+
+
+def difference(runs: list[tuple[str, Result, Summary]]) -> list[dict[str, Any]]:
+    """Each replay against the first run (the cluster as it ran): cost and demand that waited, signed."""
+    _, _, base = runs[0]
+    out = []
+    for label, _, s in runs[1:]:
+        cost = None if s.cost_usd is None or base.cost_usd is None else float(round(s.cost_usd - base.cost_usd, 2))
+        out.append({"label": label, "cost_usd": cost,
+                    "pending_memory_mb_minutes": round(s.pending_memory_mb_minutes - base.pending_memory_mb_minutes)})
+    return out
+
+
+def _signed(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    return f"{'+' if value >= 0 else '-'}{unit}{abs(value):,.2f}" if unit else f"{value:+,.0f}"
 
 
 def _workload(args: argparse.Namespace) -> Workload:

@@ -24,6 +24,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.add_argument(f"--{name}-seconds", type=float, default=None,
                             help=f"{what} delay (env LOCAL_EMR_{name.upper()}_SECONDS)")
     parser.add_argument("--work-dir", default=None, help="parent dir for per-step temp dirs")
+    parser.add_argument("--clock-factor", type=float, default=None,
+                        help="how much faster the scaling model's clock runs (default 60: five-minute metric "
+                             "periods pass in five seconds; env LOCAL_EMR_CLOCK_FACTOR)")
     parser.add_argument("--verbose", action="store_true", help="log every HTTP request")
     return parser.parse_args(argv)
 
@@ -32,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     config = EmulatorConfig.from_env(
         boot_seconds=args.boot_seconds, bootstrap_seconds=args.bootstrap_seconds,
-        terminate_seconds=args.terminate_seconds, work_dir=args.work_dir,
+        terminate_seconds=args.terminate_seconds, work_dir=args.work_dir, clock_factor=args.clock_factor,
     )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

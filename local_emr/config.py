@@ -29,6 +29,9 @@ class EmulatorConfig:
     """Parent of per-step temp dirs (default: the system temp dir)."""
     step_env: Mapping[str, str] = field(default_factory=dict)
     """Extra environment for step processes (e.g. PYSPARK_PYTHON)."""
+    clock_factor: float = 60.0
+    """How much faster than the scheduler's clock the scaling model runs (local_emr/scaling.py): at 60, a
+    five-minute metric period passes in five seconds."""
 
     ENV_PREFIX = "LOCAL_EMR_"
 
@@ -41,7 +44,7 @@ class EmulatorConfig:
             raw = environ.get(cls.ENV_PREFIX + f.name.upper())
             if raw is None or f.name == "step_env":
                 continue
-            values[f.name] = float(raw) if f.name.endswith("_seconds") else raw
+            values[f.name] = float(raw) if f.name.endswith("_seconds") or f.name == "clock_factor" else raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **values)  # type: ignore[arg-type]
 
@@ -49,3 +52,5 @@ class EmulatorConfig:
         for f in fields(self):
             if f.name.endswith("_seconds") and float(getattr(self, f.name)) < 0:
                 raise ValueError(f"{f.name} must be >= 0, got {getattr(self, f.name)}")
+        if float(self.clock_factor) <= 0:
+            raise ValueError(f"clock_factor must be > 0, got {self.clock_factor}")

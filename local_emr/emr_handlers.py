@@ -170,11 +170,12 @@ def _instance_type_specification(cfg: dict[str, Any]) -> dict[str, Any]:
 def _fleet_view(cluster: EmulatedCluster, fleet_id: str, req: dict[str, Any]) -> dict[str, Any]:
     ended = not cluster.is_active and cluster.state != "TERMINATING"
     on_demand, spot = req.get("TargetOnDemandCapacity", 0), req.get("TargetSpotCapacity", 0)
+    progress = getattr(cluster, "fleet_progress", {}).get(fleet_id, {})  # the scaling engine's, while it runs
     fleet = {
         "Id": fleet_id,
         "Name": req.get("Name", ""),
         "Status": {
-            "State": "TERMINATED" if ended else "RUNNING",
+            "State": "TERMINATED" if ended else progress.get("State", "RUNNING"),
             "StateChangeReason": {},
             "Timeline": {"CreationDateTime": emr_timestamp(cluster.creation_datetime),
                          "ReadyDateTime": emr_timestamp(cluster.ready_datetime)},
@@ -182,8 +183,8 @@ def _fleet_view(cluster: EmulatedCluster, fleet_id: str, req: dict[str, Any]) ->
         "InstanceFleetType": req.get("InstanceFleetType"),
         "TargetOnDemandCapacity": on_demand,
         "TargetSpotCapacity": spot,
-        "ProvisionedOnDemandCapacity": 0 if ended else on_demand,
-        "ProvisionedSpotCapacity": 0 if ended else spot,
+        "ProvisionedOnDemandCapacity": 0 if ended else progress.get("ProvisionedOnDemandCapacity", on_demand),
+        "ProvisionedSpotCapacity": 0 if ended else progress.get("ProvisionedSpotCapacity", spot),
         "InstanceTypeSpecifications": [_instance_type_specification(c) for c in req.get("InstanceTypeConfigs", [])],
     }
     for key in ("LaunchSpecifications", "ResizeSpecifications", "Context"):
@@ -225,7 +226,8 @@ def add_instance_fleet(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
 
 
 def modify_instance_fleet(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    """New target capacities take effect at once (the fleet stays RUNNING)."""
+    """New target capacities; the scaling engine resizes the fleet to them (RESIZING until done), once the
+    cluster runs (local_emr/scaling.py)."""
     cluster = ctx.cluster(params)
     if cluster.state not in ("RUNNING", "WAITING"):
         raise EmrError("InvalidRequestException",
@@ -297,11 +299,24 @@ def after_run_job_flow(ctx: RequestContext, params: dict[str, Any], response: di
         raise
     _ensure_fleet_ids(adopted)
     instances.sync(adopted, now=adopted.creation_datetime)  # its instances are provisioned from its creation
+    for group in adopted.instance_groups:  # attached once the cluster runs and the scaling engine has them
+        if group.auto_scaling_policy is not None:
+            group.auto_scaling_policy["status"] = {"state": "PENDING"}
     ctx.lifecycle.register(adopted)
 
 
+def after_put_auto_scaling_policy(ctx: RequestContext, params: dict[str, Any], response: dict[str, Any]) -> None:
+    """A policy is PENDING until the scaling engine has it (local_emr/scaling.py), then ATTACHED
+    (API AutoScalingPolicyStatus; MG emr-manage-cloudwatch-events: "The policy is pending attachment")."""
+    group = ctx.backend.instance_groups.get(params.get("InstanceGroupId"))
+    if group is not None and group.auto_scaling_policy is not None:
+        group.auto_scaling_policy["status"] = {"state": "PENDING"}
+        response.get("AutoScalingPolicy", {}).setdefault("Status", {})["State"] = "PENDING"
+
+
 def after_modify_instance_groups(ctx: RequestContext, params: dict[str, Any], response: dict[str, Any]) -> None:
-    """A resize adds or ends instances now."""
+    """A resize adds or ends instances now, unless the scaling engine sizes the group (then it is a resize
+    through the engine: local_emr/scaling.py reads the new count)."""
     for change in params.get("InstanceGroups") or []:
         group = ctx.backend.instance_groups.get(change.get("InstanceGroupId"))
         cluster = ctx.backend.clusters.get(getattr(group, "cluster_id", ""))
@@ -331,4 +346,5 @@ OVERRIDES: dict[str, Handler] = {
 POST_HOOKS: dict[str, PostHook] = {
     "RunJobFlow": after_run_job_flow,
     "ModifyInstanceGroups": after_modify_instance_groups,
+    "PutAutoScalingPolicy": after_put_auto_scaling_policy,
 }

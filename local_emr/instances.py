@@ -43,6 +43,8 @@ class InstanceRecord:
     ended: datetime | None = None
     devices: list[str] = field(default_factory=list)
     volume_ids: list[str] = field(default_factory=list)
+    ready: datetime | None = None  # set by the scaling engine (local_emr/scaling.py) for the nodes it runs
+    scaled: bool = False  # its group or fleet is sized by the scaling engine, not by sync()
 
 
 def _rand(prefix: str, n: int = 13, alphabet: str = string.ascii_uppercase + string.digits) -> str:
@@ -54,6 +56,26 @@ def _new(instance_type: str, market: str, created: datetime, devices: list[str],
     emr_id, ec2_id = ids or (_rand("ci-"), _rand("i-", 17, string.hexdigits.lower()[:16]))
     return InstanceRecord(emr_id, ec2_id, instance_type, market, created, group_id, fleet_id, None, list(devices),
                           [_rand("vol-", 17, string.hexdigits.lower()[:16]) for _ in devices])
+
+
+def new_record(cluster: EmulatedCluster, instance_type: str, market: str, created: datetime, *,
+               group_id: str | None = None, fleet_id: str | None = None) -> InstanceRecord:
+    """An instance of a group or fleet, with that group's or fleet's EBS devices."""
+    return _new(instance_type, market, created, devices_of(cluster, group_id, fleet_id), group_id=group_id,
+                fleet_id=fleet_id)
+
+
+def devices_of(cluster: EmulatedCluster, group_id: str | None, fleet_id: str | None) -> list[str]:
+    for group in cluster.instance_groups:
+        if group.id == group_id:
+            return [d["Device"] for d in group.ebs_block_devices]
+    for fid, req in zip(cluster.fleet_ids, cluster.requested_fleets):
+        if fid == fleet_id:
+            config = (req.get("InstanceTypeConfigs") or [{}])[0]
+            return [f"/dev/sd{chr(98 + i)}" for i in range(sum(
+                int(c.get("VolumesPerInstance", 1))
+                for c in (config.get("EbsConfiguration") or {}).get("EbsBlockDeviceConfigs", [])))]
+    return []
 
 
 def _resize(records: list[InstanceRecord], want: int, now: datetime, make: Any) -> list[InstanceRecord]:
@@ -73,20 +95,23 @@ def sync(cluster: EmulatedCluster, now: datetime | None = None) -> list[Instance
             r.ended = r.ended or cluster.end_datetime
         return records
     now = now or utcnow()
+    scaled = getattr(cluster, "scaled_pool_ids", set())  # sized by local_emr/scaling.py, record by record
     for group in cluster.instance_groups:
+        if group.id in scaled:
+            continue
         mine = [r for r in records if r.group_id == group.id]
-        devices = [d["Device"] for d in group.ebs_block_devices]
+        devices = devices_of(cluster, group.id, None)
         # moto's own instances of the group keep their ids (bootstrap logs name the master's)
         moto_ids = iter([(i.id, i.ec2_instance_id) for i in getattr(cluster, "ec2_instances", [])
                          if i.instance_group.id == group.id] if not mine else [])
         records += _resize(mine, int(group.num_instances), now, lambda at, g=group, d=devices: _new(
             g.instance_type, g.market, at, d, group_id=g.id, ids=next(moto_ids, None)))
     for fleet_id, req in zip(cluster.fleet_ids, cluster.requested_fleets):
+        if fleet_id in scaled:
+            continue
         config = (req.get("InstanceTypeConfigs") or [{}])[0]
         itype, weight = config.get("InstanceType", ""), int(config.get("WeightedCapacity") or 1)
-        devices = [f"/dev/sd{chr(98 + i)}" for i in range(sum(
-            int(c.get("VolumesPerInstance", 1))
-            for c in (config.get("EbsConfiguration") or {}).get("EbsBlockDeviceConfigs", [])))]
+        devices = devices_of(cluster, None, fleet_id)
         for market, units in (("ON_DEMAND", req.get("TargetOnDemandCapacity", 0)),
                               ("SPOT", req.get("TargetSpotCapacity", 0))):
             mine = [r for r in records if r.fleet_id == fleet_id and r.market == market]
@@ -105,9 +130,11 @@ def _ms(dt: datetime) -> float | None:
 
 def view(cluster: EmulatedCluster, r: InstanceRecord) -> dict[str, Any]:
     """One Instance of ListInstances."""
-    ready = cluster.ready_datetime
-    if ready is not None and r.created > ready:
+    ready = r.ready if r.scaled and r.ready is not None else cluster.ready_datetime
+    if ready is not None and r.created > ready and not r.scaled:
         ready = r.created
+    if r.scaled and r.ready is None and r.created > (cluster.ready_datetime or r.created):
+        ready = None  # a node the scaling engine is still provisioning
     if r.ended is not None and (ready is None or ready > r.ended):
         ready = None
     timeline = {"CreationDateTime": _ms(r.created)}

@@ -27,6 +27,7 @@ from .config import EmulatorConfig
 from .failure import failure_details, read_tail
 from .models import EmulatedCluster
 from .s3_io import S3Store, S3Uri
+from .scaling import EmulatorScaling
 from .step_command import SHORT_JOB_JVM_OPTIONS, StepCommandError, build_command
 from .step_model import ModelStep, StepBook
 from .step_process import ProcessResult, StepProcess
@@ -85,6 +86,7 @@ class Lifecycle:
         self.clusters: dict[str, EmulatedCluster] = {}
         self.runs: dict[str, StepRun] = {}  # by step id
         self.bootstrap = Bootstrapper(config, endpoint_url)
+        self.scaling = EmulatorScaling(float(config.clock_factor))
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -146,6 +148,7 @@ class Lifecycle:
             cluster.idle_since = now
         if cluster.state in ("WAITING", "RUNNING"):
             self._schedule(cluster, now)
+        self.scaling.advance(cluster, now)
         if cluster.state == "TERMINATING":
             self._shut_down(cluster, now)
 
@@ -219,6 +222,7 @@ class Lifecycle:
             )
             proc.log_paths = work.log_paths  # beside the working directory, not in it
             proc.start()
+            self.scaling.step_started(cluster, step.id, jar_step, self.clock())
         except (StepCommandError, OSError) as exc:
             with open(work.log_paths["stderr"], "w") as fh:
                 fh.write(f"local_emr: cannot start step: {exc}\n")
@@ -297,6 +301,7 @@ class Lifecycle:
         cluster is going down, else by the exit code (FAILED with FailureDetails; the book then applies the
         step's ActionOnFailure)."""
         self.runs.pop(step.id, None)
+        self.scaling.step_ended(cluster, step.id, self.clock())
         if not step.active:
             return
         book = cluster.book

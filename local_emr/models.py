@@ -52,6 +52,8 @@ class EmulatedCluster(Cluster):
     terminate_with_errors: bool
     book: StepBook
     instance_records: list[Any]  # local_emr.instances.InstanceRecord, what ListInstances shows
+    scaled_pool_ids: set[str]  # groups and fleets the scaling engine sizes (local_emr/scaling.py)
+    fleet_progress: dict[str, dict[str, Any]]  # per fleet: State and Provisioned*Capacity, from the engine
     clock: Callable[[], float]  # the scheduler's clock (tests tick a fake one)
 
     @property
@@ -151,6 +153,8 @@ def adopt_cluster(cluster: Cluster, request: Mapping[str, Any], now: float,
     cluster.requested_fleets = [dict(f) for f in (request.get("Instances") or {}).get("InstanceFleets") or []]
     cluster.fleet_ids = []
     cluster.instance_records = []
+    cluster.scaled_pool_ids = set()
+    cluster.fleet_progress = {}
     instances = request.get("Instances") or {}
     cluster.requested_subnet_ids = list(instances.get("Ec2SubnetIds") or [])
     cluster.requested_availability_zones = list((instances.get("Placement") or {}).get("AvailabilityZones") or [])

@@ -20,7 +20,8 @@ deploy, re-plan without drift and destroy unchanged:
   reference); and rules match on revoke whatever their description, as on AWS, so
   ``revoke_rules_on_delete`` and rule deletion find them.
 - KMS: EnableKeyRotation keeps RotationPeriodInDays and GetKeyRotationStatus returns it.
-- EMR instance groups list their EBS volumes with Throughput (gp3) and EMR's device names.
+- EMR instance groups list their EBS volumes with Throughput (gp3) and EMR's device names, and a
+  RunningInstanceCount apart from RequestedInstanceCount while the scaling engine resizes them.
 """
 
 from __future__ import annotations
@@ -232,6 +233,12 @@ def _instance_group_ebs_block_devices(self: InstanceGroup) -> list[dict[str, Any
     return devices
 
 
+def _instance_group_running_count(self: InstanceGroup) -> int:
+    """moto reports RunningInstanceCount = RequestedInstanceCount; while the scaling engine resizes a group
+    (local_emr/scaling.py) the running count is its own."""
+    return int(getattr(self, "running_count", self.num_instances))
+
+
 # ---- install --------------------------------------------------------------------------------
 
 def _patches() -> list[tuple[Any, str, Any]]:
@@ -247,6 +254,7 @@ def _patches() -> list[tuple[Any, str, Any]]:
         (KmsResponse, "enable_key_rotation", _enable_key_rotation),
         (KmsResponse, "get_key_rotation_status", _get_key_rotation_status),
         (InstanceGroup, "ebs_block_devices", lambda _o: property(_instance_group_ebs_block_devices)),
+        (InstanceGroup, "running_instance_count", lambda _o: property(_instance_group_running_count)),
     ]
     return patches
 

@@ -107,7 +107,7 @@ def cluster_shape(stack: Stack, cluster: Cluster, readable_metrics: frozenset[st
                     warnings.append(f"{pool.name} rule {rule.name!r} watches {rule.alarm.metric}"
                                     f"{'' if rule.alarm.metric in readable_metrics else ', which the model does not publish'}"
                                     ": its alarm gets no data and never fires")
-        market = "SPOT" if not pool.fleet and pool.options[0].bid_price is not None else "ON_DEMAND"
+        market = pool.market or ("SPOT" if pool.spot_units and not pool.on_demand_units else "ON_DEMAND")
         pools.append(PoolShape(pool.name, pool.role, pool.fleet, kinds, pool.on_demand_units, pool.spot_units, policy,
                                market))
     if primary is None:

@@ -33,13 +33,16 @@ def summary_rows(result: Result, s: Summary) -> list[tuple[str, str]]:
         ("scaling activities", str(s.scaling_activities)),
         ("demand that waited", f"{s.pending_memory_mb_minutes / 1024 / 60:,.1f} GB-hours of pending YARN memory "
                                f"({s.pending_memory_mb_minutes:,.0f} MB-minutes)"),
-        ("applications", apps),
-        ("delay", f"later than with every executor at once: half within {s.app_delay_minutes[0]:,.1f} min, 95% "
-                  f"within {s.app_delay_minutes[1]:,.1f} min, the longest {s.app_delay_minutes[2]:,.1f} min"),
-        ("lost work", f"{s.forced_decommissions} node(s) forced out at the decommission timeout, "
-                      f"{s.app_restarts} application attempt(s) lost with their ApplicationMaster"),
-        ("simulated", f"{clock(0)} to {clock(result.end_seconds)} ({s.hours:,.1f} h)"),
     ]
+    if s.apps:  # a simulation knows its applications; a cluster that ran shows only their metrics
+        rows += [
+            ("applications", apps),
+            ("delay", f"later than with every executor at once: half within {s.app_delay_minutes[0]:,.1f} min, "
+                      f"95% within {s.app_delay_minutes[1]:,.1f} min, the longest {s.app_delay_minutes[2]:,.1f} min"),
+            ("lost work", f"{s.forced_decommissions} node(s) forced out at the decommission timeout, "
+                          f"{s.app_restarts} application attempt(s) lost with their ApplicationMaster"),
+        ]
+    rows.append(("simulated" if s.apps else "observed", f"{clock(0)} to {clock(result.end_seconds)} ({s.hours:,.1f} h)"))
     if s.terminated_at is not None:
         rows.append(("cluster ended", f"at {clock(s.terminated_at)}: idle longer than its IdleTimeout"))
     return rows
@@ -102,16 +105,17 @@ def render_table(label: str, result: Result, s: Summary, every_seconds: float, v
 
 def render_compare(runs: Sequence[tuple[str, Result, Summary]]) -> str:
     headers = ("", *(label for label, _, _ in runs))
-    keys = [k for k, _ in summary_rows(runs[0][1], runs[0][2])]
+    keys = list(dict.fromkeys(k for _, r, s in runs for k, _ in summary_rows(r, s)))
     table = []
     short = {"cost": lambda s: f"${s.cost_usd:,.2f}" if s.cost_usd is not None else "n/a",
              "node-hours": lambda s: f"{s.node_hours:,.1f}", "peak nodes": lambda s: str(s.peak_nodes),
              "scaling activities": lambda s: str(s.scaling_activities),
              "demand that waited": lambda s: f"{s.pending_memory_mb_minutes / 1024 / 60:,.1f} GB-hours",
-             "applications": lambda s: ", ".join(f"{n} {k}" for k, n in sorted(s.apps.items())),
+             "applications": lambda s: ", ".join(f"{n} {k}" for k, n in sorted(s.apps.items())) or "-",
              "delay": lambda s: f"p50 {s.app_delay_minutes[0]:,.1f}, p95 {s.app_delay_minutes[1]:,.1f}, max "
-                                f"{s.app_delay_minutes[2]:,.1f} min",
-             "lost work": lambda s: f"{s.forced_decommissions} forced out, {s.app_restarts} restarts"}
+                                f"{s.app_delay_minutes[2]:,.1f} min" if s.apps else "-",
+             "lost work": lambda s: f"{s.forced_decommissions} forced out, {s.app_restarts} restarts"
+             if s.apps else "-"}
     for key in keys:
         if key in short:
             table.append((key, *(short[key](s) for _, _, s in runs)))
