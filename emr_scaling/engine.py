@@ -17,8 +17,8 @@ from emr_cost.stack_model import ManagedLimits
 
 from . import facts
 from .cluster.metrics import published, sample
-from .cluster.shape import ClusterShape
-from .cluster.state import DECOMMISSIONING, PROVISIONING, RUNNING, Activity, ClusterState
+from .cluster.shape import ClusterShape, PoolShape
+from .cluster.state import DECOMMISSIONING, PROVISIONING, RUNNING, Activity, ClusterState, PoolState
 from .cluster.yarn import ACTIVE, FAILED, App, Yarn, container_mb
 from .params import ModelParams
 from .policies.alarms import EVALUATION_EVERY_SECONDS, Series
@@ -90,6 +90,13 @@ class Engine:
                 pool.shape = replace(pool.shape, policy=custom[pool.name])
                 pool.alarms.clear()
         self._policies(managed)
+
+    def add_pool(self, shape: PoolShape) -> None:
+        """A group or fleet added to a running cluster (AddInstanceGroups, AddInstanceFleet): it starts empty, and
+        its size is reached by a resize."""
+        self.state.pools.append(PoolState(replace(shape, on_demand=0, spot=0)))
+        self.max_allocation = max(self.max_allocation, *(k.max_allocation_mb for k in shape.kinds))
+        self._policies(self.shape.managed)
 
     def resize(self, group: str, market: str, units: int, now: float, cause: str = "resize by request") -> None:
         """A resize asked for by hand (ModifyInstanceGroups, ModifyInstanceFleet): ``units`` of ``market`` in the

@@ -20,6 +20,7 @@ from emr_contract.steps import ERR_CLUSTER_NOT_FOUND, ERR_JOB_FLOW_NOT_FOUND
 from . import instances
 from .lifecycle import Lifecycle
 from .models import SHUTDOWN_MESSAGE, EmulatedCluster, adopt_cluster, emr_timestamp
+from .scaling import camel_keys
 from .step_model import EmrApiError as EmrError
 
 
@@ -207,7 +208,7 @@ def list_instance_fleets(ctx: RequestContext, params: dict[str, Any]) -> dict[st
 
 
 def add_instance_fleet(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    """A TASK fleet on a running fleet cluster (at most one, as on EMR); provisioned at once."""
+    """A TASK fleet on a running fleet cluster (at most one, as on EMR); provisioned as a resize is."""
     cluster = ctx.active_cluster(params)
     fleet = dict(params.get("InstanceFleet") or {})
     if cluster.instance_collection_type != "INSTANCE_FLEET":
@@ -221,6 +222,8 @@ def add_instance_fleet(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     _ensure_fleet_ids(cluster)
     cluster.requested_fleets.append(fleet)
     cluster.fleet_ids.append(_fleet_id())
+    if cluster.scaling_active:  # the scaling engine provisions it (local_emr/scaling.py)
+        cluster.scaled_pool_ids.add(cluster.fleet_ids[-1])
     instances.sync(cluster)
     return {"ClusterId": cluster.id, "InstanceFleetId": cluster.fleet_ids[-1], "ClusterArn": cluster.arn}
 
@@ -246,6 +249,21 @@ def modify_instance_fleet(ctx: RequestContext, params: dict[str, Any]) -> dict[s
 
 # ---- instance groups ----------------------------------------------------------------------------
 
+def put_auto_scaling_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The policy is PENDING until the scaling engine has it (local_emr/scaling.py), then ATTACHED (API
+    AutoScalingPolicyStatus; MG emr-manage-cloudwatch-events: "The policy is pending attachment"). An instance
+    group the cluster does not have is refused (guess: EMR's wording for it is not documented; this is the
+    wording of its unknown-cluster error)."""
+    cluster = ctx.active_cluster(params)
+    group = ctx.backend.instance_groups.get(params.get("InstanceGroupId") or "")
+    if group is None or group.cluster_id != cluster.id:
+        raise EmrError("InvalidRequestException", f"Instance group id '{params.get('InstanceGroupId')}' is not valid.")
+    group.auto_scaling_policy = dict(params.get("AutoScalingPolicy") or {})  # moto fills in ${emr.clusterId}
+    group.auto_scaling_policy["status"] = {"state": "PENDING"}
+    return {"ClusterId": cluster.id, "InstanceGroupId": group.id, "ClusterArn": cluster.arn,
+            "AutoScalingPolicy": camel_keys(group.auto_scaling_policy)}
+
+
 def add_instance_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """moto's answer lacks InstanceGroupIds (the AWS provider then crashes); build it here."""
     cluster = ctx.active_cluster({"ClusterId": params.get("JobFlowId")})
@@ -263,6 +281,8 @@ def add_instance_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str
             "auto_scaling_policy": group.get("AutoScalingPolicy"),
         })
     created = ctx.backend.add_instance_groups(cluster.id, groups)
+    if cluster.scaling_active:  # the scaling engine provisions them (local_emr/scaling.py)
+        cluster.scaled_pool_ids.update(g.id for g in created)
     instances.sync(cluster)
     return {"JobFlowId": cluster.id, "ClusterArn": cluster.arn, "InstanceGroupIds": [g.id for g in created]}
 
@@ -305,15 +325,6 @@ def after_run_job_flow(ctx: RequestContext, params: dict[str, Any], response: di
     ctx.lifecycle.register(adopted)
 
 
-def after_put_auto_scaling_policy(ctx: RequestContext, params: dict[str, Any], response: dict[str, Any]) -> None:
-    """A policy is PENDING until the scaling engine has it (local_emr/scaling.py), then ATTACHED
-    (API AutoScalingPolicyStatus; MG emr-manage-cloudwatch-events: "The policy is pending attachment")."""
-    group = ctx.backend.instance_groups.get(params.get("InstanceGroupId"))
-    if group is not None and group.auto_scaling_policy is not None:
-        group.auto_scaling_policy["status"] = {"state": "PENDING"}
-        response.get("AutoScalingPolicy", {}).setdefault("Status", {})["State"] = "PENDING"
-
-
 def after_modify_instance_groups(ctx: RequestContext, params: dict[str, Any], response: dict[str, Any]) -> None:
     """A resize adds or ends instances now, unless the scaling engine sizes the group (then it is a resize
     through the engine: local_emr/scaling.py reads the new count)."""
@@ -321,6 +332,8 @@ def after_modify_instance_groups(ctx: RequestContext, params: dict[str, Any], re
         group = ctx.backend.instance_groups.get(change.get("InstanceGroupId"))
         cluster = ctx.backend.clusters.get(getattr(group, "cluster_id", ""))
         if isinstance(cluster, EmulatedCluster):
+            if group.id in cluster.scaled_pool_ids and "InstanceCount" in change:
+                group.state = "RESIZING"  # the engine reaches the new size (local_emr/scaling.py)
             instances.sync(cluster)
 
 
@@ -331,6 +344,7 @@ OVERRIDES: dict[str, Handler] = {
     "AddInstanceFleet": add_instance_fleet,
     "ModifyInstanceFleet": modify_instance_fleet,
     "PutManagedScalingPolicy": put_managed_scaling_policy,
+    "PutAutoScalingPolicy": put_auto_scaling_policy,
     "GetManagedScalingPolicy": get_managed_scaling_policy,
     "RemoveManagedScalingPolicy": remove_managed_scaling_policy,
     "PutAutoTerminationPolicy": put_auto_termination_policy,
@@ -346,5 +360,4 @@ OVERRIDES: dict[str, Handler] = {
 POST_HOOKS: dict[str, PostHook] = {
     "RunJobFlow": after_run_job_flow,
     "ModifyInstanceGroups": after_modify_instance_groups,
-    "PutAutoScalingPolicy": after_put_auto_scaling_policy,
 }

@@ -54,6 +54,7 @@ class EmulatedCluster(Cluster):
     instance_records: list[Any]  # local_emr.instances.InstanceRecord, what ListInstances shows
     scaled_pool_ids: set[str]  # groups and fleets the scaling engine sizes (local_emr/scaling.py)
     fleet_progress: dict[str, dict[str, Any]]  # per fleet: State and Provisioned*Capacity, from the engine
+    scaling_active: bool  # the scaling engine runs this cluster: groups and fleets added later are its too
     clock: Callable[[], float]  # the scheduler's clock (tests tick a fake one)
 
     @property
@@ -155,6 +156,7 @@ def adopt_cluster(cluster: Cluster, request: Mapping[str, Any], now: float,
     cluster.instance_records = []
     cluster.scaled_pool_ids = set()
     cluster.fleet_progress = {}
+    cluster.scaling_active = False
     instances = request.get("Instances") or {}
     cluster.requested_subnet_ids = list(instances.get("Ec2SubnetIds") or [])
     cluster.requested_availability_zones = list((instances.get("Placement") or {}).get("AvailabilityZones") or [])

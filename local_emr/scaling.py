@@ -35,6 +35,7 @@ from emr_scaling.cluster.shape import cluster_shape
 from emr_scaling.cluster.state import DECOMMISSIONING, ENDED, RUNNING, Node, PoolState
 from emr_scaling.cluster.yarn import App
 from emr_scaling.engine import Engine
+from emr_scaling.errors import InputError
 from emr_scaling.params import ModelParams
 from emr_scaling.policies.custom import parse_policy
 from emr_scaling.workload.model import Application
@@ -51,13 +52,13 @@ _COMPARISONS = {"GREATER_THAN_OR_EQUAL": "GreaterThanOrEqualToThreshold", "GREAT
                 "LESS_THAN": "LessThanThreshold", "LESS_THAN_OR_EQUAL": "LessThanOrEqualToThreshold"}
 
 
-def _camel(value: Any) -> Any:
+def camel_keys(value: Any) -> Any:
     """moto keeps an AutoScalingPolicy with underscored keys (CamelToUnderscoresWalker); EMR's shape is Camel."""
     if isinstance(value, Mapping):
-        return {"".join(part[:1].upper() + part[1:] for part in str(k).split("_")): _camel(v)
+        return {"".join(part[:1].upper() + part[1:] for part in str(k).split("_")): camel_keys(v)
                 for k, v in value.items()}
     if isinstance(value, list):
-        return [_camel(v) for v in value]
+        return [camel_keys(v) for v in value]
     return value
 
 
@@ -66,7 +67,9 @@ class ClusterScaling:
 
     def __init__(self, cluster: EmulatedCluster, factor: float, params: ModelParams, now: float) -> None:
         self.cluster, self.factor, self.params = cluster, factor, params
-        self.origin, self.origin_wall = now, utcnow()
+        # Model second 0 is the cluster's ReadyDateTime: the nodes it started with were ready then.
+        self.origin_wall = cluster.ready_datetime or utcnow()
+        self.origin = now - max(0.0, (utcnow() - self.origin_wall).total_seconds())
         self.model_t = 0.0
         self.apps: dict[str, App] = {}
         self.records: dict[str, instances.InstanceRecord] = {}
@@ -90,8 +93,9 @@ class ClusterScaling:
     def advance(self, now: float) -> None:
         """Run the engine's ticks up to now, then write what it decided."""
         target = self.model_now(now)
+        self._reconcile_pools()
         self._reconcile_policies()
-        self._reconcile_requests()
+        self._reconcile_requests(target)
         tick = self.engine.tick
         stepped = False
         while self.model_t + tick <= target:
@@ -129,7 +133,7 @@ class ClusterScaling:
         groups = [{"Id": g.id, "Name": g.id, "InstanceGroupType": g.role, "InstanceType": g.instance_type,
                    "RequestedInstanceCount": int(g.num_instances), "Market": g.market, "BidPrice": g.bid_price,
                    "EbsBlockDevices": g.ebs_block_devices,
-                   "AutoScalingPolicy": _camel(g.auto_scaling_policy) if g.auto_scaling_policy else None}
+                   "AutoScalingPolicy": camel_keys(g.auto_scaling_policy) if g.auto_scaling_policy else None}
                   for g in c.instance_groups]
         fleets = [{"Id": fid, "Name": fid, "InstanceFleetType": req.get("InstanceFleetType"),
                    "TargetOnDemandCapacity": req.get("TargetOnDemandCapacity", 0),
@@ -156,7 +160,7 @@ class ClusterScaling:
         c = self.cluster
         custom: dict[str, Any] = {}
         for g in c.instance_groups:
-            policy = _camel(g.auto_scaling_policy) if g.auto_scaling_policy else None
+            policy = camel_keys(g.auto_scaling_policy) if g.auto_scaling_policy else None
             doc = {k: v for k, v in policy.items() if k != "Status"} if policy else None
             key = json.dumps(doc, sort_keys=True)
             if g.role == "MASTER" or (self.policies.get(g.id) == key and not force):
@@ -174,9 +178,26 @@ class ClusterScaling:
             limits = cluster_from_api({}, [], [], c.managed_scaling_policy).managed
             self.engine.set_policies(custom, limits)
 
-    def _reconcile_requests(self) -> None:
-        """A size set through ModifyInstanceGroups or ModifyInstanceFleet: resize to it through the engine."""
-        now = self.model_t
+    def _reconcile_pools(self) -> None:
+        """Groups and fleets added since (AddInstanceGroups, AddInstanceFleet) join the engine empty; their size is
+        then a request like any other."""
+        known = {p.name for p in self.engine.state.pools}
+        ids = [g.id for g in self.cluster.instance_groups if g.role != "MASTER"] + [
+            fid for fid, req in zip(self.cluster.fleet_ids, self.cluster.requested_fleets)
+            if req.get("InstanceFleetType") != "MASTER"]
+        new = [i for i in ids if i not in known]
+        if not new:
+            return
+        shape = self._shape()
+        for pool in shape.pools:
+            if pool.name in new:
+                self.engine.add_pool(pool)
+                self.expected[pool.name] = (0, 0) if pool.fleet else 0
+                self.cluster.scaled_pool_ids.add(pool.name)
+
+    def _reconcile_requests(self, now: float) -> None:
+        """A size set through ModifyInstanceGroups or ModifyInstanceFleet: resize to it through the engine, from
+        the moment it was asked."""
         for g in self.cluster.instance_groups:
             if g.role != "MASTER" and int(g.num_instances) != self.expected.get(g.id, int(g.num_instances)):
                 self.engine.resize(g.id, g.market, int(g.num_instances), now, "ModifyInstanceGroups")
@@ -195,8 +216,10 @@ class ClusterScaling:
                     and r.ended is None]
             for node, record in zip(pool.nodes, mine):
                 record.scaled = True
+                record.ready = record.ready or self.origin_wall
                 self.records[node.id] = record
-        self.cluster.scaled_pool_ids = {p.name for p in self.engine.state.pools}
+        self.cluster.scaled_pool_ids |= {p.name for p in self.engine.state.pools}
+        self.cluster.scaling_active = True
 
     def _write(self) -> None:
         c = self.cluster
@@ -297,6 +320,7 @@ class EmulatorScaling:
         self.factor = factor
         self.params = params or ModelParams()
         self.clusters: dict[str, ClusterScaling] = {}
+        self.unmodelled: dict[str, tuple[str, ...]] = {}  # clusters the model cannot run, as they were
         self.on_error = on_error
 
     def advance(self, cluster: EmulatedCluster, now: float) -> None:
@@ -306,7 +330,14 @@ class EmulatorScaling:
                 del self.clusters[cluster.id]
             return
         if scaling is None:
-            scaling = self.clusters[cluster.id] = ClusterScaling(cluster, self.factor, self.params, now)
+            pools = tuple(g.id for g in cluster.instance_groups) + tuple(cluster.fleet_ids)
+            if self.unmodelled.get(cluster.id) == pools:
+                return  # nothing changed since the model could not take this cluster
+            try:
+                scaling = self.clusters[cluster.id] = ClusterScaling(cluster, self.factor, self.params, now)
+            except InputError:  # a primary node alone, say: no YARN the model can run
+                self.unmodelled[cluster.id] = pools
+                return
         scaling.advance(now)
 
     def step_started(self, cluster: EmulatedCluster, step_id: str, jar_step: dict[str, Any], now: float) -> None:

@@ -64,12 +64,14 @@ def test_a_resize_adds_instances_then_ends_the_newest(emr: Any, make_cluster: An
     core = next(g["Id"] for g in emr.list_instance_groups(ClusterId=cluster_id)["InstanceGroups"]
                 if g["InstanceGroupType"] == "CORE")
     ready = _ms(_timeline(emr, cluster_id)["ReadyDateTime"])
+    listed = lambda: emr.list_instances(ClusterId=cluster_id, InstanceGroupId=core)["Instances"]  # noqa: E731
     emr.modify_instance_groups(ClusterId=cluster_id, InstanceGroups=[{"InstanceGroupId": core, "InstanceCount": 3}])
-    listed = emr.list_instances(ClusterId=cluster_id, InstanceGroupId=core)["Instances"]
-    assert len(listed) == 3 and all(len(i["EbsVolumes"]) == 2 for i in listed)
-    added = [i for i in listed if _ms(i["Status"]["Timeline"]["CreationDateTime"]) > ready]
-    assert len(added) == 2 and all(i["Status"]["State"] == "RUNNING" for i in added)
+    # EMR provisions the new nodes (PROVISIONING, the group RESIZING), then they run (local_emr/scaling.py)
+    wait_for(lambda: len(listed()) == 3)
+    added = [i for i in listed() if _ms(i["Status"]["Timeline"]["CreationDateTime"]) > ready]
+    assert len(added) == 2 and all(len(i["EbsVolumes"]) == 2 for i in listed())
+    wait_for(lambda: all(i["Status"]["State"] == "RUNNING" for i in listed()))
     emr.modify_instance_groups(ClusterId=cluster_id, InstanceGroups=[{"InstanceGroupId": core, "InstanceCount": 1}])
-    after = {i["Id"]: i["Status"] for i in emr.list_instances(ClusterId=cluster_id, InstanceGroupId=core)["Instances"]}
-    assert {after[i["Id"]]["State"] for i in added} == {"TERMINATED"}
-    assert [s["State"] for s in after.values()].count("RUNNING") == 1
+    wait_for(lambda: [i["Status"]["State"] for i in listed()].count("RUNNING") == 1)
+    after = {i["Id"]: i["Status"] for i in listed()}
+    assert {after[i["Id"]]["State"] for i in added} == {"TERMINATED"}  # the newest go first (least active)

@@ -95,8 +95,11 @@ def test_add_and_modify_task_fleet(emr: Any, make_cluster: Any) -> None:
 
     emr.modify_instance_fleet(ClusterId=cluster_id, InstanceFleet={
         "InstanceFleetId": added["InstanceFleetId"], "TargetOnDemandCapacity": 0, "TargetSpotCapacity": 0})
-    fleet = {f["Id"]: f for f in emr.list_instance_fleets(ClusterId=cluster_id)["InstanceFleets"]}[added["InstanceFleetId"]]
-    assert (fleet["TargetSpotCapacity"], fleet["ProvisionedSpotCapacity"]) == (0, 0)
+    fleet = lambda: {f["Id"]: f for f in emr.list_instance_fleets(  # noqa: E731
+        ClusterId=cluster_id)["InstanceFleets"]}[added["InstanceFleetId"]]
+    # the fleet resizes (its nodes decommission) and then provisions nothing (local_emr/scaling.py)
+    wait_for(lambda: (fleet()["TargetSpotCapacity"], fleet()["ProvisionedSpotCapacity"]) == (0, 0))
+    assert fleet()["Status"]["State"] == "RUNNING"
     attributes = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Ec2InstanceAttributes"]
     assert attributes["RequestedEc2SubnetIds"] == ["subnet-a", "subnet-b"] and attributes["Ec2SubnetId"] == "subnet-a"
 
@@ -125,7 +128,12 @@ def test_instance_group_autoscaling_and_ebs_read_back(emr: Any, make_cluster: An
             "EbsBlockDeviceConfigs": [{"VolumeSpecification": {"VolumeType": "gp3", "SizeInGB": 256,
                                                                "Throughput": 250}, "VolumesPerInstance": 2}]}}],
     )["InstanceGroupIds"][0]
-    emr.put_auto_scaling_policy(ClusterId=cluster_id, InstanceGroupId=group_id, AutoScalingPolicy=policy)
+    put = emr.put_auto_scaling_policy(ClusterId=cluster_id, InstanceGroupId=group_id, AutoScalingPolicy=policy)
+    assert put["AutoScalingPolicy"]["Status"]["State"] == "PENDING"  # until the scaling engine has it
+    assert put["AutoScalingPolicy"]["Rules"][0]["Trigger"]["CloudWatchAlarmDefinition"]["Dimensions"] == [
+        {"Key": "JobFlowId", "Value": cluster_id}]
+    with pytest.raises(ClientError, match="InvalidRequestException.*ig-NOPE"):
+        emr.put_auto_scaling_policy(ClusterId=cluster_id, InstanceGroupId="ig-NOPE", AutoScalingPolicy=policy)
     group = {g["Id"]: g for g in emr.list_instance_groups(ClusterId=cluster_id)["InstanceGroups"]}[group_id]
     rule = group["AutoScalingPolicy"]["Rules"][0]
     assert group["AutoScalingPolicy"]["Constraints"] == policy["Constraints"]

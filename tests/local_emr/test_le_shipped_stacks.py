@@ -170,9 +170,12 @@ def _check_fleets_cluster(local: LocalEmr, outputs: dict[str, Any]) -> None:
     assert cluster["Status"]["State"] == "WAITING" and cluster["InstanceCollectionType"] == "INSTANCE_FLEET"
     fleets = {f["InstanceFleetType"]: f for f in emr.list_instance_fleets(ClusterId=cluster_id)["InstanceFleets"]}
     assert sorted(fleets) == ["CORE", "MASTER", "TASK"]
-    assert fleets["TASK"]["TargetSpotCapacity"] == 8
-    assert emr.get_managed_scaling_policy(ClusterId=cluster_id)["ManagedScalingPolicy"]["ComputeLimits"][
-        "UnitType"] == "InstanceFleetUnits"
+    limits = emr.get_managed_scaling_policy(ClusterId=cluster_id)["ManagedScalingPolicy"]["ComputeLimits"]
+    assert limits["UnitType"] == "InstanceFleetUnits"
+    # Managed scaling may already have moved the task fleet off the 8 units it was written with (the
+    # stack ignores that drift); what it may not do is leave the policy's limits.
+    task_units = fleets["TASK"]["TargetSpotCapacity"] + fleets["TASK"]["TargetOnDemandCapacity"]
+    assert task_units <= limits["MaximumCapacityUnits"], fleets["TASK"]
 
     step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[shell_step("echo from-terraform")])["StepIds"][0]
     assert wait_step(emr, cluster_id, step_id)["State"] == "COMPLETED"
