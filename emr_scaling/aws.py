@@ -19,6 +19,9 @@ from .errors import InputError, ScalingError
 from .observed import READ_METRICS, Observed
 
 MAX_QUERIES = 500  # GetMetricData: "You can include up to 500 MetricDataQuery structures in one request"
+# GetMetricData (API reference, MetricStat.Period): a start more than 15 days ago needs a multiple of 300 s, more than
+# 63 days ago a multiple of 3600 s, "or no data points in that time range is returned".
+RETAINED_PERIODS = ((timedelta(days=63), 3600), (timedelta(days=15), 300))
 # EMR's answer for a cluster id it does not know (ValidationException for some operations: API common errors).
 NOT_FOUND = ("InvalidRequestException", "ValidationException", "ResourceNotFoundException")
 
@@ -52,10 +55,21 @@ def connect(region: str | None, profile: str | None) -> tuple[Callable[..., dict
     return call, cloudwatch, region_name
 
 
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def retained_period(period: int, start: datetime, now: datetime) -> int:
+    """The smallest period CloudWatch still answers for data that started at ``start``, at least ``period``."""
+    for age, floor in RETAINED_PERIODS:
+        if now - _utc(start) > age:
+            return max(floor, -(-period // floor) * floor)
+    return period
+
+
 def read_observed(call: Callable[..., dict[str, Any]], cloudwatch: Any, region: str, cluster_id: str,
                   start: datetime | None, end: datetime | None, period_seconds: float | None,
-                  clock_factor: float = 1.0, now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
-                  ) -> Observed:
+                  clock_factor: float = 1.0, now: Callable[[], datetime] | None = None) -> Observed:
     """The cluster and its metrics over [start, end] (default: its life so far). ``period_seconds``: the metrics'
     period on the stretched clock (default 300, or 60 with managed scaling, EMR's cadences)."""
     description = describe_cluster(call, cluster_id)
@@ -66,14 +80,20 @@ def read_observed(call: Callable[..., dict[str, Any]], cloudwatch: Any, region: 
         idle = None  # releases before auto-termination answer with an error
     timeline = (description.cluster.get("Status") or {}).get("Timeline") or {}
     start = start or timeline.get("CreationDateTime")
-    end = end or timeline.get("EndDateTime") or now()
+    today = (now or utc_now)()
+    end = end or timeline.get("EndDateTime") or today
     if start is None:
         raise InputError("--start", None, f"{cluster_id} has no CreationDateTime: give --start")
     if end <= start:
         raise InputError("--end", end.isoformat(), "must be after --start")
-    period = period_seconds or (60.0 if managed else 300.0)
-    metrics = _metrics(cloudwatch, cluster_id, start, end, max(1, round(period / clock_factor)))
-    return Observed(cluster_id, region, start, end, period, description, managed, idle, metrics, clock_factor)
+    wanted = max(1, round((period_seconds or (60.0 if managed else 300.0)) / clock_factor))
+    period = retained_period(wanted, start, today)
+    notes = () if period == wanted else (
+        f"metrics read at {period} s, not {wanted} s: CloudWatch answers data from more than 15 days ago only at "
+        "multiples of 300 s, from more than 63 days ago of 3600 s",)
+    metrics = _metrics(cloudwatch, cluster_id, start, end, period)
+    return Observed(cluster_id, region, start, end, period * clock_factor, description, managed, idle, metrics,
+                    clock_factor, notes)
 
 
 def _metrics(cloudwatch: Any, cluster_id: str, start: datetime, end: datetime,

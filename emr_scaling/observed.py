@@ -188,7 +188,7 @@ def _events(spans: list[NodeSpan]) -> list[Event]:
             by_group.setdefault(s.group, []).append(s)
     for group, members in by_group.items():
         changes = sorted([(s.start, +1, s) for s in members if s.start > 0] +
-                         [(s.end, -1, s) for s in members if s.end is not None])
+                         [(s.end, -1, s) for s in members if s.end is not None], key=lambda c: c[:2])
         size = sum(1 for s in members if s.start <= 0)
         batch: list[tuple[float, int, NodeSpan]] = []
         for change in changes + [(math.inf, 0, None)]:  # type: ignore[list-item]

@@ -4,6 +4,7 @@ events beside it. matplotlib, headless (the Agg backend): no display is needed.
 """
 from __future__ import annotations
 
+import bisect
 import html
 import io
 from collections.abc import Sequence
@@ -51,10 +52,11 @@ def _figure(runs: Sequence[tuple[str, Result, Summary]]):  # type: ignore[no-unt
         _memory_panel(axes[2 * i], label, result, summary)
         _nodes_panel(axes[2 * i + 1], result)
     last = axes[-1]
-    hours = max(r.end_seconds for _, r, _ in runs) / 3600
-    step = 1 if hours <= 12 else 2 if hours <= 30 else 6
-    last.set_xticks([h for h in range(0, int(hours) + 1, step)])
-    last.set_xticklabels([clock(h * 3600) for h in range(0, int(hours) + 1, step)], fontsize=8)
+    end = max(r.end_seconds for _, r, _ in runs)
+    step = next(m for m in (15, 30, 60, 120, 360, 720, 1440) if end / (m * 60) <= 12) * 60
+    ticks = [k * step for k in range(int(end // step) + 1)]
+    last.set_xticks([t / 3600 for t in ticks])
+    last.set_xticklabels([clock(t) for t in ticks], fontsize=8)
     last.set_xlabel("time from the workload's start")
     figure.tight_layout()
     return figure
@@ -69,13 +71,13 @@ def _memory_panel(ax, label: str, result: Result, summary: Summary) -> None:  # 
     ax.fill_between(t, allocated, demand, step="post", color="#ff8182", alpha=0.55, label="pending (waiting)")
     ax.step(t, capacity, where="post", color="#0550ae", linewidth=1.6, label="YARN capacity")
     top = max([*capacity, *demand, 1.0])
-    by_time = {row["time_seconds"]: row["yarn"]["capacity_mb"] / 1024 for row in result.timeline}
     shown = set()
     for event in result.events:
         style = _MARK.get(event.action)
         if style is None:
             continue
-        y = by_time.get(event.time_seconds, top)
+        # on the capacity line, at the row the event falls in (a cluster that ran has events between rows)
+        y = capacity[max(0, bisect.bisect_right(t, event.time_seconds / 3600) - 1)] if t else top
         name = event.action.replace("_", " ")
         ax.plot([event.time_seconds / 3600], [y], marker=style[0], color=style[1], markersize=7, linestyle="none",
                 label=name if name not in shown else None)
@@ -86,10 +88,12 @@ def _memory_panel(ax, label: str, result: Result, summary: Summary) -> None:  # 
     ax.set_ylabel("YARN memory (GB)")
     ax.set_ylim(0, top * 1.08)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper right", fontsize=7, ncol=4)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1), fontsize=7)  # beside the plot: it hides nothing
 
 
 def _nodes_panel(ax, result: Result) -> None:  # type: ignore[no-untyped-def]
+    from matplotlib.ticker import MaxNLocator
+
     t = [row["time_seconds"] / 3600 for row in result.timeline]
     names = list(result.timeline[0]["groups"]) if result.timeline else []
     base = [0.0] * len(t)
@@ -102,16 +106,18 @@ def _nodes_panel(ax, result: Result) -> None:  # type: ignore[no-untyped-def]
     requested = [sum(g["running"] + g["provisioning"] for g in row["groups"].values()) for row in result.timeline]
     ax.step(t, requested, where="post", color="#24292f", linestyle="--", linewidth=1, label="requested")
     ax.set_ylabel("nodes")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper right", fontsize=7, ncol=len(names) + 1)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1), fontsize=7)
 
 
 def _page(svg: str, runs: Sequence[tuple[str, Result, Summary]]) -> str:
-    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>emr-scaling simulate</title>",
+    title = html.escape("emr-scaling: " + " vs ".join(label for label, _, _ in runs))
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>",
              "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
              "td,th{border:1px solid #d0d7de;padding:3px 8px;font-size:13px;text-align:left}"
              "th{background:#f6f8fa}</style></head><body>",
-             "<h1>emr-scaling simulate</h1>", svg]
+             f"<h1>{title}</h1>", svg]
     for label, result, summary in runs:
         parts.append(f"<h2>{html.escape(label)}</h2>")
         parts.append(_table(("", ""), summary_rows(result, summary)))

@@ -87,9 +87,12 @@ def timeline_rows(result: Result, every_seconds: float) -> tuple[tuple[str, ...]
 
 def render_table(label: str, result: Result, s: Summary, every_seconds: float, verbose: bool) -> str:
     w = result.workload
+    # A cluster that ran has no applications to list: its demand is what its metrics measured (observed.py).
+    what = f"{len(w.applications)} application(s)" if w.applications or not w.source else \
+        f"demand as {w.source}'s CloudWatch metrics measured it"
     out = [f"{label}: cluster {result.shape.name}, {result.shape.scaling}",
-           f"workload {w.name}: {len(w.applications)} application(s) from {w.start:%Y-%m-%d %H:%M %Z}"
-           + (f"; prices: {s.prices}" if s.prices else ""), ""]
+           f"workload {w.name}: {what} from {w.start:%Y-%m-%d %H:%M %Z}" + (f"; prices: {s.prices}" if s.prices else ""),
+           ""]
     out += ["SUMMARY"] + [f"  {k:<20}{v}" for k, v in summary_rows(result, s)]
     headers, rows = timeline_rows(result, every_seconds)
     out += ["", f"TIMELINE (every {every_seconds / 60:g} min: running+joining-leaving nodes per group; --json has "

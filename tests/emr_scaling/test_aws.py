@@ -28,6 +28,7 @@ def stubbed(monkeypatch):
     cloudwatch = boto3.client("cloudwatch", **CREDS)
     clients = {"emr": emr, "cloudwatch": cloudwatch}
     monkeypatch.setattr(boto3.session.Session, "client", lambda self, name, **kw: clients[name])
+    monkeypatch.setattr("emr_scaling.aws.utc_now", lambda: T0 + timedelta(days=1))  # CloudWatch keeps every period
     with Stubber(emr) as emr_stub, Stubber(cloudwatch) as cw_stub:
         yield emr_stub, cw_stub
         emr_stub.assert_no_pending_responses()
@@ -70,7 +71,8 @@ def test_report_reads_the_cluster_and_every_page(stubbed):
     _metric_calls(cw_stub, metrics())
     code, out, err = run("report", "j-1", "--region", "us-east-1", "--no-cost", "--every", "15m")
     assert code == 0, err
-    assert out.startswith("j-1 as it ran: cluster ran, custom automatic scaling task 0-4")
+    assert out.startswith("j-1 as it ran: cluster ran, custom automatic scaling task 0-4\n"
+                          "workload j-1 as it ran: demand as j-1's CloudWatch metrics measured it from 2026-11-02")
     assert "00:20  task   scale_out    0->2" in out and "observed" in out
 
 
@@ -100,6 +102,25 @@ def test_managed_scaling_clusters_are_read_at_one_minute(stubbed):
     code, out, err = run("report", "j-1", "--region", "us-east-1", "--no-cost", "--json")
     assert code == 0, err
     assert "managed scaling 2-6 Instances" in out
+
+
+def test_old_windows_are_read_at_the_period_cloudwatch_still_keeps(stubbed, monkeypatch):
+    # GetMetricData: a start more than 63 days ago answers only at multiples of 3600 s
+    monkeypatch.setattr("emr_scaling.aws.utc_now", lambda: T0 + timedelta(days=64))
+    emr_stub, cw_stub = stubbed
+    _cluster_calls(emr_stub, {"ComputeLimits": {"UnitType": "Instances", "MinimumCapacityUnits": 2,
+                                                "MaximumCapacityUnits": 6}})
+    _metric_calls(cw_stub, metrics(), period=3600)
+    code, out, err = run("report", "j-1", "--region", "us-east-1", "--no-cost")
+    assert code == 0, err
+    assert "metrics read at 3600 s, not 60 s: CloudWatch answers data from more than 15 days ago" in out
+
+
+@pytest.mark.parametrize("age_days, period, read", [(14, 60, 60), (16, 60, 300), (16, 420, 600), (64, 300, 3600)])
+def test_retained_period_follows_cloudwatchs_ages(age_days, period, read):
+    from emr_scaling.aws import retained_period
+
+    assert retained_period(period, T0, T0 + timedelta(days=age_days)) == read
 
 
 def test_window_flags_are_checked_before_any_call(stubbed):

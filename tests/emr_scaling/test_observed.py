@@ -83,6 +83,15 @@ def test_the_report_shows_sizes_yarn_and_resizes():
     assert r.pending_mb_minutes == 3 * 6 * 4096 * 5  # three 5-minute periods of 6 pending 4 GiB containers
 
 
+def test_instances_created_and_ended_at_the_same_moment_are_one_resize():
+    d = description()
+    d.listed[-2:] = [instance("ci-t1", "ig-T", "m5.xlarge", 20, 26, 60), instance("ci-t2", "ig-T", "m5.xlarge",
+                                                                                       20, 26, 60)]
+    r = observed_result(Observed("j-1", "us-east-1", T0, T0 + 90 * MIN, 300, d, None, None, metrics(), 1))
+    assert [(e.time_seconds / 60, e.action, e.from_, e.to) for e in r.events] == [
+        (20, "scale_out", 0, 2), (26, "resize_done", 0, 2), (60, "scale_in", 2, 0)]
+
+
 def test_the_report_costs_the_instances_as_emr_cost_does():
     s = summarize(observed_result(observed()), FixedBook())
     # 3 instances for the 90 minutes, and two task nodes from 00:20 to 01:00 and 00:21 to 01:01, at $0.432 an hour;
