@@ -283,6 +283,8 @@ def add_instance_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str
     created = ctx.backend.add_instance_groups(cluster.id, groups)
     if cluster.scaling_active:  # the scaling engine provisions them (local_emr/scaling.py)
         cluster.scaled_pool_ids.update(g.id for g in created)
+        for group in created:  # a new group is PROVISIONING until its nodes run (API InstanceGroupStatus)
+            group.state, group.running_count = "PROVISIONING", 0
     instances.sync(cluster)
     return {"JobFlowId": cluster.id, "ClusterArn": cluster.arn, "InstanceGroupIds": [g.id for g in created]}
 

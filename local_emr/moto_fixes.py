@@ -22,6 +22,7 @@ deploy, re-plan without drift and destroy unchanged:
 - KMS: EnableKeyRotation keeps RotationPeriodInDays and GetKeyRotationStatus returns it.
 - EMR instance groups list their EBS volumes with Throughput (gp3) and EMR's device names, and a
   RunningInstanceCount apart from RequestedInstanceCount while the scaling engine resizes them.
+  Their ids are EMR's ``ig-`` and 13 characters (moto's read ``i-``, an EC2 instance's prefix).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.ec2.models import vpcs as ec2_vpcs
+from moto.emr import models as emr_models
 from moto.emr.models import InstanceGroup
 from moto.ec2.models.security_groups import SecurityGroupBackend, SecurityGroupRule
 from moto.iam.models import AWSManagedPolicy, IAMBackend
@@ -233,6 +235,15 @@ def _instance_group_ebs_block_devices(self: InstanceGroup) -> list[dict[str, Any
     return devices
 
 
+def _instance_group_id(original: Callable[[], str]) -> Callable[[], str]:
+    """``ig-`` and 13 characters, as EMR's (MG emr-manage-resize: "replace ig-31JXXXXXXBTO with the instance group
+    ID"; ListInstanceGroups answers such as ig-2J7DSTDHV29W7)."""
+    def random_instance_group_id() -> str:
+        return "ig-" + original().split("-", 1)[1]
+
+    return random_instance_group_id
+
+
 def _instance_group_running_count(self: InstanceGroup) -> int:
     """moto reports RunningInstanceCount = RequestedInstanceCount; while the scaling engine resizes a group
     (local_emr/scaling.py) the running count is its own."""
@@ -255,6 +266,7 @@ def _patches() -> list[tuple[Any, str, Any]]:
         (KmsResponse, "get_key_rotation_status", _get_key_rotation_status),
         (InstanceGroup, "ebs_block_devices", lambda _o: property(_instance_group_ebs_block_devices)),
         (InstanceGroup, "running_instance_count", lambda _o: property(_instance_group_running_count)),
+        (emr_models, "random_instance_group_id", _instance_group_id),
     ]
     return patches
 

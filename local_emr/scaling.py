@@ -14,8 +14,8 @@ emulator runs, and what it decides shows through the EMR and CloudWatch APIs.
   RequestedInstanceCount and RunningInstanceCount apart; fleets' Target and Provisioned capacities likewise;
   ListInstances gains and ends instances with their timelines (so emr-cost and the step runner price the
   resize); the AWS/ElasticMapReduce metrics go to CloudWatch (namespace, JobFlowId dimension) at EMR's cadence;
-  each custom rule's alarm is a CloudWatch alarm (guess: named ``<cluster>-<group>-<rule>_EMR_Auto_Scaling``,
-  the suffix EMR's service role names) whose state follows the engine's.
+  each custom rule's alarm is a CloudWatch alarm (named ``<cluster>-<group>-<rule>_EMR_Auto_Scaling``: the
+  suffix is the one EMR's managed service policy allows, the rest a guess) whose state follows the engine's.
 - ModifyInstanceGroups and ModifyInstanceFleet go through the engine too: a new size is reached as a resize is.
 """
 from __future__ import annotations
@@ -44,6 +44,8 @@ from emr_scaling.workload.spark import parse_submit
 from . import instances
 from .models import EmulatedCluster
 
+# AmazonEMRServicePolicy_v2, statement AutoScalingCloudWatch: EMR may PutMetricAlarm/DeleteAlarms only on
+# "arn:aws:cloudwatch:*:*:alarm:*_EMR_Auto_Scaling". What precedes the suffix is our guess.
 ALARM_SUFFIX = "_EMR_Auto_Scaling"
 # EMR's enums (CloudWatchAlarmDefinition) as CloudWatch's PutMetricAlarm spells them.
 _STATISTICS = {"AVERAGE": "Average", "SUM": "Sum", "MINIMUM": "Minimum", "MAXIMUM": "Maximum",
@@ -76,6 +78,7 @@ class ClusterScaling:
         self.expected: dict[str, Any] = {}  # what we last wrote to each group or fleet (a change is a request)
         self.policies: dict[str, str] = {}  # each group's policy as we last gave it to the engine
         self.alarm_states: dict[str, str] = {}
+        self.provisioning: set[str] = set()  # groups added later whose first nodes are not running yet
         self.engine = Engine(self._shape(), params)
         self._adopt_records()
         self.engine.step(0.0, 0.0)
@@ -194,6 +197,7 @@ class ClusterScaling:
                 self.engine.add_pool(pool)
                 self.expected[pool.name] = (0, 0) if pool.fleet else 0
                 self.cluster.scaled_pool_ids.add(pool.name)
+                self.provisioning.add(pool.name)
 
     def _reconcile_requests(self, now: float) -> None:
         """A size set through ModifyInstanceGroups or ModifyInstanceFleet: resize to it through the engine, from
@@ -232,7 +236,10 @@ class ClusterScaling:
             if group is not None:
                 group.num_instances = pool.units()
                 group.running_count = running
-                group.state = "RESIZING" if pool.activity is not None else "RUNNING"
+                if running or pool.activity is None:
+                    self.provisioning.discard(group.id)
+                group.state = "PROVISIONING" if group.id in self.provisioning else \
+                    "RESIZING" if pool.activity is not None else "RUNNING"
                 self.expected[group.id] = group.num_instances
             elif pool.name in c.fleet_ids:
                 req = c.requested_fleets[c.fleet_ids.index(pool.name)]

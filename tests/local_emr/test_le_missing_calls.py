@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -128,6 +129,7 @@ def test_instance_group_autoscaling_and_ebs_read_back(emr: Any, make_cluster: An
             "EbsBlockDeviceConfigs": [{"VolumeSpecification": {"VolumeType": "gp3", "SizeInGB": 256,
                                                                "Throughput": 250}, "VolumesPerInstance": 2}]}}],
     )["InstanceGroupIds"][0]
+    assert re.fullmatch(r"ig-[A-Z0-9]{13}", group_id)  # EMR's form (MG emr-manage-resize)
     put = emr.put_auto_scaling_policy(ClusterId=cluster_id, InstanceGroupId=group_id, AutoScalingPolicy=policy)
     assert put["AutoScalingPolicy"]["Status"]["State"] == "PENDING"  # until the scaling engine has it
     assert put["AutoScalingPolicy"]["Rules"][0]["Trigger"]["CloudWatchAlarmDefinition"]["Dimensions"] == [
@@ -143,3 +145,20 @@ def test_instance_group_autoscaling_and_ebs_read_back(emr: Any, make_cluster: An
     emr.remove_auto_scaling_policy(ClusterId=cluster_id, InstanceGroupId=group_id)
     group = {g["Id"]: g for g in emr.list_instance_groups(ClusterId=cluster_id)["InstanceGroups"]}[group_id]
     assert "AutoScalingPolicy" not in group
+
+
+def test_a_group_added_to_a_running_cluster_provisions_then_runs(emr: Any, make_cluster: Any) -> None:
+    """The scaling engine provisions it (local_emr/scaling.py): PROVISIONING with no running instance until its
+    nodes have joined (the provider's aws_emr_instance_group waits through PROVISIONING for RUNNING)."""
+    cluster_id = make_cluster()
+    group_id = emr.add_instance_groups(JobFlowId=cluster_id, InstanceGroups=[
+        {"InstanceRole": "TASK", "InstanceType": "m5.xlarge", "InstanceCount": 2}])["InstanceGroupIds"][0]
+    group = lambda: next(g for g in emr.list_instance_groups(ClusterId=cluster_id)["InstanceGroups"]  # noqa: E731
+                         if g["Id"] == group_id)
+    first = group()
+    assert (first["Status"]["State"], first["RequestedInstanceCount"], first["RunningInstanceCount"]) == (
+        "PROVISIONING", 2, 0)
+    wait_for(lambda: group()["Status"]["State"] == "RUNNING")
+    assert group()["RunningInstanceCount"] == 2
+    listed = emr.list_instances(ClusterId=cluster_id, InstanceGroupId=group_id)["Instances"]
+    assert [i["Status"]["State"] for i in listed] == ["RUNNING", "RUNNING"]

@@ -77,6 +77,15 @@ def test_config_reads_env_and_overrides_win() -> None:
         EmulatorConfig(boot_seconds=-1)
 
 
+def test_the_clock_factor_comes_from_the_flag_or_the_environment_and_must_be_positive() -> None:
+    assert EmulatorConfig().clock_factor == 60.0  # a five-minute metric period in five seconds
+    assert EmulatorConfig.from_env({"LOCAL_EMR_CLOCK_FACTOR": "300"}).clock_factor == 300.0
+    assert EmulatorConfig.from_env({"LOCAL_EMR_CLOCK_FACTOR": "300"}, clock_factor=10).clock_factor == 10
+    for bad in (0, -60):
+        with pytest.raises(ValueError, match="clock_factor must be > 0"):
+            EmulatorConfig(clock_factor=bad)
+
+
 def test_moto_version_is_pinned() -> None:
     check_moto_version()
     with pytest.raises(RuntimeError, match="moto==5.2.5"):
