@@ -13,7 +13,7 @@ export CHECKPOINT_DISABLE := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: venv test security synth demo bench clean grafana docs emulator emulator-job emulator-stop test-emulator-docs cost unit
+.PHONY: venv test security synth demo demo-scaling bench clean grafana docs emulator emulator-job emulator-stop test-emulator-docs cost unit
 
 venv: $(STAMP)
 
@@ -62,6 +62,11 @@ node_modules/.installed: package.json package-lock.json
 demo: venv $(SPARK_STAMP) node_modules/.installed
 	$(PY) -m scripts.demo
 
+# A scaling policy at work on the emulator (docs/scaling.md): emr-autoscaling deployed with terraform, a burst of
+# steps, the task group out and back in, then `emr-scaling report` with its chart (.demo/scaling-report.png).
+demo-scaling: venv $(SPARK_STAMP)
+	$(PY) -m scripts.demo_scaling
+
 # The emulator by hand (docs/emulator.md): `make emulator` starts it in the background and writes .emulator/env
 # (`source` it: AWS endpoint and keys, EMR_TARGET=local, terraform from the offline mirror); `make emulator-job`
 # uploads the demo job examples/demo-steps.yaml runs; `make emulator-stop` stops it.
@@ -83,7 +88,7 @@ bench: venv
 	$(PY) -m scripts.bench
 
 clean:
-	rm -rf cdktf.out .tf-work .bench .pytest_cache .emulator
+	rm -rf cdktf.out .tf-work .bench .pytest_cache .emulator .demo
 
 grafana: venv
 	$(PY) -m scripts.export_grafana

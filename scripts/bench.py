@@ -143,6 +143,11 @@ def main() -> None:
     print(f"emr-scaling simulate, a 200-application day at one-minute resolution through emr-production: median "
           f"{result['scaling_simulate_day_seconds']} s for the command (goal < 1 s), "
           f"{result['scaling_model_day_seconds']} s of it simulating")
+    from scripts.bench_emulator_scaling import measure as measure_emulator_scaling
+
+    result.update(measure_emulator_scaling())
+    print(f"the emulator's scaling at its default clock factor: a burst of steps to the new task node RUNNING in "
+          f"{result['emulator_scale_out_seconds']} s (median; goal < 30 s)")
     print(json.dumps(result, sort_keys=True))
 
 

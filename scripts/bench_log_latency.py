@@ -6,6 +6,7 @@ printed it. Also counts lines lost or printed twice (both must stay 0). Measured
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -13,6 +14,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 LINES = int(os.environ.get("BENCH_LOG_LINES", "60"))
@@ -49,6 +51,28 @@ class _Arrivals(io.TextIOBase):
         return len(text)
 
 
+@contextlib.contextmanager
+def stand_in_environment(tmp: Path) -> Iterator[None]:
+    """AWS keys for the emulator, and a spark-submit that runs the entry point with plain Python (the benches
+    measure the emulator and the runner, not Spark); the environment as it was afterwards."""
+    stand_in = tmp / "spark-submit"
+    stand_in.write_text(STAND_IN_SPARK_SUBMIT.format(python=sys.executable))
+    stand_in.chmod(0o755)
+    saved = {k: os.environ.get(k) for k in ("LOCAL_EMR_SPARK_SUBMIT", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
+                                           "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_PROFILE")}
+    os.environ.update(LOCAL_EMR_SPARK_SUBMIT=str(stand_in), AWS_ACCESS_KEY_ID="testing",
+                      AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    os.environ.pop("AWS_PROFILE", None)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def measure() -> dict[str, float]:
     from local_emr.server import LocalEmr
     from step_runner import cli
@@ -57,40 +81,25 @@ def measure() -> dict[str, float]:
 
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp_name:
         tmp = Path(tmp_name)
-        stand_in = tmp / "spark-submit"
-        stand_in.write_text(STAND_IN_SPARK_SUBMIT.format(python=sys.executable))
-        stand_in.chmod(0o755)
-        saved = {k: os.environ.get(k) for k in ("LOCAL_EMR_SPARK_SUBMIT", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
-                                               "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_PROFILE")}
-        os.environ.update(LOCAL_EMR_SPARK_SUBMIT=str(stand_in), AWS_ACCESS_KEY_ID="testing",
-                          AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
-        os.environ.pop("AWS_PROFILE", None)
-        try:
-            with LocalEmr(port=0) as emulator:
-                os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint_url
-                s3 = boto3.client("s3")
-                s3.create_bucket(Bucket="bench-jobs")
-                s3.put_object(Bucket="bench-jobs", Key="latency.py", Body=JOB.encode())
-                cluster_id = boto3.client("emr").run_job_flow(
-                    Name="bench", ReleaseLabel="emr-7.5.0", JobFlowRole="EMR_EC2_DefaultRole",
-                    ServiceRole="EMR_DefaultRole",
-                    Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1,
-                               "KeepJobFlowAliveWhenNoSteps": True})["JobFlowId"]
-                spec = tmp / "latency.yaml"
-                spec.write_text("steps:\n  - name: latency\n    deploy_mode: client\n"
-                                "    entry_point: s3://bench-jobs/latency.py\n")
-                out = _Arrivals()
-                code = cli.main([str(spec), "--cluster-id", cluster_id, "--follow", "-q", "--no-logs",
-                                 "--run-id", "bench", "--state-dir", str(tmp / "state")],
-                                cli.Deps(stdout=out, stderr=io.StringIO(), install_signals=False))
-                if code != 0:
-                    raise SystemExit(f"log latency bench: emr-steps exited {code}")
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+        with stand_in_environment(tmp), LocalEmr(port=0) as emulator:
+            os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint_url
+            s3 = boto3.client("s3")
+            s3.create_bucket(Bucket="bench-jobs")
+            s3.put_object(Bucket="bench-jobs", Key="latency.py", Body=JOB.encode())
+            cluster_id = boto3.client("emr").run_job_flow(
+                Name="bench", ReleaseLabel="emr-7.5.0", JobFlowRole="EMR_EC2_DefaultRole",
+                ServiceRole="EMR_DefaultRole",
+                Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1,
+                           "KeepJobFlowAliveWhenNoSteps": True})["JobFlowId"]
+            spec = tmp / "latency.yaml"
+            spec.write_text("steps:\n  - name: latency\n    deploy_mode: client\n"
+                            "    entry_point: s3://bench-jobs/latency.py\n")
+            out = _Arrivals()
+            code = cli.main([str(spec), "--cluster-id", cluster_id, "--follow", "-q", "--no-logs",
+                             "--run-id", "bench", "--state-dir", str(tmp / "state")],
+                            cli.Deps(stdout=out, stderr=io.StringIO(), install_signals=False))
+            if code != 0:
+                raise SystemExit(f"log latency bench: emr-steps exited {code}")
     numbers = [n for n, _, _ in out.seen]
     latencies = sorted(arrived - printed for _, printed, arrived in out.seen)
     p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]

@@ -182,7 +182,10 @@ def test_the_foreground_emulator_prints_what_the_docs_show():
     block = _code("sh", "## Run it in the foreground, or in process", "emulator.md")
     banner = _code("text", "## Run it in the foreground, or in process", "emulator.md")
     commands = [line for line in _lines(block) if line.startswith(FOREGROUND_EMULATOR)]
-    assert len(commands) == 2
+    assert len(commands) == 3
+    usage = subprocess.run([*FOREGROUND_EMULATOR.split(), "--help"], cwd=ROOT, capture_output=True, text=True).stdout
+    for flag in {f for line in commands for f in re.findall(r"--[a-z-]+", line.split("#")[0])}:
+        assert flag in usage, f"documented flag {flag} is not an option of python -m local_emr"
     command = commands[0].replace("--port 5055", "--port 0")
     process = subprocess.Popen(command.split(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, start_new_session=True)

@@ -145,3 +145,18 @@ def test_a_run_without_commands_or_runs_is_refused(tmp_path):
     path.write_text(json.dumps({"no": "steps"}))
     with pytest.raises(InputError, match="emr-steps"):
         workload_from_report(json.loads(path.read_text()), str(path))
+
+
+def test_make_demo_scalings_burst_asks_for_more_than_emr_autoscalings_core_nodes_hold():
+    """examples/scaling-burst.yaml drives `make demo-scaling`: its steps, as emr-steps submits them, must read (as
+    the emulator reads them) as far more YARN memory than emr-autoscaling's 3 r5.xlarge core nodes (72 GiB)."""
+    from step_runner.spec import load_spec_file, step_config
+
+    plan = load_spec_file(ROOT / "examples" / "scaling-burst.yaml")
+    asked = 0
+    for spec in plan.steps:
+        submit = parse_submit(step_config(spec, "demo")["HadoopJarStep"]["Args"])
+        d = demand(submit.conf, submit.deploy_mode, {}, "emr-6.15.0", "4g", 2)
+        assert (d.dynamic, d.max_executors, submit.deploy_mode) == (False, 20, "cluster")
+        asked += d.max_executors * d.executor_mb
+    assert len(plan.steps) == 2 and asked > 4 * 72 * 1024
