@@ -197,6 +197,9 @@ def build_command(
     """The local command for one step; raises StepCommandError when it cannot be run here."""
     jar_name = jar.rsplit("/", 1)[-1]
     if jar_name == "command-runner.jar":
+        # EMR's command-runner.jar omits empty-string arguments (mrjob PR 2082, issue 2070: "omitting empty-string
+        # args"); amazon-emr-cli's `"".split(" ")` relies on it.
+        args = [a for a in args if a != ""]
         if not args:
             raise StepCommandError("command-runner.jar needs at least one argument")
         if args[0] == "spark-submit":

@@ -53,8 +53,8 @@ class Submit:
 
 def parse_submit(argv: Sequence[str]) -> Submit | None:
     """The spark-submit part of a step's arguments (command-runner.jar's ``spark-submit ...``); None when the
-    step is not a spark-submit."""
-    args = list(argv)
+    step is not a spark-submit. Empty arguments are dropped, as command-runner.jar drops them (mrjob PR 2082)."""
+    args = [a for a in argv if a != ""]
     if "spark-submit" not in args:
         return None
     args = args[args.index("spark-submit") + 1:]

@@ -160,3 +160,8 @@ def test_make_demo_scalings_burst_asks_for_more_than_emr_autoscalings_core_nodes
         assert (d.dynamic, d.max_executors, submit.deploy_mode) == (False, 20, "cluster")
         asked += d.max_executors * d.executor_mb
     assert len(plan.steps) == 2 and asked > 4 * 72 * 1024
+
+
+def test_spark_submit_empty_arguments_are_dropped_as_command_runner_drops_them():
+    submit = parse_submit(["spark-submit", "", "--num-executors", "3", "", "s3://b/main.py", ""])
+    assert submit.conf["spark.executor.instances"] == "3"

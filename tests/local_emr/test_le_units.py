@@ -50,6 +50,18 @@ def test_command_runner_resolves_spark_submit() -> None:
         ["bash", "-c", "true"]
 
 
+def test_command_runner_drops_empty_arguments_as_emr_does() -> None:
+    """amazon-emr-cli builds ``spark-submit "" s3://.../main.py`` for a project without options (mrjob PR 2082:
+    EMR's command-runner.jar omits empty-string args); spark-submit must not see the empty one."""
+    argv = build_command("command-runner.jar", ["spark-submit", "", "s3://b/app.py", "", "x"], None,
+                         fetch={"s3://b/app.py": "/w/b/app.py"}.get, spark_submit=lambda: "/opt/spark-submit").argv
+    assert argv == ["/opt/spark-submit", "--master", "local[*]", "/w/b/app.py", "x"]
+    assert build_command("command-runner.jar", ["", "bash", "-c", "true"], None, fetch=lambda _: None).argv == \
+        ["bash", "-c", "true"]
+    with pytest.raises(StepCommandError, match="at least one argument"):
+        build_command("command-runner.jar", ["", ""], None, fetch=lambda _: None)
+
+
 def test_missing_spark_submit_and_jars_are_clear_errors() -> None:
     with pytest.raises(StepCommandError, match="pyspark"):
         build_command("command-runner.jar", ["spark-submit", "a.py"], None, fetch=lambda _: None,
