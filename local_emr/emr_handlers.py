@@ -252,12 +252,9 @@ def modify_instance_fleet(ctx: RequestContext, params: dict[str, Any]) -> dict[s
 def put_auto_scaling_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """The policy is PENDING until the scaling engine has it (local_emr/scaling.py), then ATTACHED (API
     AutoScalingPolicyStatus; MG emr-manage-cloudwatch-events: "The policy is pending attachment"). An instance
-    group the cluster does not have is refused (guess: EMR's wording for it is not documented; this is the
-    wording of its unknown-cluster error)."""
+    group the cluster does not have is refused (_group_of)."""
     cluster = ctx.active_cluster(params)
-    group = ctx.backend.instance_groups.get(params.get("InstanceGroupId") or "")
-    if group is None or group.cluster_id != cluster.id:
-        raise EmrError("InvalidRequestException", f"Instance group id '{params.get('InstanceGroupId')}' is not valid.")
+    group = _group_of(ctx, cluster, params.get("InstanceGroupId"))
     group.auto_scaling_policy = dict(params.get("AutoScalingPolicy") or {})  # moto fills in ${emr.clusterId}
     group.auto_scaling_policy["status"] = {"state": "PENDING"}
     return {"ClusterId": cluster.id, "InstanceGroupId": group.id, "ClusterArn": cluster.arn,
@@ -327,6 +324,32 @@ def after_run_job_flow(ctx: RequestContext, params: dict[str, Any], response: di
     ctx.lifecycle.register(adopted)
 
 
+def _group_of(ctx: RequestContext, cluster: EmulatedCluster | None, group_id: Any) -> Any:
+    """The instance group a request names, or a 400 (moto answers a 500: KeyError, AssertionError). The calls
+    that name a group declare no error of their own (botocore's service model), so it is the common
+    ValidationException (API Common Errors). guess: EMR documents no wording; this is its unknown-cluster one."""
+    group = ctx.backend.instance_groups.get(group_id) if isinstance(group_id, str) and group_id else None
+    if group is None or (cluster is not None and group.cluster_id != cluster.id):
+        raise EmrError("ValidationException", f"Instance group id '{group_id}' is not valid.")
+    return group
+
+
+def check_modify_instance_groups(ctx: RequestContext, params: dict[str, Any]) -> None:
+    """Every named group exists (in ClusterId's cluster when it is given) and its cluster is RUNNING or WAITING
+    (EMR's ValidationException as hashicorp/terraform issue 22116 quotes it), before moto."""
+    cluster = ctx.cluster(params) if params.get("ClusterId") else None
+    for change in params.get("InstanceGroups") or []:
+        group = _group_of(ctx, cluster, change.get("InstanceGroupId"))
+        owner = ctx.backend.clusters.get(group.cluster_id)
+        if getattr(owner, "state", None) not in ("RUNNING", "WAITING"):
+            raise EmrError("ValidationException",
+                           "An instance group may only be modified when the cluster is running or waiting.")
+
+
+def check_remove_auto_scaling_policy(ctx: RequestContext, params: dict[str, Any]) -> None:
+    _group_of(ctx, ctx.cluster(params), params.get("InstanceGroupId"))
+
+
 def after_modify_instance_groups(ctx: RequestContext, params: dict[str, Any], response: dict[str, Any]) -> None:
     """A resize adds or ends instances now, unless the scaling engine sizes the group (then it is a resize
     through the engine: local_emr/scaling.py reads the new count)."""
@@ -357,6 +380,12 @@ OVERRIDES: dict[str, Handler] = {
     "DescribeStep": describe_step,
     "CancelSteps": cancel_steps,
     "SetKeepJobFlowAliveWhenNoSteps": set_keep_job_flow_alive_when_no_steps,
+}
+
+# What moto would answer with a 500 (or accept) is refused first, as EMR refuses it.
+PRE_CHECKS: dict[str, Callable[[RequestContext, dict[str, Any]], None]] = {
+    "ModifyInstanceGroups": check_modify_instance_groups,
+    "RemoveAutoScalingPolicy": check_remove_auto_scaling_policy,
 }
 
 POST_HOOKS: dict[str, PostHook] = {

@@ -18,7 +18,7 @@ from typing import Any
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
 
-from .emr_handlers import OVERRIDES, POST_HOOKS, EmrError, RequestContext
+from .emr_handlers import OVERRIDES, POST_HOOKS, PRE_CHECKS, EmrError, RequestContext
 from .lifecycle import Lifecycle
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -101,6 +101,8 @@ class EmrMiddleware:
             with self.lifecycle.lock:
                 if operation in OVERRIDES:
                     return self._respond(start_response, 200, OVERRIDES[operation](ctx, params))
+                if operation in PRE_CHECKS:
+                    PRE_CHECKS[operation](ctx, params)
                 status, headers, chunks = self._call_moto(environ)
                 if status.startswith("200") and operation in POST_HOOKS:
                     POST_HOOKS[operation](ctx, params, json.loads(b"".join(chunks) or b"{}"))

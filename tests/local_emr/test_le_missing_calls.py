@@ -134,7 +134,7 @@ def test_instance_group_autoscaling_and_ebs_read_back(emr: Any, make_cluster: An
     assert put["AutoScalingPolicy"]["Status"]["State"] == "PENDING"  # until the scaling engine has it
     assert put["AutoScalingPolicy"]["Rules"][0]["Trigger"]["CloudWatchAlarmDefinition"]["Dimensions"] == [
         {"Key": "JobFlowId", "Value": cluster_id}]
-    with pytest.raises(ClientError, match="InvalidRequestException.*ig-NOPE"):
+    with pytest.raises(ClientError, match="ValidationException.*ig-NOPE"):
         emr.put_auto_scaling_policy(ClusterId=cluster_id, InstanceGroupId="ig-NOPE", AutoScalingPolicy=policy)
     group = {g["Id"]: g for g in emr.list_instance_groups(ClusterId=cluster_id)["InstanceGroups"]}[group_id]
     rule = group["AutoScalingPolicy"]["Rules"][0]
@@ -162,3 +162,31 @@ def test_a_group_added_to_a_running_cluster_provisions_then_runs(emr: Any, make_
     assert group()["RunningInstanceCount"] == 2
     listed = emr.list_instances(ClusterId=cluster_id, InstanceGroupId=group_id)["Instances"]
     assert [i["Status"]["State"] for i in listed] == ["RUNNING", "RUNNING"]
+
+
+def test_an_instance_group_the_cluster_lacks_is_a_400_naming_it(emr: Any, make_cluster: Any) -> None:
+    """Not moto's HTTP 500 (SDKs retry a 500 for about 10 s before showing it): the common ValidationException,
+    since none of these operations declares an error of its own (botocore's service model)."""
+    cluster_id = make_cluster()
+    calls = [
+        lambda: emr.modify_instance_groups(ClusterId=cluster_id, InstanceGroups=[
+            {"InstanceGroupId": "ig-NOSUCHGROUP00", "InstanceCount": 2}]),
+        lambda: emr.modify_instance_groups(InstanceGroups=[{"InstanceGroupId": "ig-NOSUCHGROUP00", "InstanceCount": 2}]),
+        lambda: emr.remove_auto_scaling_policy(ClusterId=cluster_id, InstanceGroupId="ig-NOSUCHGROUP00"),
+        lambda: emr.remove_auto_scaling_policy(ClusterId=cluster_id, InstanceGroupId=""),
+    ]
+    for call in calls:
+        with pytest.raises(ClientError) as caught:
+            call()
+        error = caught.value.response
+        assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert error["Error"]["Code"] == "ValidationException" and "is not valid" in error["Error"]["Message"]
+    other = make_cluster()
+    theirs = emr.list_instance_groups(ClusterId=other)["InstanceGroups"][0]["Id"]
+    with pytest.raises(ClientError, match="ValidationException.*is not valid"):  # a group of another cluster
+        emr.modify_instance_groups(ClusterId=cluster_id, InstanceGroups=[{"InstanceGroupId": theirs,
+                                                                          "InstanceCount": 2}])
+    emr.terminate_job_flows(JobFlowIds=[other])
+    wait_for(lambda: cluster_state(emr, other) == "TERMINATED")
+    with pytest.raises(ClientError, match="only be modified when the cluster is running or waiting"):
+        emr.modify_instance_groups(InstanceGroups=[{"InstanceGroupId": theirs, "InstanceCount": 2}])
