@@ -45,6 +45,7 @@ class InstanceRecord:
     volume_ids: list[str] = field(default_factory=list)
     ready: datetime | None = None  # set by the scaling engine (local_emr/scaling.py) for the nodes it runs
     scaled: bool = False  # its group or fleet is sized by the scaling engine, not by sync()
+    private_ip: str = field(default_factory=lambda: "10.0.{}.{}".format(*random.choices(range(1, 255), k=2)))
 
 
 def _rand(prefix: str, n: int = 13, alphabet: str = string.ascii_uppercase + string.digits) -> str:
@@ -101,8 +102,9 @@ def sync(cluster: EmulatedCluster, now: datetime | None = None) -> list[Instance
             continue
         mine = [r for r in records if r.group_id == group.id]
         devices = devices_of(cluster, group.id, None)
-        # moto's own instances of the group keep their ids (bootstrap logs name the master's)
-        moto_ids = iter([(i.id, i.ec2_instance_id) for i in getattr(cluster, "ec2_instances", [])
+        # moto's own instances of the group keep their EC2 ids (bootstrap logs name the master's); the EMR id is
+        # always EMR's ci- form
+        moto_ids = iter([(_rand("ci-"), i.ec2_instance_id) for i in getattr(cluster, "ec2_instances", [])
                          if i.instance_group.id == group.id] if not mine else [])
         records += _resize(mine, int(group.num_instances), now, lambda at, g=group, d=devices: _new(
             g.instance_type, g.market, at, d, group_id=g.id, ids=next(moto_ids, None)))
@@ -121,6 +123,17 @@ def sync(cluster: EmulatedCluster, now: datetime | None = None) -> list[Instance
 
 
 _STATE = {"STARTING": "PROVISIONING", "BOOTSTRAPPING": "BOOTSTRAPPING"}
+
+
+def private_dns_name(ip: str, region: str) -> str:
+    """EC2's IP-based private host name (EC2 User Guide, "EC2 instance hostname types"): ip-10-0-1-2.ec2.internal
+    in us-east-1, ip-10-0-1-2.<region>.compute.internal elsewhere."""
+    host = "ip-" + ip.replace(".", "-")
+    return f"{host}.ec2.internal" if region == "us-east-1" else f"{host}.{region}.compute.internal"
+
+
+def _region(cluster: EmulatedCluster) -> str:
+    return str(getattr(getattr(cluster, "emr_backend", None), "region_name", "us-east-1"))
 
 
 def _ms(dt: datetime) -> float | None:
@@ -147,6 +160,8 @@ def view(cluster: EmulatedCluster, r: InstanceRecord) -> dict[str, Any]:
         "Id": r.id, "Ec2InstanceId": r.ec2_id, "Status": {"State": state, "StateChangeReason": {}, "Timeline": timeline},
         "Market": r.market, "InstanceType": r.instance_type,
         "EbsVolumes": [{"Device": d, "VolumeId": v} for d, v in zip(r.devices, r.volume_ids)],
+        # Private subnets (the stacks' default): no public name or address.
+        "PrivateIpAddress": r.private_ip, "PrivateDnsName": private_dns_name(r.private_ip, _region(cluster)),
     }
     if r.group_id:
         out["InstanceGroupId"] = r.group_id

@@ -3,6 +3,7 @@ emulated lifecycle (what emr_cost prices a run from)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -30,6 +31,10 @@ def test_the_simple_form_lists_master_and_core_from_creation_to_end(emr: Any, ma
     for inst in instances:
         timeline = inst["Status"]["Timeline"]
         assert inst["Status"]["State"] == "RUNNING" and inst["Market"] == "ON_DEMAND"
+        # EMR's ci- id beside EC2's i- id; the private address and its EC2 host name (ec2.internal in us-east-1)
+        assert re.fullmatch(r"ci-[A-Z0-9]{13}", inst["Id"]) and re.fullmatch(r"i-[0-9a-f]{17}", inst["Ec2InstanceId"])
+        assert inst["PrivateDnsName"] == "ip-" + inst["PrivateIpAddress"].replace(".", "-") + ".ec2.internal"
+        assert "PublicDnsName" not in inst  # private subnets
         assert _ms(timeline["CreationDateTime"]) == _ms(cluster["CreationDateTime"])
         assert _ms(timeline["ReadyDateTime"]) == _ms(cluster["ReadyDateTime"]) > _ms(timeline["CreationDateTime"])
         assert "EndDateTime" not in timeline

@@ -126,3 +126,10 @@ def test_failure_details_find_a_pyspark_traceback_in_stdout():
                        "Message": "Command exited with return code 1", "LogFile": "s3://b/l/stdout.gz"}
     assert failure_details(1, [], "s3://b/l/stderr.gz", ["all good"], "s3://b/l/stdout.gz")["LogFile"] == \
         "s3://b/l/stderr.gz"
+
+
+def test_private_dns_names_follow_ec2s_form_by_region() -> None:
+    from local_emr.instances import private_dns_name
+
+    assert private_dns_name("10.0.3.7", "us-east-1") == "ip-10-0-3-7.ec2.internal"
+    assert private_dns_name("10.0.3.7", "eu-west-1") == "ip-10-0-3-7.eu-west-1.compute.internal"
