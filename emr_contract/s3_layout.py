@@ -18,6 +18,15 @@ def normalise(log_uri: str) -> str:
     return log_uri
 
 
+def as_described(log_uri: str) -> str:
+    """The LogUri DescribeCluster returns for one given to RunJobFlow: s3n://, and ending in "/". The AWS
+    provider compares it to its config after replacing s3n:// by s3:// (hashicorp/terraform-provider-aws PR 1374);
+    a config without the final "/" then re-plans as a replacement (cloudposse/terraform-aws-emr-cluster issue 8,
+    fixed by adding the slash in its PR 60)."""
+    uri = "s3n://" + log_uri.removeprefix("s3://") if log_uri.startswith("s3://") else log_uri
+    return uri if uri.endswith("/") else uri + "/"
+
+
 def cluster_log_prefix(log_uri: str, cluster_id: str) -> str:
     """`<LogUri>/<cluster>/`."""
     return f"{normalise(log_uri).rstrip('/')}/{cluster_id}/"

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from emr_contract import s3_layout
 from emr_contract import steps as emr
 
 from .step_model import EmrApiError, ModelStep, StepBook
@@ -78,7 +79,8 @@ class FakeCluster:
             "Tags": [{"Key": k, "Value": v} for k, v in self.tags.items()],
             "ClusterArn": f"arn:aws:elasticmapreduce:us-east-1:123456789012:cluster/{self.id}",
         }
-        for key, value in (("ReleaseLabel", self.release_label), ("LogUri", self.log_uri)):
+        log_uri = s3_layout.as_described(self.log_uri) if self.log_uri else None
+        for key, value in (("ReleaseLabel", self.release_label), ("LogUri", log_uri)):
             if value is not None:
                 cluster[key] = value
         return cluster

@@ -18,6 +18,7 @@ from moto.core.utils import utcnow
 from moto.emr.models import Cluster, Ec2InstanceAttributes
 from moto.emr.utils import random_step_id
 
+from emr_contract import s3_layout
 from emr_contract.steps import CLUSTER_ACCEPTS_STEPS, CLUSTER_ENDED, ERR_CLUSTER_SHUTTING_DOWN
 
 from .step_model import StepBook
@@ -94,6 +95,16 @@ class EmulatedCluster(Cluster):
     @property
     def slave_instance_type(self) -> str | None:  # type: ignore[override]
         return super().slave_instance_type if self.core_instance_group_id else None
+
+    @property
+    def log_uri(self) -> str | None:  # type: ignore[override]
+        """As DescribeCluster shows it (s3_layout.as_described); moto keeps what RunJobFlow was given."""
+        given = self.__dict__.get("log_uri")
+        return s3_layout.as_described(given) if given else given
+
+    @log_uri.setter
+    def log_uri(self, value: str | None) -> None:
+        self.__dict__["log_uri"] = value
 
     @property
     def is_active(self) -> bool:

@@ -190,3 +190,8 @@ def test_an_instance_group_the_cluster_lacks_is_a_400_naming_it(emr: Any, make_c
     wait_for(lambda: cluster_state(emr, other) == "TERMINATED")
     with pytest.raises(ClientError, match="only be modified when the cluster is running or waiting"):
         emr.modify_instance_groups(InstanceGroups=[{"InstanceGroupId": theirs, "InstanceCount": 2}])
+
+
+def test_describe_cluster_returns_the_log_uri_in_emrs_form(emr: Any, make_cluster: Any) -> None:
+    cluster_id = make_cluster(log_bucket="le-log-uri-form")
+    assert emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["LogUri"] == "s3n://le-log-uri-form/logs/"

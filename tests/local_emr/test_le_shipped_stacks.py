@@ -179,7 +179,7 @@ def _check_fleets_cluster(local: LocalEmr, outputs: dict[str, Any]) -> None:
 
     step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[shell_step("echo from-terraform")])["StepIds"][0]
     assert wait_step(emr, cluster_id, step_id)["State"] == "COMPLETED"
-    bucket, prefix = cluster["LogUri"].removeprefix("s3://").split("/", 1)
+    bucket, prefix = cluster["LogUri"].removeprefix("s3n://").split("/", 1)
     key = f"{prefix.rstrip('/')}/{cluster_id}/steps/{step_id}/stdout.gz".lstrip("/")
     assert gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read()) == b"from-terraform\n"
     tags = {t["Key"]: t["Value"] for t in cluster.get("Tags", [])}

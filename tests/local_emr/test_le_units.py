@@ -133,3 +133,14 @@ def test_private_dns_names_follow_ec2s_form_by_region() -> None:
 
     assert private_dns_name("10.0.3.7", "us-east-1") == "ip-10-0-3-7.ec2.internal"
     assert private_dns_name("10.0.3.7", "eu-west-1") == "ip-10-0-3-7.eu-west-1.compute.internal"
+
+
+def test_describe_cluster_shows_the_log_uri_as_emr_does() -> None:
+    """s3n:// and a final "/" (the AWS provider maps s3n back to s3, PR 1374; a config without the slash re-plans
+    as a replacement on EMR: cloudposse/terraform-aws-emr-cluster issue 8)."""
+    from emr_contract.s3_layout import as_described, step_log_prefix
+
+    assert as_described("s3://b/logs/") == "s3n://b/logs/"
+    assert as_described("s3://b/logs") == "s3n://b/logs/"
+    assert as_described("s3n://b/logs/") == "s3n://b/logs/"
+    assert step_log_prefix(as_described("s3://b/logs"), "j-1", "s-1") == "s3://b/logs/j-1/steps/s-1/"
