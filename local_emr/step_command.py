@@ -175,13 +175,29 @@ def spark_submit_command(binary: str, args: Sequence[str], fetch: Fetch) -> Step
     return StepCommand(argv, tuple(resources))
 
 
+# Spark properties whose values are comma-separated files (Spark's configuration page: spark.submit.pyFiles "to
+# place on the PYTHONPATH", spark.jars "to include on the driver and executor classpaths", spark.files "to be placed
+# in the working directory of each executor"): on EMR, EMRFS reads their s3:// elements.
+FILE_CONFS = frozenset({"spark.submit.pyFiles", "spark.jars", "spark.files"})
+
+
+def localize_conf(setting: str, fetch: Fetch) -> str:
+    """``key=value`` of a ``--conf``: the s3:// elements of a file property become local paths; others unchanged."""
+    key, sep, value = setting.partition("=")
+    return f"{key}{sep}{localize_s3_args([value], fetch)[0]}" if sep and key in FILE_CONFS else setting
+
+
 def localize_spark_options(options: Sequence[str], fetch: Fetch) -> list[str]:
-    """``localize_s3_args`` for spark-submit's options, except ``--conf`` values: those are left alone."""
+    """``localize_s3_args`` for spark-submit's options; of the ``--conf`` values, only the file properties'."""
     out: list[str] = []
     conf_value = False
     for arg in options:
-        keep = conf_value or arg.startswith("--conf=")
-        out.append(arg if keep else localize_s3_args([arg], fetch)[0])
+        if conf_value:
+            out.append(localize_conf(arg, fetch))
+        elif arg.startswith("--conf="):
+            out.append("--conf=" + localize_conf(arg.removeprefix("--conf="), fetch))
+        else:
+            out.append(localize_s3_args([arg], fetch)[0])
         conf_value = arg in CONF_OPTIONS
     return out
 

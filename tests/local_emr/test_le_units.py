@@ -144,3 +144,15 @@ def test_describe_cluster_shows_the_log_uri_as_emr_does() -> None:
     assert as_described("s3://b/logs") == "s3n://b/logs/"
     assert as_described("s3n://b/logs/") == "s3n://b/logs/"
     assert step_log_prefix(as_described("s3://b/logs"), "j-1", "s-1") == "s3://b/logs/j-1/steps/s-1/"
+
+
+def test_spark_file_properties_read_their_s3_elements_as_emrfs_does() -> None:
+    """spark.submit.pyFiles, spark.jars and spark.files name files (Spark's configuration page); amazon-emr-cli's
+    multi-file projects pass their dependencies so. Other --conf values are left alone."""
+    mirror = {"s3://b/deps.zip": "/w/b/deps.zip", "s3://b/x.jar": "/w/b/x.jar", "s3://b/app.py": "/w/b/app.py"}
+    argv = build_command("command-runner.jar", [
+        "spark-submit", "--conf", "spark.submit.pyFiles=s3://b/deps.zip,local.py", "--conf=spark.jars=s3://b/x.jar",
+        "--conf", "spark.eventLog.dir=s3://b/events/", "s3://b/app.py"], None, fetch=mirror.get,
+        spark_submit=lambda: "/opt/spark-submit").argv
+    assert argv == ["/opt/spark-submit", "--master", "local[*]", "--conf", "spark.submit.pyFiles=/w/b/deps.zip,local.py",
+                    "--conf=spark.jars=/w/b/x.jar", "--conf", "spark.eventLog.dir=s3://b/events/", "/w/b/app.py"]
