@@ -6,10 +6,12 @@ They run with the shared lock held, so they may touch moto's EMR backend freely.
 
 from __future__ import annotations
 
+import json
 import random
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from moto.emr.models import ElasticMapReduceBackend, emr_backends
@@ -382,10 +384,33 @@ OVERRIDES: dict[str, Handler] = {
     "SetKeepJobFlowAliveWhenNoSteps": set_keep_job_flow_alive_when_no_steps,
 }
 
+def check_list_supported_instance_types(ctx: RequestContext, params: dict[str, Any]) -> None:
+    """A release moto 5.2.5 has no instance-type list for (it answers a 500, FileNotFoundError): the operation's
+    declared InvalidRequestException. moto ships the lists of 182 EMR releases; guess: EMR's wording."""
+    import moto.emr
+
+    label = str(params.get("ReleaseLabel"))
+    if not (Path(moto.emr.__file__).parent / "resources" / f"instance-types-{label}.json.gz").is_file():
+        raise EmrError("InvalidRequestException", f"Release label '{label}' is not valid.")
+
+
+def check_create_security_configuration(ctx: RequestContext, params: dict[str, Any]) -> None:
+    """The configuration is a JSON document (API CreateSecurityConfiguration: "The security configuration details
+    in JSON format"); moto stores any string. guess: EMR's wording."""
+    try:
+        document = json.loads(str(params.get("SecurityConfiguration")))
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        raise EmrError("InvalidRequestException", "SecurityConfiguration is not a valid JSON object.")
+
+
 # What moto would answer with a 500 (or accept) is refused first, as EMR refuses it.
 PRE_CHECKS: dict[str, Callable[[RequestContext, dict[str, Any]], None]] = {
     "ModifyInstanceGroups": check_modify_instance_groups,
     "RemoveAutoScalingPolicy": check_remove_auto_scaling_policy,
+    "ListSupportedInstanceTypes": check_list_supported_instance_types,
+    "CreateSecurityConfiguration": check_create_security_configuration,
 }
 
 POST_HOOKS: dict[str, PostHook] = {

@@ -37,7 +37,7 @@ class EmrApiError(Exception):
 def validation_error(field_path: str, value: Any, constraint: str) -> EmrApiError:
     """The AWS-wide wording of a model constraint EMR checks on the server (botocore checks only
     required members, types and minimums)."""
-    shown = value if isinstance(value, (int, float)) else f"'{value}'"
+    shown = "null" if value is None else value if isinstance(value, (int, float)) else f"'{value}'"
     return EmrApiError("ValidationException", f"1 validation error detected: Value {shown} at '{field_path}' "
                                               f"failed to satisfy constraint: {constraint}")
 

@@ -19,6 +19,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
 
 from .emr_handlers import OVERRIDES, POST_HOOKS, PRE_CHECKS, EmrError, RequestContext
+from .request_shape import check_request
 from .lifecycle import Lifecycle
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -99,6 +100,7 @@ class EmrMiddleware:
                                                        "message": "Request body is not valid JSON"})
         try:
             with self.lifecycle.lock:
+                check_request(operation, params, lambda cluster_id: cluster_id in ctx.backend.clusters)
                 if operation in OVERRIDES:
                     return self._respond(start_response, 200, OVERRIDES[operation](ctx, params))
                 if operation in PRE_CHECKS:

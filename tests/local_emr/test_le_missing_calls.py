@@ -44,10 +44,13 @@ def test_auto_termination_policy_put_get_remove(emr: Any, make_cluster: Any) -> 
     assert "AutoTerminationPolicy" not in emr.get_auto_termination_policy(ClusterId=cluster_id)
 
 
-def test_unknown_cluster_is_an_invalid_request(emr: Any) -> None:
+def test_unknown_cluster_is_a_validation_error_where_no_other_is_declared(emr: Any) -> None:
+    """GetManagedScalingPolicy declares no error (botocore's model); the AWS provider's findManagedScalingPolicy
+    reads EMR's answer for a cluster it does not know as ValidationException "… is not valid"."""
     with pytest.raises(ClientError) as err:
         emr.get_managed_scaling_policy(ClusterId="j-DOESNOTEXIST")
-    assert err.value.response["Error"]["Code"] == "InvalidRequestException"
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    assert "is not valid" in err.value.response["Error"]["Message"]
 
 
 def test_list_instance_fleets(emr: Any, make_cluster: Any) -> None:
