@@ -12,6 +12,7 @@ import importlib.util
 import os
 import posixpath
 import shutil
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
@@ -202,6 +203,37 @@ def localize_spark_options(options: Sequence[str], fetch: Fetch) -> list[str]:
     return out
 
 
+# Hadoop Streaming's options this emulator runs (local_emr/streaming.py); -D and the generic -files/-archives
+# are handled here. Others (-inputformat, -combiner, -partitioner, ...) are refused by name.
+STREAMING_OPTIONS = frozenset({"-mapper", "-reducer", "-input", "-output", "-numReduceTasks", "-cmdenv"})
+
+
+def streaming_command(args: Sequence[str], fetch: Fetch) -> StepCommand:
+    """command-runner.jar's ``hadoop-streaming ...``: its -input and -output on the S3 mirror, -files and -archives
+    in the working directory, run by local_emr/streaming.py with this Python."""
+    from . import streaming
+
+    out: list[str] = []
+    resources: list[Resource] = []
+    i = 0
+    while i < len(args):
+        option = args[i]
+        value = args[i + 1] if i + 1 < len(args) else None
+        if value is None:
+            raise StepCommandError(f"hadoop-streaming: {option} needs a value")
+        if option in ("-files", "-archives"):
+            kind = "file" if option == "-files" else "archive"
+            resources += [parse_resource(kind, v) for v in value.split(",") if v]
+        elif option in ("-input", "-output"):
+            out += [option, localize_s3_args([value], fetch)[0]]
+        elif option in STREAMING_OPTIONS:
+            out += [option, value]
+        elif option != "-D":
+            raise StepCommandError(f"hadoop-streaming option {option} is not emulated (local_emr/streaming.py)")
+        i += 2
+    return StepCommand([sys.executable, streaming.__file__, *out], tuple(resources))
+
+
 def build_command(
     jar: str,
     args: Sequence[str],
@@ -226,6 +258,8 @@ def build_command(
                     f"or set {SPARK_SUBMIT_ENV}"
                 )
             return spark_submit_command(binary, args[1:], fetch)
+        if args[0] == "hadoop-streaming":
+            return streaming_command(args[1:], fetch)
         if os.path.basename(args[0]) in NATIVE_S3_COMMANDS:
             return StepCommand(list(args))
         return StepCommand(localize_s3_args(args, fetch))
