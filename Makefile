@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 SPARK_STAMP := $(VENV)/.spark-installed
+# amazon-emr-cli pins PyYAML 5.3.1 and click<8: a test client with a virtualenv of its own (requirements-emrcli.txt).
+EMRCLI_VENV := .venv-emrcli
+EMRCLI_STAMP := $(EMRCLI_VENV)/.installed
 
 export CHECKPOINT_DISABLE := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -22,6 +25,12 @@ $(CHECKOV_STAMP): requirements-security.txt constraints-security.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-security.txt -c constraints-security.txt
 	touch $(CHECKOV_STAMP)
 
+$(EMRCLI_STAMP): requirements-emrcli.txt constraints-emrcli.txt
+	test -x $(EMRCLI_VENV)/bin/python || $(PYTHON) -m venv $(EMRCLI_VENV)
+	$(EMRCLI_VENV)/bin/pip install --quiet --no-deps emr-cli -c constraints-emrcli.txt
+	$(EMRCLI_VENV)/bin/pip install --quiet -r requirements-emrcli.txt -c constraints-emrcli.txt
+	touch $(EMRCLI_STAMP)
+
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
@@ -31,7 +40,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 # The security scan runs inside the suite (tests/test_security_scan.py), in parallel with it. PySpark is
 # installed too: the emulator's tests run real Spark jobs (Apache Spark's example shapes) through it.
 # node_modules too: tests/test_docs_emulator.py runs docs/emulator.md's path, which needs the CLIs installed.
-test: venv $(CHECKOV_STAMP) $(SPARK_STAMP) node_modules/.installed
+test: venv $(CHECKOV_STAMP) $(EMRCLI_STAMP) $(SPARK_STAMP) node_modules/.installed
 	$(PY) -m pytest -q -n 4 --dist loadfile --no-loadscope-reorder
 
 # The fast loop: tests marked unit (no terraform, server, subprocess or sleep; tests/conftest.py enforces it).
