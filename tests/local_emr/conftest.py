@@ -94,3 +94,17 @@ def make_cluster(emr: Any) -> Callable[..., str]:
     yield make
     for cluster_id in made:
         emr.terminate_job_flows(JobFlowIds=[cluster_id])
+
+
+@pytest.fixture()
+def stand_in_spark_submit(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spark steps run their entry point with plain Python (scripts/bench_log_latency.py's stand-in): for tests
+    whose subject is a client, not Spark."""
+    import sys
+
+    from scripts.bench_log_latency import STAND_IN_SPARK_SUBMIT
+
+    stand_in = tmp_path / "spark-submit"
+    stand_in.write_text(STAND_IN_SPARK_SUBMIT.format(python=sys.executable))
+    stand_in.chmod(0o755)
+    monkeypatch.setenv("LOCAL_EMR_SPARK_SUBMIT", str(stand_in))

@@ -22,10 +22,6 @@ pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(shutil.which("aws", path=str(Path(sys.executable).parent)) is None,
                                  reason="the AWS CLI is a dev dependency (make test installs it)")]
 
-STAND_IN = "#!{python}\nimport os, sys\nargs = sys.argv[1:]\nwhile args and args[0].startswith('--'):\n" \
-           "    args = args[2:]\nos.execv({python!r}, [{python!r}] + args)\n"
-
-
 def aws(endpoint: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
@@ -37,12 +33,8 @@ def aws(endpoint: str, *args: str, check: bool = True) -> subprocess.CompletedPr
     return done
 
 
-def test_the_aws_cli_runs_a_cluster_end_to_end(emulator: Any, emr: Any, s3: Any, log_bucket: str,
-                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    stand_in = tmp_path / "spark-submit"
-    stand_in.write_text(STAND_IN.format(python=sys.executable))
-    stand_in.chmod(0o755)
-    monkeypatch.setenv("LOCAL_EMR_SPARK_SUBMIT", str(stand_in))
+@pytest.mark.usefixtures("stand_in_spark_submit")
+def test_the_aws_cli_runs_a_cluster_end_to_end(emulator: Any, emr: Any, s3: Any, log_bucket: str) -> None:
     for name, body in (("ok.py", "print('fine')"), ("bad.py", "raise SystemExit(3)"),
                        ("slow.py", "import time; time.sleep(60)")):
         s3.put_object(Bucket=log_bucket, Key=f"jobs/{name}", Body=body.encode())

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from .test_le_aws_cli import STAND_IN
 
 EMR_CLI = Path(__file__).resolve().parents[2] / ".venv-emrcli" / "bin" / "emr"
 
@@ -35,12 +32,9 @@ def _emr_run(endpoint: str, project: Path, cluster_id: str, code_uri: str) -> su
                           cwd=project, env=env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.usefixtures("stand_in_spark_submit")
 def test_emr_run_builds_submits_waits_and_shows_stdout(emulator: Any, emr: Any, log_bucket: str, make_cluster: Any,
-                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    stand_in = tmp_path / "spark-submit"
-    stand_in.write_text(STAND_IN.format(python=sys.executable))
-    stand_in.chmod(0o755)
-    monkeypatch.setenv("LOCAL_EMR_SPARK_SUBMIT", str(stand_in))
+                                                       tmp_path: Path) -> None:
     good, bad = tmp_path / "good", tmp_path / "bad"
     for project, code in ((good, "print('hello from emr-cli')\n"), (bad, "raise SystemExit('no such table')\n")):
         project.mkdir()
