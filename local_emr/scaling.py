@@ -21,7 +21,7 @@ emulator runs, and what it decides shows through the EMR and CloudWatch APIs.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -322,13 +322,11 @@ class ClusterScaling:
 class EmulatorScaling:
     """Every cluster's scaling; the lifecycle calls it under its lock."""
 
-    def __init__(self, factor: float, params: ModelParams | None = None,
-                 on_error: Callable[[str], None] | None = None) -> None:
+    def __init__(self, factor: float, params: ModelParams | None = None) -> None:
         self.factor = factor
         self.params = params or ModelParams()
         self.clusters: dict[str, ClusterScaling] = {}
         self.unmodelled: dict[str, tuple[str, ...]] = {}  # clusters the model cannot run, as they were
-        self.on_error = on_error
 
     def advance(self, cluster: EmulatedCluster, now: float) -> None:
         scaling = self.clusters.get(cluster.id)
