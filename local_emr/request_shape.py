@@ -117,4 +117,6 @@ def _check_clusters(op: Any, params: dict[str, Any], cluster_exists: Callable[[s
 
 
 def _join(path: str, name: str) -> str:
+    """AWS names members in lowerCamel in these messages (step_model's checks do the same: 'stepIds')."""
+    name = name[:1].lower() + name[1:]
     return f"{path}.{name}" if path else name

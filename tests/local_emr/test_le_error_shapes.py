@@ -83,7 +83,7 @@ def test_bad_input_is_a_4xx_with_a_code_emr_may_answer(emulator: Any, operation:
 def test_a_missing_member_is_named_in_the_aws_wording(emulator: Any) -> None:
     status, answer = _call(emulator.endpoint_url, "DescribeCluster", {})
     assert status == 400 and answer == {"__type": "ValidationException", "message": (
-        "1 validation error detected: Value null at 'ClusterId' failed to satisfy constraint: Member must not be null")}
+        "1 validation error detected: Value null at 'clusterId' failed to satisfy constraint: Member must not be null")}
     status, answer = _call(emulator.endpoint_url, "ListSteps", {"ClusterId": "j-NOSUCHCLUSTER"})
     assert (status, answer["__type"]) == (400, "InvalidRequestException")
     status, answer = _call(emulator.endpoint_url, "GetManagedScalingPolicy", {"ClusterId": "j-NOSUCHCLUSTER"})
