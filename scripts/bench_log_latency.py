@@ -22,12 +22,17 @@ JOB = ("import time\n"
        f"for i in range({LINES}):\n"
        "    print(f'LATENCY {i} {time.time():.3f}', flush=True)\n"
        "    time.sleep(1)\n")
-# The emulator runs the entry point with plain Python: the point is the log path, not Spark.
+# The emulator runs the entry point with plain Python: the point is the log path, not Spark. As Spark does,
+# --py-files and spark.submit.pyFiles go on the PYTHONPATH.
 STAND_IN_SPARK_SUBMIT = """#!{python}
 import os, sys
-args = sys.argv[1:]
+args, py_files = sys.argv[1:], []
 while args and args[0].startswith("--"):
+    option, value = args[:2]
+    if option == "--py-files" or (option == "--conf" and value.startswith("spark.submit.pyFiles=")):
+        py_files += value.partition("=")[2].split(",") if option == "--conf" else value.split(",")
     args = args[2:]
+os.environ["PYTHONPATH"] = os.pathsep.join(py_files + [os.environ.get("PYTHONPATH", "")])
 os.execv({python!r}, [{python!r}] + args)
 """
 
