@@ -15,12 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from moto.core.utils import utcnow
-from moto.emr.models import Cluster, Ec2InstanceAttributes
+from moto.emr.models import Application, Cluster, Ec2InstanceAttributes
 from moto.emr.utils import random_step_id
 
 from emr_contract import s3_layout
 from emr_contract.steps import CLUSTER_ACCEPTS_STEPS, CLUSTER_ENDED, ERR_CLUSTER_SHUTTING_DOWN
 
+from .release_applications import described_applications
 from .step_model import StepBook
 
 ACTIVE_CLUSTER_STATES = CLUSTER_ACCEPTS_STEPS
@@ -176,10 +177,21 @@ def adopt_cluster(cluster: Cluster, request: Mapping[str, Any], now: float,
             setattr(cluster, attr, request[field])
         elif field in instances:  # UnhealthyNodeReplacement lives in JobFlowInstancesConfig
             setattr(cluster, attr, instances[field])
+    cluster.applications = [_application(a) for a in described_applications(cluster.release_label,
+                                                                           request.get("Applications") or [])]
     cluster.set_state("STARTING", now)
     cluster.book = StepBook(cluster, now=time.time, new_id=random_step_id)
     cluster.steps = []  # the book holds the steps; RunJobFlow's own go in through it (emr_handlers)
     return cluster
+
+
+
+def _application(described: Mapping[str, Any]) -> Application:
+    """moto's Application, with no Args or AdditionalInfo shown where none were given (as EMR shows them)."""
+    app = Application(described["Name"], described.get("Version", ""), [], {})
+    app.args = described.get("Args")  # type: ignore[assignment]
+    app.additional_info = described.get("AdditionalInfo")  # type: ignore[assignment]
+    return app
 
 
 def emr_timestamp(value: datetime | None) -> float | None:

@@ -7,7 +7,7 @@ Fenced blocks are classified by their info string:
 - ``sh``: runnable shell, run line by line from the repository's root (``SH_LINES``), except the emulator's
   manual path, which tests/test_docs_emulator.py runs, and the foreground emulator, started and stopped here;
 - ``yaml``: a step spec, loaded by the step runner's spec loader, or a scaling workload (it has ``applications``),
-  read by emr-scaling's;
+  read by emr-scaling's, or an mrjob.conf (it has ``runners``), which tests/local_emr/test_le_mrjob.py runs mrjob with;
 - ``bash``: shell that is *not* run; its first line must say why (``# not run by the docs tests: ...``);
 - ``text``: output or error messages, never run.
 
@@ -204,7 +204,7 @@ def test_yaml_step_specs_and_workloads_load(tmp_path):
     from emr_scaling.workload.file import load_workload
     from step_runner.spec import load_spec_file
 
-    specs = [(p, c) for p, _, lang, c in BLOCKS if lang == "yaml"]
+    specs = [(p, c) for p, _, lang, c in BLOCKS if lang == "yaml" and not c.startswith("runners:")]
     workloads = [(p, c) for p, c in specs if re.search(r"^applications:", c, re.M)]
     assert specs and workloads
     for n, (path, code) in enumerate(specs):

@@ -198,3 +198,10 @@ def test_an_instance_group_the_cluster_lacks_is_a_400_naming_it(emr: Any, make_c
 def test_describe_cluster_returns_the_log_uri_in_emrs_form(emr: Any, make_cluster: Any) -> None:
     cluster_id = make_cluster(log_bucket="le-log-uri-form")
     assert emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["LogUri"] == "s3n://le-log-uri-form/logs/"
+
+
+def test_describe_cluster_lists_each_application_with_its_version(emr: Any, make_cluster: Any) -> None:
+    """mrjob builds its version table from these and fails on a missing Version (mrjob/emr.py _store_cluster_info)."""
+    cluster_id = make_cluster(ReleaseLabel="emr-6.5.0", Applications=[{"Name": "Hadoop"}, {"Name": "spark"}])
+    assert emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Applications"] == [
+        {"Name": "Hadoop", "Version": "3.2.1"}, {"Name": "spark", "Version": "3.1.2"}]
