@@ -19,9 +19,11 @@ import sys
 import time
 
 try:
-    from emr_contract.log_naming import CONTAINER_STREAMS, STEP_STREAMS, container_stream, step_stream
+    from emr_contract.log_naming import (AGENT_FLUSH_SECONDS, CONTAINER_STREAMS, STEP_STREAMS, WATCHER_MIN_APPLY_SECONDS,
+                                         WATCHER_SCAN_SECONDS, container_stream, step_stream)
 except ImportError:  # on an EMR node, log_naming.py sits next to this file
-    from log_naming import CONTAINER_STREAMS, STEP_STREAMS, container_stream, step_stream  # type: ignore
+    from log_naming import (AGENT_FLUSH_SECONDS, CONTAINER_STREAMS, STEP_STREAMS,  # type: ignore
+                            WATCHER_MIN_APPLY_SECONDS, WATCHER_SCAN_SECONDS, container_stream, step_stream)
 
 STEP_ROOT = "/mnt/var/log/hadoop/steps"  # primary node: <step-id>/stdout, stderr (plain until uploaded)
 CONTAINER_ROOT = "/var/log/hadoop-yarn/containers"  # every node: <application>/<container>/stdout, stderr
@@ -81,9 +83,12 @@ def entries_for(directory: str, *, group: str, cluster_id: str, containers: str 
 
 
 def agent_config(entries: list) -> dict:
-    """An agent config to *append*: only a ``logs`` section, so it merges with any other config."""
+    """An agent config to *append*: only a ``logs`` section, so it merges with any other config, with the
+    shortest flush the agent takes so lines reach the runner within about a second. The agent refuses to merge
+    two configs that set ``force_flush_interval`` differently ("Different values are specified",
+    translator/jsonconfig/mergeJsonUtil/util.go): another config on the node must leave it unset or set it to 1."""
     ordered = sorted(entries, key=lambda e: e["file_path"])
-    return {"logs": {"logs_collected": {"files": {"collect_list": ordered}}}}
+    return {"logs": {"force_flush_interval": AGENT_FLUSH_SECONDS, "logs_collected": {"files": {"collect_list": ordered}}}}
 
 
 def candidate_dirs(step_root: str = STEP_ROOT, container_root: str = CONTAINER_ROOT) -> list:
@@ -126,7 +131,7 @@ class Watcher:
     """
 
     def __init__(self, *, group: str, cluster_id: str, apply, containers: str = "driver",
-                 clock=time.time, retire_after: float = 3600.0, min_apply_interval: float = 10.0,
+                 clock=time.time, retire_after: float = 3600.0, min_apply_interval: float = WATCHER_MIN_APPLY_SECONDS,
                  step_root: str = STEP_ROOT, container_root: str = CONTAINER_ROOT) -> None:
         self.group = group
         self.cluster_id = cluster_id
@@ -196,7 +201,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Ship EMR step and container logs with the CloudWatch agent")
     parser.add_argument("--group", required=True, help="CloudWatch Logs group")
     parser.add_argument("--containers", choices=CONTAINER_MODES, default="driver")
-    parser.add_argument("--poll", type=float, default=2.0, help="seconds between scans")
+    parser.add_argument("--poll", type=float, default=WATCHER_SCAN_SECONDS, help="seconds between scans")
     parser.add_argument("--once", action="store_true", help="print the config for what exists now and exit")
     parser.add_argument("--cluster-id", help="default: jobFlowId from " + JOB_FLOW_JSON)
     parser.add_argument("--step-root", default=STEP_ROOT)

@@ -10,6 +10,10 @@ The constructs' bootstrap script ships this very file to every node next to the 
   `<cluster_id>/containers/<application_id>/<container_id>/stderr` (and `/stdout`); the Spark driver is
   the application's first container, `container_<cluster-ts>_<app-seq>_<attempt:02d>_000001`.
 
+How soon a line arrives (the shipping timing below) is part of the contract too: the watcher and the agent
+config use it on the nodes, the emulator ships lines with the same delays, and the runner waits that long for a
+finished step's last lines.
+
 Pure functions only: no AWS calls.
 """
 from __future__ import annotations
@@ -21,6 +25,21 @@ LOG_GROUP_PREFIX = "/aws/emr/"
 LOG_GROUP_TAG = "emr-log-group"  # cluster tag naming the group the cluster ships its step logs to
 STEP_STREAMS = ("stdout", "stderr")
 CONTAINER_STREAMS = ("stdout", "stderr")
+
+# ---- shipping timing ---------------------------------------------------------------------------------------
+AGENT_FLUSH_SECONDS = 1
+"""``logs.force_flush_interval`` of the agent config the watcher appends: the shortest the agent takes, an
+integer of seconds, at least 1 (timeIntervalDefinition in aws/amazon-cloudwatch-agent's
+translator/config/schema.json @ ab55b8daa204e95c42c0267ee5aa49ec3b3a7317); the default is 5
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html,
+logs section). The agent starts a batch's timer at its first event and sends when the timer fires and this long
+has passed since its last send (plugins/outputs/cloudwatchlogs/internal/pusher/queue.go, same commit), so a lone
+line waits about this long. Each send is one PutLogEvents per stream: at most one a second per step stream, and
+none while a step is quiet."""
+WATCHER_SCAN_SECONDS = 2.0
+"""How often the node watcher looks for new step and container directories."""
+WATCHER_MIN_APPLY_SECONDS = 10.0
+"""Applies of the agent config are at least this far apart: each one restarts the agent."""
 
 _APP_ID = re.compile(r"^application_(\d+)_(\d+)$")
 _CONTAINER_ID = re.compile(r"^container_(?:e\d+_)?(\d+)_(\d+)_(\d+)_(\d+)$")

@@ -85,6 +85,13 @@ def test_agent_config_is_a_logs_section_to_append_sorted_by_path():
     assert paths == sorted(paths) and not any(p.endswith(".gz") for p in paths)
 
 
+def test_agent_config_flushes_as_often_as_the_agent_allows():
+    """force_flush_interval is an integer of seconds >= 1 in the agent's schema (timeIntervalDefinition), 5 by
+    default: 1 is the shortest it takes; 0.5 would fail the agent's config validation."""
+    flush = agent.agent_config(entries("/mnt/var/log/hadoop/steps/s-1"))["logs"]["force_flush_interval"]
+    assert type(flush) is int and flush == 1
+
+
 # the watcher, on a real directory tree ------------------------------------------------------
 
 class Clock:
