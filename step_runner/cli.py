@@ -28,6 +28,7 @@ from .explain import explain_main
 from .errors import (AwsCallError, ClusterDiedError, ClusterWaitTimeout, InputError, Problem, ResumeError,
                      RunAbandoned, RunCancelled, SpecError, StepRunnerError)
 from .follow import CloudWatchSource, FollowedLogs, LogFollower, LogLine
+from .follow_live import LiveTailSource
 from .follow_s3 import S3TailSource
 from emr_contract.log_naming import LOG_GROUP_TAG, log_group_for
 from emr_contract.outputs import CLUSTER_ID, CLUSTER_NAME, LOG_GROUP, LOG_URI
@@ -52,6 +53,7 @@ EXIT_TIMEOUT = 6
 EXIT_AWS_ERROR = 7
 EXIT_ABANDONED = 130
 EXIT_READER_GONE = 141  # 128 + SIGPIPE, as a shell reports a process killed by a closed pipe
+FOLLOW_MODES = ("auto", "live", "poll")
 
 EXIT_CODES = {
     RunOutcome.SUCCEEDED: EXIT_OK,
@@ -158,6 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "else S3); with --json as {\"event\": \"log\", ...} lines (default: off)")
     out.add_argument("--log-group", help="CloudWatch Logs group to follow (default: the stack output log_group, "
                                          "else the cluster tag emr-log-group, else /aws/emr/<cluster-id>)")
+    out.add_argument("--follow-mode", choices=FOLLOW_MODES, default="auto",
+                     help="live: CloudWatch Logs Live Tail (lines about a second after the agent ships them; needs "
+                          "logs:StartLiveTail); poll: FilterLogEvents every 5 s; auto: live, else poll (default); "
+                          "S3 is the last resort of each")
     return p
 
 
@@ -435,13 +441,17 @@ def _main(args: argparse.Namespace, deps: Deps, known: dict[str, Any]) -> RunRep
                   f"); state file {state_path}")
     known["started"] = True
     saver = _state_saver(run_state, state_path)
-    if args.resume:
-        # Without a state file the run's start is unknown, so the cluster's whole step history is searched.
-        created_after = started - timedelta(minutes=5) if saved else None
-        report = runner.resume(plan, cluster, run_id, known_step_ids=saved.step_ids if saved else None,
-                               created_after=created_after, logs=logs, follower=follower, on_progress=saver)
-    else:
-        report = runner.run(plan, cluster, run_id, logs=logs, follower=follower, on_progress=saver)
+    try:
+        if args.resume:
+            # Without a state file the run's start is unknown, so the cluster's whole step history is searched.
+            created_after = started - timedelta(minutes=5) if saved else None
+            report = runner.resume(plan, cluster, run_id, known_step_ids=saved.step_ids if saved else None,
+                                   created_after=created_after, logs=logs, follower=follower, on_progress=saver)
+        else:
+            report = runner.run(plan, cluster, run_id, logs=logs, follower=follower, on_progress=saver)
+    finally:
+        if follower is not None:
+            follower.close()
     report.exit_code = EXIT_CODES[RunOutcome(report.outcome)]
     if not args.no_cost:
         report.cost = price_run(adapter, cluster_id, report.steps,
@@ -497,13 +507,20 @@ def _follower(args: argparse.Namespace, deps: Deps, outputs: dict[str, Any], clu
     except ValueError as exc:
         raise InputError(f"--log-group / output {LOG_GROUP} / tag {LOG_GROUP_TAG}: {exc}") from exc
     logs = CloudWatchLogs(deps.make_logs_client(args.region, args.profile))
-    sources = [CloudWatchSource(logs, group, cluster_id, clock=deps.clock), S3TailSource(s3_client, log_uri, cluster_id)]
+    polling = CloudWatchSource(logs, group, cluster_id, clock=deps.clock)
+    live = LiveTailSource(logs, group, cluster_id, clock=deps.clock, readback=polling, on_notice=progress.line)
+    sources = {"auto": [live, polling], "live": [live], "poll": [polling]}[args.follow_mode]
+    sources.append(S3TailSource(s3_client, log_uri, cluster_id))
     out = deps.stdout
 
     def on_line(line: LogLine) -> None:
         print(json.dumps(line.event()) if args.json else line.text(), file=out, flush=True)
 
-    progress.line(f"following step logs in CloudWatch Logs group {group} ({source})")
+    poll = f"by polling every {polling.interval:g} s"
+    how = {"auto": f"by Live Tail, else {poll}, else from S3", "live": "by Live Tail, else from S3",
+           "poll": f"{poll}, else from S3"}[args.follow_mode]
+    progress.line(f"following step logs in CloudWatch Logs group {group} ({source}) {how} "
+                  f"(--follow-mode {args.follow_mode})")
     return LogFollower(sources, on_line, clock=deps.clock, rand=deps.rand, on_notice=progress.line)
 
 

@@ -1,17 +1,19 @@
 """A thin adapter over a boto3 CloudWatch Logs ('logs') client passed in by the caller.
 
-Two calls: DescribeLogStreams (which of a step's streams exist yet) and FilterLogEvents (new events
-of up to 100 named streams, nextToken pagination). botocore errors become the library's typed
-exceptions with the same retry predicate as the EMR adapter, plus LogsUnavailable for "this group
-cannot be read at all" (missing group, AccessDenied), which makes the follower fall back to S3.
+DescribeLogStreams (which of a step's streams exist yet), FilterLogEvents (new events of up to 100 named
+streams, nextToken pagination), DescribeLogGroups (a group's ARN) and StartLiveTail (a stream of new events).
+botocore errors become the library's typed exceptions with the same retry predicate as the EMR adapter, plus
+LogsUnavailable for "this group cannot be read this way" (missing group, AccessDenied, no Live Tail session
+left), which makes the follower fall back to its next source.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlparse
 
-from botocore.exceptions import ClientError, HTTPClientError, NoCredentialsError
+from botocore.exceptions import ClientError, EventStreamError, HTTPClientError, NoCredentialsError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from .aws_errors import error_parts, transient_error
@@ -20,7 +22,12 @@ from .errors import AwsCallError, StepRunnerError, TransientAwsError
 MAX_STREAM_NAMES = 100  # FilterLogEvents accepts up to 100 logStreamNames
 UNAVAILABLE_CODES = frozenset({
     "AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnrecognizedClientException",
+    # StartLiveTail past the account's concurrent-session quota: poll instead of waiting for a session
+    "LimitExceededException",
 })
+MAX_LIVE_TAIL_GROUPS = 10  # StartLiveTail: "You can include up to 10 log groups" (API reference)
+MAX_LIVE_TAIL_PREFIXES = 100  # logStreamNamePrefixes: 1..100 items (botocore's logs service model)
+AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
 
 
 class LogsUnavailable(StepRunnerError):
@@ -29,6 +36,22 @@ class LogsUnavailable(StepRunnerError):
 
 class StreamGone(StepRunnerError):
     """A named stream does not exist (any more); the group itself is fine."""
+
+
+class LiveTailEnded(StepRunnerError):
+    """A Live Tail session ended: its time limit (SessionTimeoutException), a server error
+    (SessionStreamingException) or a dropped connection. The follower starts another."""
+
+
+@dataclass(frozen=True)
+class LiveTailUpdate:
+    """One LiveTailSessionUpdate: the events ingested in about the last second, and whether they were sampled
+    ("If the number of log events matching the request exceeds 500 per second, the log events are sampled down
+    to 500", StartLiveTail API reference)."""
+
+    events: list["CwEvent"]
+    sampled: bool = False
+    started: bool = False  # the LiveTailSessionStart: events ingested from now on come through the session
 
 
 @dataclass(frozen=True)
@@ -52,9 +75,24 @@ def make_logs_client(region: str | None = None, profile: str | None = None) -> A
     from .emr_adapter import SDK_RETRY_CONFIG, _session
 
     try:
-        return _session(region, profile).client("logs", config=Config(retries=dict(SDK_RETRY_CONFIG)))
+        client = _session(region, profile).client("logs", config=Config(retries=dict(SDK_RETRY_CONFIG)))
+        if is_aws_endpoint(client.meta.endpoint_url):
+            return client
+        # StartLiveTail's host prefix ("stream-") would be put before a custom endpoint's host (an emulator's
+        # 127.0.0.1): only then is it turned off.
+        return _session(region, profile).client("logs", config=Config(retries=dict(SDK_RETRY_CONFIG),
+                                                                      inject_host_prefix=False))
     except BotoCoreError as exc:
         raise aws_config_error(exc, region, profile) from exc
+
+
+def _group_of(kwargs: dict[str, Any]) -> str:
+    return str(kwargs.get("logGroupName") or ", ".join(kwargs.get("logGroupIdentifiers") or []) or "?")
+
+
+def is_aws_endpoint(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    return host.endswith(AWS_HOST_SUFFIXES)
 
 
 class CloudWatchLogs:
@@ -76,9 +114,9 @@ class CloudWatchLogs:
             if code == "ResourceNotFoundException":
                 if "stream" in message.lower() and "group" not in message.lower():
                     raise StreamGone(f"{operation}: {message}") from exc
-                raise LogsUnavailable(f"log group {kwargs.get('logGroupName')} not found ({message or code})") from exc
+                raise LogsUnavailable(f"log group {_group_of(kwargs)} not found ({message or code})") from exc
             if code in UNAVAILABLE_CODES:
-                raise LogsUnavailable(f"{operation} on {kwargs.get('logGroupName')} refused: {code}: {message}") from exc
+                raise LogsUnavailable(f"{operation} on {_group_of(kwargs)} refused: {code}: {message}") from exc
             raise AwsCallError(operation, code, message) from exc
         except NoCredentialsError as exc:
             raise LogsUnavailable(f"{operation}: no AWS credentials") from exc
@@ -109,4 +147,55 @@ class CloudWatchLogs:
         return events, page.get("nextToken") or None
 
 
-__all__ = ["CloudWatchLogs", "CwEvent", "LogsUnavailable", "StreamGone", "MAX_STREAM_NAMES", "make_logs_client"]
+    def group_arn(self, group: str) -> str:
+        """The group's ARN without the ``:*`` that DescribeLogGroups' ``arn`` ends with (StartLiveTail refuses it)."""
+        page = self._call("DescribeLogGroups", "describe_log_groups", logGroupNamePrefix=group)
+        for found in page.get("logGroups", []):
+            if found.get("logGroupName") == group:
+                return found.get("logGroupArn") or str(found.get("arn", "")).removesuffix(":*")
+        raise LogsUnavailable(f"log group {group} not found")
+
+    def live_tail(self, group_arns: Sequence[str], prefixes: Sequence[str]) -> "LiveTail":
+        """Start a Live Tail session on up to 10 groups and 100 stream-name prefixes."""
+        if not 1 <= len(group_arns) <= MAX_LIVE_TAIL_GROUPS or not 1 <= len(prefixes) <= MAX_LIVE_TAIL_PREFIXES:
+            raise ValueError(f"StartLiveTail takes 1..{MAX_LIVE_TAIL_GROUPS} groups and 1..{MAX_LIVE_TAIL_PREFIXES} "
+                             f"prefixes, got {len(group_arns)} and {len(prefixes)}")
+        response = self._call("StartLiveTail", "start_live_tail", logGroupIdentifiers=list(group_arns),
+                              logStreamNamePrefixes=list(prefixes))
+        return LiveTail(response["responseStream"])
+
+
+class LiveTail:
+    """One Live Tail session's stream: ``updates()`` blocks for each LiveTailSessionUpdate (the
+    LiveTailSessionStart comes as an empty update with ``started``) and raises LiveTailEnded when the session
+    ends; ``close()`` ends it."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def updates(self) -> Iterator[LiveTailUpdate]:
+        try:
+            for event in self.stream:
+                if "sessionStart" in event:
+                    yield LiveTailUpdate([], started=True)
+                update = event.get("sessionUpdate")
+                if update is None:
+                    continue
+                events = [CwEvent("", e.get("logStreamName", ""), int(e.get("timestamp", 0)), e.get("message", ""),
+                                  int(e.get("ingestionTime", 0))) for e in update.get("sessionResults", [])]
+                yield LiveTailUpdate(events, bool(update.get("sessionMetadata", {}).get("sampled")))
+        except EventStreamError as exc:
+            raise LiveTailEnded(f"{exc.response.get('Error', {}).get('Code', 'EventStreamError')}: {exc}") from exc
+        except (HTTPClientError, BotoConnectionError, OSError) as exc:
+            raise LiveTailEnded(f"connection lost: {type(exc).__name__}") from exc
+        raise LiveTailEnded("the stream ended")
+
+    def close(self) -> None:
+        try:
+            self.stream.close()
+        except Exception:  # closing a dead stream is not worth an error
+            pass
+
+
+__all__ = ["CloudWatchLogs", "CwEvent", "LiveTail", "LiveTailEnded", "LiveTailUpdate", "LogsUnavailable",
+           "StreamGone", "MAX_STREAM_NAMES", "is_aws_endpoint", "make_logs_client"]

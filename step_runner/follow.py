@@ -24,7 +24,8 @@ from typing import Any, Protocol
 
 from .cloudwatch_logs import MAX_STREAM_NAMES, CloudWatchLogs, CwEvent, LogsUnavailable, StreamGone
 from .errors import ThrottledError, TransientAwsError
-from emr_contract.log_naming import container_stream_prefix, driver_container_id, driver_stream, step_stream, step_stream_prefix
+from emr_contract.log_naming import (AGENT_FLUSH_SECONDS, container_stream_prefix, driver_container_id, driver_stream,
+                                     step_stream, step_stream_prefix)
 from .log_source import StepLogSource
 from .poll_policy import PollPolicy
 
@@ -125,7 +126,19 @@ class CloudWatchSource:
         step = self._steps.get(step_id)
         return sorted(step.found) if step else []
 
+    settle_seconds = AGENT_FLUSH_SECONDS + 0.5
+    """A finished step's last lines reach CloudWatch Logs up to the agent's flush after it ends."""
+
     def fetch(self, targets: Sequence[FollowTarget], *, final: bool = False) -> list[LogLine]:
+        lines = []
+        for e, step_id, label in self.fetch_events(targets, final=final):
+            name = self._steps[step_id].target.name
+            for text in split_message(e.message):
+                lines.append(LogLine(name, step_id, label, text, e.timestamp, "cloudwatch"))
+        return lines
+
+    def fetch_events(self, targets: Sequence[FollowTarget], *, final: bool = False) -> list[tuple[CwEvent, str, str]]:
+        """The new events of the targets' streams, oldest first, each with its (step id, label)."""
         steps = [self._register(t) for t in targets]
         self._discover(steps, final)
         streams = sorted({s for step in steps for s in step.found})
@@ -136,13 +149,7 @@ class CloudWatchSource:
             events += self._read_batch(batch)
         self._prune()
         events.sort(key=lambda e: (e.timestamp, e.ingestion_time))
-        lines = []
-        for e in events:
-            step_id, label = self._owner[e.stream]
-            name = self._steps[step_id].target.name
-            for text in _split(e.message):
-                lines.append(LogLine(name, step_id, label, text, e.timestamp, "cloudwatch"))
-        return lines
+        return [(e, *self._owner[e.stream]) for e in events]
 
     def forget(self, step_id: str) -> None:
         step = self._steps.pop(step_id, None)
@@ -233,7 +240,7 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
         yield items[i:i + size]
 
 
-def _split(message: str) -> list[str]:
+def split_message(message: str) -> list[str]:
     """An event may hold a multi-line record (the agent's multi_line_start_pattern); print each line."""
     return message.rstrip("\r\n").split("\n") if message.strip("\r\n") else [""]
 
@@ -272,6 +279,19 @@ class LogFollower:
         """Seconds between reads of the current source (the runner sleeps in slices this long)."""
         source = self.source
         return source.interval if source is not None else float("inf")
+
+    @property
+    def settle_seconds(self) -> float:
+        """How long after a step ends its last lines may still arrive (the runner waits that long, reading, before
+        it reports the end); 0 for S3, whose logs are complete when they are there."""
+        return float(getattr(self.source, "settle_seconds", 0.0))
+
+    def close(self) -> None:
+        """End what the sources hold open (a Live Tail session)."""
+        for source in self.sources:
+            closer = getattr(source, "close", None)
+            if callable(closer):
+                closer()
 
     def next_read_in(self) -> float:
         """Seconds until the next read falls due (0 when it is due now); the runner wakes up for it."""
@@ -388,4 +408,4 @@ class FollowedLogs:
         return reader(cluster_id, application_id) if reader is not None else (None, None)
 
 
-__all__ = ["FollowTarget", "LogLine", "LineSource", "CloudWatchSource", "LogFollower", "FollowedLogs"]
+__all__ = ["FollowTarget", "LogLine", "LineSource", "CloudWatchSource", "LogFollower", "FollowedLogs", "split_message"]

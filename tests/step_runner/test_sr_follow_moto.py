@@ -1,5 +1,8 @@
 """--follow on moto 5.2.5: the fallback to S3 objects that grow between polls, and whole CLI runs that
-read moto's CloudWatch Logs backend while steps run (the way the emulator will write step output)."""
+read moto's CloudWatch Logs backend while steps run (the way the emulator will write step output).
+
+These runs poll (--follow-mode poll): moto's StartLiveTail sends one snapshot of what is stored and ends, which is
+not Live Tail. tests/step_runner/test_sr_follow_live.py tests Live Tail, against a stub and the emulator."""
 from __future__ import annotations
 
 import gzip
@@ -154,7 +157,8 @@ def test_follow_prints_lines_while_steps_run_and_before_their_final_state(aws, c
     clock.hooks.append(StepWriter(logs, cid, OUTPUTS, {"report": "FAILED"}))
     (tmp_path / "steps.yaml").write_text(SPEC)
     code, out, _ = run([str(tmp_path / "steps.yaml"), "--cluster-id", cid, "--run-id", "f1", "--follow",
-                        "--details-wait", "0s", "--no-logs"], emr, s3, logs, clock, tmp_path, combined=True)
+                        "--follow-mode", "poll", "--details-wait", "0s", "--no-logs"], emr, s3, logs, clock, tmp_path,
+                       combined=True)
     assert code == cli.EXIT_STEP_FAILED, out
     text = out.splitlines()
     printed = [line for line in text if line.startswith("[")]
@@ -179,7 +183,8 @@ def test_follow_with_json_writes_log_events_then_the_report(aws, clock, tmp_path
     cid = make_cluster(emr, concurrency=1)
     clock.hooks.append(StepWriter(logs, cid, OUTPUTS, {"report": "FAILED"}))
     (tmp_path / "steps.yaml").write_text(SPEC)
-    code, out, err = run([str(tmp_path / "steps.yaml"), "--cluster-id", cid, "--run-id", "f2", "--follow", "--json",
+    code, out, err = run([str(tmp_path / "steps.yaml"), "--cluster-id", cid, "--run-id", "f2", "--follow",
+                        "--follow-mode", "poll", "--json",
                           "--details-wait", "0s"], emr, s3, logs, clock, tmp_path, combined=False)
     assert code == cli.EXIT_STEP_FAILED, err
     objects = [json.loads(line) for line in out.splitlines()]
@@ -203,7 +208,8 @@ def test_log_group_comes_from_the_stack_outputs(aws, clock, tmp_path):  # noqa: 
     (tmp_path / "steps.yaml").write_text(SPEC)
     (tmp_path / "outputs.json").write_text(json.dumps({"emr-dev": {"cluster_id": cid, "log_group": "/aws/emr/spark"}}))
     code, out, _ = run([str(tmp_path / "steps.yaml"), "--outputs", str(tmp_path / "outputs.json"), "--run-id", "f3",
-                        "--follow"], emr, s3, logs, clock, tmp_path, combined=True)
+                        "--follow",
+                        "--follow-mode", "poll"], emr, s3, logs, clock, tmp_path, combined=True)
     assert code == cli.EXIT_OK
     # the writer used /aws/emr/<cluster-id>, the stack says /aws/emr/spark, which does not exist: S3 fallback
     assert "following step logs in CloudWatch Logs group /aws/emr/spark" in out
@@ -214,6 +220,7 @@ def test_bad_log_group_is_bad_input(aws, clock, tmp_path):  # noqa: F811
     emr, s3 = aws
     cid = make_cluster(emr)
     (tmp_path / "steps.yaml").write_text(SPEC)
-    code, _, err = run([str(tmp_path / "steps.yaml"), "--cluster-id", cid, "--follow", "--log-group", "no spaces"],
+    code, _, err = run([str(tmp_path / "steps.yaml"), "--cluster-id", cid, "--follow",
+                        "--follow-mode", "poll", "--log-group", "no spaces"],
                        emr, s3, None, clock, tmp_path, combined=False)
     assert code == cli.EXIT_BAD_INPUT and "--log-group" in err

@@ -61,7 +61,8 @@ def test_follow_reads_the_tagged_group(aws, clock, tmp_path):  # noqa: F811
     clock.hooks.append(tagged_writer(logs, cid))
     (tmp_path / "steps.yaml").write_text(SPEC)
     code, out, _ = run([str(tmp_path / "steps.yaml"), "--cluster-id", cid, "--run-id", "t1", "--follow",
-                        "--details-wait", "0s", "--no-logs"], emr, s3, logs, clock, tmp_path, combined=True)
+                        "--follow-mode", "poll", "--details-wait", "0s", "--no-logs"], emr, s3, logs, clock, tmp_path,
+                       combined=True)
     assert code == cli.EXIT_OK, out
     assert f"following step logs in CloudWatch Logs group {TAGGED} (cluster tag emr-log-group)" in out
     assert "[ingest] DEMO-LOG-LINE from ingest" in out and "following S3 step logs instead" not in out
@@ -76,7 +77,8 @@ def test_outputs_win_over_the_tag(aws, clock, tmp_path):  # noqa: F811
     (tmp_path / "steps.yaml").write_text(SPEC)
     (tmp_path / "outputs.json").write_text(json.dumps({"emr-production": {"cluster_id": cid, "log_group": TAGGED}}))
     code, out, _ = run([str(tmp_path / "steps.yaml"), "--outputs", str(tmp_path / "outputs.json"), "--run-id", "t2",
-                        "--follow", "--no-logs"], emr, s3, logs, clock, tmp_path, combined=True)
+                        "--follow",
+                        "--follow-mode", "poll", "--no-logs"], emr, s3, logs, clock, tmp_path, combined=True)
     assert code == cli.EXIT_OK, out
     assert f"following step logs in CloudWatch Logs group {TAGGED} (output log_group)" in out
     assert "[ingest] DEMO-LOG-LINE from ingest" in out
