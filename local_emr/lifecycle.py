@@ -259,7 +259,7 @@ class Lifecycle:
                         result: ProcessResult) -> None:
         """Runs in the watcher thread before the step is reaped: write the S3 mirror back, ship logs
         like EMR (mirror paths shown as their s3:// URIs), then clean up."""
-        for sink in self.line_sinks:  # every line is in CloudWatch Logs before the step ends
+        for sink in self.line_sinks:  # sinks that buffer (not CloudWatchLogsSink: the agent ships on its own time)
             flush = getattr(sink, "flush", None)
             if callable(flush):
                 try:

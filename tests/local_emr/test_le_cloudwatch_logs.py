@@ -1,4 +1,5 @@
-"""Step output reaches CloudWatch Logs while the step runs, under the names of emr_contract.log_naming."""
+"""Step output reaches CloudWatch Logs while the step runs, under the names of emr_contract.log_naming, and the
+last lines follow the step's end by the agent's flush, as on EMR."""
 
 from __future__ import annotations
 
@@ -52,9 +53,10 @@ def test_lines_appear_while_the_step_runs_in_the_tagged_group(emr: Any, logs: An
 
     gate.touch()
     assert wait_step(emr, cluster_id, step_id)["State"] == "COMPLETED"
-    out = _messages(logs, group, stdout)
-    assert [e["message"] for e in out] == ["first", "second", "last"]  # all there once COMPLETED
-    assert [e["message"] for e in _messages(logs, group, stderr)] == ["oops", "bye"]
+    out = wait_for(lambda: len(events := _messages(logs, group, stdout)) >= 3 and events, timeout=10)
+    assert [e["message"] for e in out] == ["first", "second", "last"]
+    errors = wait_for(lambda: len(events := _messages(logs, group, stderr)) >= 2 and events)
+    assert [e["message"] for e in errors] == ["oops", "bye"]
     stamps = [e["timestamp"] for e in out]
     assert stamps == sorted(stamps) and stamps[0] > 1_600_000_000_000  # epoch milliseconds
     streams = logs.describe_log_streams(logGroupName=group,
@@ -66,7 +68,8 @@ def test_untagged_cluster_writes_to_the_default_group(emr: Any, logs: Any, make_
     cluster_id = make_cluster()
     step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[shell_step("echo hello")])["StepIds"][0]
     assert wait_step(emr, cluster_id, step_id)["State"] == "COMPLETED"
-    events = _messages(logs, log_group_from_cluster_id(cluster_id), step_stream(cluster_id, step_id, "stdout"))
+    stream = step_stream(cluster_id, step_id, "stdout")
+    events = wait_for(lambda: _messages(logs, log_group_from_cluster_id(cluster_id), stream))
     assert [e["message"] for e in events] == ["hello"]
 
 
@@ -76,7 +79,8 @@ def test_existing_group_is_reused(emr: Any, logs: Any, make_cluster: Any) -> Non
     cluster_id = make_cluster(Tags=[{"Key": LOG_GROUP_TAG, "Value": group}])
     step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[shell_step("echo one; echo two")])["StepIds"][0]
     assert wait_step(emr, cluster_id, step_id)["State"] == "COMPLETED"
-    assert [e["message"] for e in _messages(logs, group, step_stream(cluster_id, step_id, "stdout"))] == ["one", "two"]
+    stream = step_stream(cluster_id, step_id, "stdout")
+    assert [e["message"] for e in wait_for(lambda: _messages(logs, group, stream))] == ["one", "two"]
     assert logs.list_tags_log_group(logGroupName=group)["tags"] == {"owner": "stack"}
 
 
@@ -121,3 +125,47 @@ def test_emulator_without_cloudwatch_logs_writes_nothing(tmp_path: Path) -> None
 
 def test_tags_as_moto_lists_them() -> None:
     assert log_group_for_cluster("j-ABC", [{"Key": LOG_GROUP_TAG, "Value": "/from/list"}]) == ("/from/list", None)
+
+
+def test_a_new_steps_lines_ship_from_the_watchers_next_scan_then_one_flush_later() -> None:
+    """scan 2 s, min apply 10 s, flush 1 s (log_naming's node timing): a line printed at 10.3 waits for the
+    scan at 12.0 and the batch timer it starts there."""
+    from local_emr.cloudwatch_logs import AgentShipping, _Stream
+
+    agent = AgentShipping()
+    stream = _Stream(shipped_from=agent.discovered("j-1", 10.3))
+    assert stream.shipped_from == 12.0
+    stream.events.append({"message": "a"})
+    agent.added(stream, 10.3)
+    assert not agent.due(stream, 12.9)
+    assert agent.due(stream, 13.0)
+    # the next step on the same node waits for the watcher's minimum interval between applies
+    assert agent.discovered("j-1", 12.5) == 22.0
+    assert agent.discovered("j-2", 12.5) == 14.0
+
+
+def test_the_agent_sends_a_lone_line_one_flush_after_it_and_a_burst_together() -> None:
+    from local_emr.cloudwatch_logs import AgentShipping, _Stream
+
+    agent = AgentShipping()
+    stream = _Stream(shipped_from=0.0, last_sent=13.0)
+    stream.events.append({"message": "lone"})
+    agent.added(stream, 13.2)
+    assert not agent.due(stream, 14.1) and agent.due(stream, 14.2)
+    stream.events = []
+    for i, at in enumerate((20.0, 20.3, 20.6)):
+        stream.events.append({"message": str(i)})
+        agent.added(stream, at)
+    assert stream.timer_at == 21.0  # only the first line of a batch starts the timer
+    assert agent.due(stream, 21.0)
+
+
+def test_a_timer_that_fires_within_a_flush_of_the_last_send_re_arms() -> None:
+    """queue.go: send only if flushTimeout has passed since lastSentTime, else reset the timer."""
+    from local_emr.cloudwatch_logs import AgentShipping, _Stream
+
+    agent = AgentShipping()
+    stream = _Stream(shipped_from=0.0, last_sent=13.0, timer_at=13.5)
+    stream.events.append({"message": "x"})
+    assert not agent.due(stream, 13.5)
+    assert stream.timer_at == 14.5 and agent.due(stream, 14.5)
