@@ -27,6 +27,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clock-factor", type=float, default=None,
                         help="how much faster the scaling model's clock runs (default 60: five-minute metric "
                              "periods pass in five seconds; env LOCAL_EMR_CLOCK_FACTOR)")
+    parser.add_argument("--live-tail-session-seconds", type=float, default=None,
+                        help="how long a CloudWatch Logs Live Tail session lasts before SessionTimeoutException "
+                             "(default 10800, AWS's three hours; env LOCAL_EMR_LIVE_TAIL_SESSION_SECONDS)")
+    parser.add_argument("--live-tail-max-sessions", type=int, default=None,
+                        help="concurrent Live Tail sessions per account and Region before LimitExceededException "
+                             "(default 15, AWS's default quota; env LOCAL_EMR_LIVE_TAIL_MAX_SESSIONS)")
     parser.add_argument("--verbose", action="store_true", help="log every HTTP request")
     return parser.parse_args(argv)
 
@@ -36,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = EmulatorConfig.from_env(
         boot_seconds=args.boot_seconds, bootstrap_seconds=args.bootstrap_seconds,
         terminate_seconds=args.terminate_seconds, work_dir=args.work_dir, clock_factor=args.clock_factor,
+        live_tail_session_seconds=args.live_tail_session_seconds, live_tail_max_sessions=args.live_tail_max_sessions,
     )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -1,4 +1,4 @@
-"""Emulator settings: lifecycle delays and where step processes run.
+"""Emulator settings: lifecycle delays, where step processes run, CloudWatch Logs Live Tail sessions.
 
 Delays are short by default so tests stay fast; the demo can make them look realistic through
 the CLI flags or the ``LOCAL_EMR_*`` environment variables.
@@ -32,6 +32,14 @@ class EmulatorConfig:
     clock_factor: float = 60.0
     """How much faster than the scheduler's clock the scaling model runs (local_emr/scaling.py): at 60, a
     five-minute metric period passes in five seconds."""
+    live_tail_session_seconds: float = 3 * 60 * 60.0
+    """How long a CloudWatch Logs Live Tail session lasts before its SessionTimeoutException (local_emr/live_tail.py):
+    three hours, "after it has been kept open for three hours" (StartLiveTail API reference,
+    https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_StartLiveTail.html)."""
+    live_tail_max_sessions: int = 15
+    """Concurrent Live Tail sessions per account and Region before LimitExceededException: 15, the default of the
+    adjustable quota "Live Tail concurrent sessions limit" (L-D6990B80) on the CloudWatch Logs quotas page,
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html."""
 
     ENV_PREFIX = "LOCAL_EMR_"
 
@@ -44,7 +52,8 @@ class EmulatorConfig:
             raw = environ.get(cls.ENV_PREFIX + f.name.upper())
             if raw is None or f.name == "step_env":
                 continue
-            values[f.name] = float(raw) if f.name.endswith("_seconds") or f.name == "clock_factor" else raw
+            kind = type(f.default) if isinstance(f.default, (int, float)) else str  # numbers as their default's type
+            values[f.name] = kind(raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **values)  # type: ignore[arg-type]
 
@@ -54,3 +63,5 @@ class EmulatorConfig:
                 raise ValueError(f"{f.name} must be >= 0, got {getattr(self, f.name)}")
         if float(self.clock_factor) <= 0:
             raise ValueError(f"clock_factor must be > 0, got {self.clock_factor}")
+        if int(self.live_tail_max_sessions) < 0:
+            raise ValueError(f"live_tail_max_sessions must be >= 0, got {self.live_tail_max_sessions}")

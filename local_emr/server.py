@@ -66,6 +66,7 @@ class LocalEmr:
         self.lifecycle = Lifecycle(self.config, self.lock, endpoint_url=lambda: self.endpoint_url,
                                    line_sinks=sinks)
         self._server: BaseWSGIServer | None = None
+        self._emr_app: EmrMiddleware | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -96,7 +97,8 @@ class LocalEmr:
             s3_policy.install()
             moto_fixes.install()
         LocalEmr._patched_by.add(id(self))
-        app = PricingMiddleware(EmrMiddleware(DomainDispatcherApplication(create_backend_app), self.lifecycle, log=log))
+        self._emr_app = EmrMiddleware(DomainDispatcherApplication(create_backend_app), self.lifecycle, log=log)
+        app = PricingMiddleware(self._emr_app)
         self._server = make_server(self.host, self.requested_port, app, threaded=True,
                                    request_handler=QuietHandler)
         self._server.daemon_threads = True  # type: ignore[attr-defined]
@@ -111,6 +113,8 @@ class LocalEmr:
     def stop(self) -> None:
         """Kill step processes, stop the scheduler and the HTTP server, release the port."""
         self.lifecycle.stop()
+        if self._emr_app is not None:
+            self._emr_app.live_tail.stop()  # Live Tail streams end; their request threads return
         if self.cloudwatch_logs is not None:
             self.cloudwatch_logs.stop()
         if self._server is not None:

@@ -19,6 +19,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
 
 from .emr_handlers import OVERRIDES, POST_HOOKS, PRE_CHECKS, EmrError, RequestContext
+from .live_tail import LIVE_TAIL_TARGET, LiveTail, LiveTailError
 from .request_shape import check_request
 from .lifecycle import Lifecycle
 
@@ -65,6 +66,7 @@ class EmrMiddleware:
         self.app = app
         self.lifecycle = lifecycle
         self.log = log
+        self.live_tail = LiveTail(lifecycle.config.live_tail_session_seconds, lifecycle.config.live_tail_max_sessions)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if self.log is None:
@@ -82,6 +84,8 @@ class EmrMiddleware:
 
     def _handle(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target == LIVE_TAIL_TARGET:
+            return self._live_tail(environ, start_response)
         if not target.startswith(EMR_TARGET_PREFIX):
             return self.app(environ, start_response)
         operation = target[len(EMR_TARGET_PREFIX):]
@@ -117,6 +121,18 @@ class EmrMiddleware:
             self.lifecycle.wake()
         start_response(status, headers)
         return chunks
+
+    def _live_tail(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """CloudWatch Logs StartLiveTail, streamed live by local_emr/live_tail.py (moto's is one snapshot)."""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        access_key, region = credential_scope(environ)
+        try:
+            headers, stream = self.live_tail.open(account_for(environ, access_key), region or "us-east-1", body)
+        except LiveTailError as err:
+            return self._respond(start_response, 400, {"__type": err.code, "message": err.message})
+        start_response("200 OK", headers)
+        return stream
 
     def _call_moto(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], list[bytes]]:
         captured: dict[str, Any] = {}

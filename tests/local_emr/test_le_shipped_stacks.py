@@ -27,7 +27,7 @@ from scripts.shared_provider import SharedProvider
 from scripts.terraform import PLUGIN_DIR, cli_config
 from emr_contract.log_naming import LOG_GROUP_TAG, log_group_for, step_stream
 
-from .conftest import FAKE, cluster_state, shell_step, wait_step
+from .conftest import FAKE, cluster_state, shell_step, wait_for, wait_step
 
 STACKS = ("emr-fleets", "emr-autoscaling")
 
@@ -184,9 +184,15 @@ def _check_fleets_cluster(local: LocalEmr, outputs: dict[str, Any]) -> None:
     assert gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read()) == b"from-terraform\n"
     tags = {t["Key"]: t["Value"] for t in cluster.get("Tags", [])}
     group = log_group_for(cluster_id, tags.get(LOG_GROUP_TAG))
-    events = logs.filter_log_events(logGroupName=group,
-                                    logStreamNames=[step_stream(cluster_id, step_id, "stdout")])["events"]
-    assert [e["message"] for e in events] == ["from-terraform"]
+    stream = step_stream(cluster_id, step_id, "stdout")
+
+    def shipped() -> list[dict[str, Any]]:  # the agent ships the step's line up to a flush after it ends
+        try:
+            return logs.filter_log_events(logGroupName=group, logStreamNames=[stream])["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            return []
+
+    assert [e["message"] for e in wait_for(shipped, timeout=15)] == ["from-terraform"]
 
 
 def _check_autoscaling_cluster(local: LocalEmr, outputs: dict[str, Any]) -> None:
