@@ -36,8 +36,9 @@ logs section). The agent starts a batch's timer at its first event and sends whe
 has passed since its last send (plugins/outputs/cloudwatchlogs/internal/pusher/queue.go, same commit), so a lone
 line waits about this long. Each send is one PutLogEvents per stream: at most one a second per step stream, and
 none while a step is quiet."""
-WATCHER_SCAN_SECONDS = 2.0
-"""How often the node watcher looks for new step and container directories."""
+WATCHER_SCAN_SECONDS = 1.0
+"""How often the node watcher looks for new step and container directories (two directory listings: cheap); a
+new step's first lines wait for it."""
 WATCHER_MIN_APPLY_SECONDS = 10.0
 """Applies of the agent config are at least this far apart: each one restarts the agent."""
 

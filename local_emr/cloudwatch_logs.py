@@ -113,7 +113,7 @@ class CloudWatchLogsSink:
     writes everything now (the emulator's shutdown). It has no ``flush``: a step's end does not hurry the agent."""
 
     def __init__(self, timing: ShippingTiming = ShippingTiming(), clock_ms: Callable[[], int] | None = None,
-                 clock: Callable[[], float] = time.monotonic, tick_seconds: float = 0.05) -> None:
+                 clock: Callable[[], float] = time.monotonic, tick_seconds: float = 0.02) -> None:
         self.agent = AgentShipping(timing)
         self.clock_ms = clock_ms or (lambda: int(time.time() * 1000))
         self.clock = clock

@@ -129,9 +129,13 @@ def main() -> None:
 
     result.update(measure_poll())
     latency = measure_log_latency()
-    print(f"emr-steps --follow on the emulator: a line reaches stdout p50 {latency['log_latency_p50_seconds']} s, "
-          f"p95 {latency['log_latency_p95_seconds']} s, max {latency['log_latency_max_seconds']} s after the step "
-          f"printed it; {latency['log_lines_lost']} lost, {latency['log_lines_duplicated']} duplicated")
+    print(f"emr-steps --follow --follow-mode live on the emulator (agent flush modelled): a line reaches stdout "
+          f"p50 {latency['log_latency_p50_seconds']} s, p95 {latency['log_latency_p95_seconds']} s, max "
+          f"{latency['log_latency_max_seconds']} s after the step printed it; {latency['log_lines_lost']} lost, "
+          f"{latency['log_lines_duplicated']} duplicated; with sessions ending every 10 s: "
+          f"{latency['log_lines_lost_across_session_restarts']} lost, "
+          f"{latency['log_lines_duplicated_across_session_restarts']} duplicated; polling: p50 "
+          f"{latency['log_latency_poll_p50_seconds']} s, p95 {latency['log_latency_poll_p95_seconds']} s")
     result.update(latency)
     from scripts.bench_cost import measure as measure_cost
 

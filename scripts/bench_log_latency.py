@@ -1,8 +1,14 @@
 """`make bench`: how soon a line a running step prints reaches `emr-steps --follow`, on the emulator.
 
-A step prints a numbered, timestamped line every second; the real CLI follows it (CloudWatch Logs,
-reads every 5 s) and each line's latency is the time it reached our stdout minus the time the step
-printed it. Also counts lines lost or printed twice (both must stay 0). Measured, never asserted.
+A step prints a numbered, timestamped line about every second (0.5–1.5 s apart, so the lines fall at every
+phase of the agent's flush and of Live Tail's updates); the real CLI follows it and each line's latency is the
+time it reached our stdout minus the time the step printed it. The emulator ships lines as the node does
+(log_naming's shipping timing: the watcher's scan, the agent's 1 s flush). Also counts lines lost or printed
+twice (both must stay 0). Measured, never asserted. Three runs:
+
+- live: `--follow-mode live` (the numbers without a suffix; `log_latency_mode` says which mode they are);
+- live, with Live Tail sessions that end every 10 s (restarted and read back): lost and duplicated lines;
+- poll: `--follow-mode poll`, FilterLogEvents every 5 s.
 """
 from __future__ import annotations
 
@@ -18,10 +24,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 LINES = int(os.environ.get("BENCH_LOG_LINES", "60"))
-JOB = ("import time\n"
-       f"for i in range({LINES}):\n"
-       "    print(f'LATENCY {i} {time.time():.3f}', flush=True)\n"
-       "    time.sleep(1)\n")
+SHORT_RUN_LINES = 30
+FORCED_SESSION_SECONDS = 10.0
+
+
+def job(lines: int) -> str:
+    return ("import random, time\n"
+            f"for i in range({lines}):\n"
+            "    print(f'LATENCY {i} {time.time():.3f}', flush=True)\n"
+            "    time.sleep(0.5 + random.random())\n")
 # The emulator runs the entry point with plain Python: the point is the log path, not Spark. As Spark does,
 # --py-files and spark.submit.pyFiles go on the PYTHONPATH.
 STAND_IN_SPARK_SUBMIT = """#!{python}
@@ -78,19 +89,21 @@ def stand_in_environment(tmp: Path) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def measure() -> dict[str, float]:
+def run(mode: str, lines: int, session_seconds: float | None = None) -> dict[str, float]:
+    """One followed step of ``lines`` lines: latency percentiles, lines lost and duplicated."""
     from local_emr.server import LocalEmr
     from step_runner import cli
 
     import boto3
 
+    settings = {"live_tail_session_seconds": session_seconds} if session_seconds else {}
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp_name:
         tmp = Path(tmp_name)
-        with stand_in_environment(tmp), LocalEmr(port=0) as emulator:
+        with stand_in_environment(tmp), LocalEmr(port=0, **settings) as emulator:
             os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint_url
             s3 = boto3.client("s3")
             s3.create_bucket(Bucket="bench-jobs")
-            s3.put_object(Bucket="bench-jobs", Key="latency.py", Body=JOB.encode())
+            s3.put_object(Bucket="bench-jobs", Key="latency.py", Body=job(lines).encode())
             cluster_id = boto3.client("emr").run_job_flow(
                 Name="bench", ReleaseLabel="emr-7.5.0", JobFlowRole="EMR_EC2_DefaultRole",
                 ServiceRole="EMR_DefaultRole",
@@ -100,20 +113,37 @@ def measure() -> dict[str, float]:
             spec.write_text("steps:\n  - name: latency\n    deploy_mode: client\n"
                             "    entry_point: s3://bench-jobs/latency.py\n")
             out = _Arrivals()
-            code = cli.main([str(spec), "--cluster-id", cluster_id, "--follow", "-q", "--no-logs",
-                             "--run-id", "bench", "--state-dir", str(tmp / "state")],
+            code = cli.main([str(spec), "--cluster-id", cluster_id, "--follow", "--follow-mode", mode, "-q",
+                             "--no-logs", "--run-id", "bench", "--state-dir", str(tmp / "state")],
                             cli.Deps(stdout=out, stderr=io.StringIO(), install_signals=False))
             if code != 0:
                 raise SystemExit(f"log latency bench: emr-steps exited {code}")
     numbers = [n for n, _, _ in out.seen]
     latencies = sorted(arrived - printed for _, printed, arrived in out.seen)
     p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]
+    return {"p50_seconds": round(statistics.median(latencies), 2), "p95_seconds": round(p95, 2),
+            "max_seconds": round(latencies[-1], 2), "lost": lines - len(set(numbers)),
+            "duplicated": len(numbers) - len(set(numbers))}
+
+
+def measure() -> dict[str, float | str]:
+    live = run("live", LINES)
+    restarted = run("live", SHORT_RUN_LINES, session_seconds=FORCED_SESSION_SECONDS)
+    polled = run("poll", SHORT_RUN_LINES)
     return {
-        "log_latency_p50_seconds": round(statistics.median(latencies), 2),
-        "log_latency_p95_seconds": round(p95, 2),
-        "log_latency_max_seconds": round(latencies[-1], 2),
-        "log_lines_lost": LINES - len(set(numbers)),
-        "log_lines_duplicated": len(numbers) - len(set(numbers)),
+        "log_latency_mode": "live",
+        "log_latency_p50_seconds": live["p50_seconds"],
+        "log_latency_p95_seconds": live["p95_seconds"],
+        "log_latency_max_seconds": live["max_seconds"],
+        "log_lines_lost": live["lost"],
+        "log_lines_duplicated": live["duplicated"],
+        "log_latency_session_restarts_p95_seconds": restarted["p95_seconds"],
+        "log_lines_lost_across_session_restarts": restarted["lost"],
+        "log_lines_duplicated_across_session_restarts": restarted["duplicated"],
+        "log_latency_poll_p50_seconds": polled["p50_seconds"],
+        "log_latency_poll_p95_seconds": polled["p95_seconds"],
+        "log_lines_lost_polling": polled["lost"],
+        "log_lines_duplicated_polling": polled["duplicated"],
     }
 
 

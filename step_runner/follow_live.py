@@ -33,7 +33,7 @@ from .cloudwatch_logs import (MAX_LIVE_TAIL_PREFIXES, CloudWatchLogs, CwEvent, L
 from .follow import DRIVER_PREFIX, CloudWatchSource, FollowTarget, LogLine, split_message
 
 Key = tuple[str, int, str]
-READ_INTERVAL = 0.2
+READ_INTERVAL = 0.1
 """Seconds between drains of the session's queue: a pushed line waits at most this long to be printed."""
 QUICK_END_SECONDS = 5.0
 QUICK_ENDS_TO_GIVE_UP = 3

@@ -128,11 +128,11 @@ def test_tags_as_moto_lists_them() -> None:
 
 
 def test_a_new_steps_lines_ship_from_the_watchers_next_scan_then_one_flush_later() -> None:
-    """scan 2 s, min apply 10 s, flush 1 s (log_naming's node timing): a line printed at 10.3 waits for the
-    scan at 12.0 and the batch timer it starts there."""
-    from local_emr.cloudwatch_logs import AgentShipping, _Stream
+    """scan 2 s, min apply 10 s, flush 1 s: a line printed at 10.3 waits for the scan at 12.0 and the batch
+    timer it starts there."""
+    from local_emr.cloudwatch_logs import AgentShipping, ShippingTiming, _Stream
 
-    agent = AgentShipping()
+    agent = AgentShipping(ShippingTiming(flush_seconds=1, scan_seconds=2.0, min_apply_seconds=10.0))
     stream = _Stream(shipped_from=agent.discovered("j-1", 10.3))
     assert stream.shipped_from == 12.0
     stream.events.append({"message": "a"})
