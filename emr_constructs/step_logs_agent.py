@@ -19,8 +19,9 @@ import sys
 import time
 
 try:
-    from emr_contract.log_naming import (AGENT_FLUSH_SECONDS, CONTAINER_STREAMS, STEP_STREAMS, WATCHER_MIN_APPLY_SECONDS,
-                                         WATCHER_SCAN_SECONDS, container_stream, step_stream)
+    from emr_contract.log_naming import (AGENT_FLUSH_SECONDS, CONTAINER_STREAMS, STEP_STREAMS,
+                                         WATCHER_MIN_APPLY_SECONDS, WATCHER_SCAN_SECONDS, container_stream,
+                                         step_stream)
 except ImportError:  # on an EMR node, log_naming.py sits next to this file
     from log_naming import (AGENT_FLUSH_SECONDS, CONTAINER_STREAMS, STEP_STREAMS,  # type: ignore
                             WATCHER_MIN_APPLY_SECONDS, WATCHER_SCAN_SECONDS, container_stream, step_stream)
@@ -88,7 +89,8 @@ def agent_config(entries: list) -> dict:
     two configs that set ``force_flush_interval`` differently ("Different values are specified",
     translator/jsonconfig/mergeJsonUtil/util.go): another config on the node must leave it unset or set it to 1."""
     ordered = sorted(entries, key=lambda e: e["file_path"])
-    return {"logs": {"force_flush_interval": AGENT_FLUSH_SECONDS, "logs_collected": {"files": {"collect_list": ordered}}}}
+    return {"logs": {"force_flush_interval": AGENT_FLUSH_SECONDS,
+                     "logs_collected": {"files": {"collect_list": ordered}}}}
 
 
 def candidate_dirs(step_root: str = STEP_ROOT, container_root: str = CONTAINER_ROOT) -> list:
