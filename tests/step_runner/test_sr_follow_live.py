@@ -185,3 +185,44 @@ def test_the_host_prefix_is_kept_for_aws_endpoints_only():
     assert is_aws_endpoint("https://logs.us-east-1.amazonaws.com")
     assert is_aws_endpoint("https://logs.cn-north-1.amazonaws.com.cn")
     assert not is_aws_endpoint("http://127.0.0.1:5055")
+
+
+@pytest.mark.integration
+def test_emr_steps_follows_live_on_the_emulator(tmp_path):
+    """The real CLI, a real boto3 client (the host prefix off for the custom endpoint) and the emulator's
+    StartLiveTail: every line once, in order, and the first progress line says how it follows. (make bench
+    follows a step across forced session ends.)"""
+    import io
+    import os
+
+    import boto3
+
+    from local_emr import LocalEmr
+    from scripts.bench_log_latency import stand_in_environment
+    from step_runner import cli
+
+    job = "import time\nfor i in range(12):\n    print(f'line {i}', flush=True)\n    time.sleep(0.4)\n"
+    with stand_in_environment(tmp_path), LocalEmr(port=0) as emulator:
+        os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint_url
+        try:
+            boto3.client("s3").create_bucket(Bucket="live-jobs")
+            boto3.client("s3").put_object(Bucket="live-jobs", Key="job.py", Body=job.encode())
+            cluster_id = boto3.client("emr").run_job_flow(
+                Name="live", ReleaseLabel="emr-7.5.0", JobFlowRole="EMR_EC2_DefaultRole",
+                ServiceRole="EMR_DefaultRole", Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1,
+                                                          "KeepJobFlowAliveWhenNoSteps": True})["JobFlowId"]
+            boto3.client("emr").get_waiter("cluster_running").wait(ClusterId=cluster_id,
+                                                                   WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
+            spec = tmp_path / "steps.yaml"
+            spec.write_text("steps:\n  - name: live\n    deploy_mode: client\n    entry_point: s3://live-jobs/job.py\n")
+            out, err = io.StringIO(), io.StringIO()
+            code = cli.main([str(spec), "--cluster-id", cluster_id, "--follow", "--follow-mode", "live", "--no-logs",
+                             "--no-cost", "--state-dir", str(tmp_path / "state")],
+                            cli.Deps(stdout=out, stderr=err, install_signals=False))
+        finally:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+    assert code == cli.EXIT_OK, err.getvalue()
+    printed = [line for line in out.getvalue().splitlines() if line.startswith("[live]")]
+    assert printed == [f"[live] line {i}" for i in range(12)]
+    assert "by Live Tail, else from S3 (--follow-mode live)" in err.getvalue()
+    assert "stopped working" not in err.getvalue() and "unavailable" not in err.getvalue()
