@@ -109,6 +109,8 @@ def run(mode: str, lines: int, session_seconds: float | None = None) -> dict[str
                 ServiceRole="EMR_DefaultRole",
                 Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1,
                            "KeepJobFlowAliveWhenNoSteps": True})["JobFlowId"]
+            boto3.client("emr").get_waiter("cluster_running").wait(ClusterId=cluster_id,
+                                                                   WaiterConfig={"Delay": 0.2, "MaxAttempts": 300})
             spec = tmp / "latency.yaml"
             spec.write_text("steps:\n  - name: latency\n    deploy_mode: client\n"
                             "    entry_point: s3://bench-jobs/latency.py\n")
