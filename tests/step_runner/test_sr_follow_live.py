@@ -226,3 +226,15 @@ def test_emr_steps_follows_live_on_the_emulator(tmp_path):
     assert printed == [f"[live] line {i}" for i in range(12)]
     assert "by Live Tail, else from S3 (--follow-mode live)" in err.getvalue()
     assert "stopped working" not in err.getvalue() and "unavailable" not in err.getvalue()
+
+
+def test_the_runners_logs_client_drops_the_host_prefix_only_for_a_custom_endpoint(monkeypatch):
+    from step_runner.cloudwatch_logs import make_logs_client
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    assert make_logs_client("us-east-1").meta.config.inject_host_prefix is True
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5055")
+    client = make_logs_client("us-east-1")
+    assert client.meta.endpoint_url == "http://127.0.0.1:5055" and client.meta.config.inject_host_prefix is False
