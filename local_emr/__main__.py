@@ -29,7 +29,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              "periods pass in five seconds; env LOCAL_EMR_CLOCK_FACTOR)")
     parser.add_argument("--live-tail-session-seconds", type=float, default=None,
                         help="how long a CloudWatch Logs Live Tail session lasts before SessionTimeoutException "
-                             "(default 10800, AWS's three hours; env LOCAL_EMR_LIVE_TAIL_SESSION_SECONDS)")
+                             "(default: AWS's three hours; env LOCAL_EMR_LIVE_TAIL_SESSION_SECONDS)")
     parser.add_argument("--live-tail-max-sessions", type=int, default=None,
                         help="concurrent Live Tail sessions per account and Region before LimitExceededException "
                              "(default 15, AWS's default quota; env LOCAL_EMR_LIVE_TAIL_MAX_SESSIONS)")

@@ -10,6 +10,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
+from emr_contract import live_tail
+
 
 @dataclass(frozen=True)
 class EmulatorConfig:
@@ -32,14 +34,10 @@ class EmulatorConfig:
     clock_factor: float = 60.0
     """How much faster than the scheduler's clock the scaling model runs (local_emr/scaling.py): at 60, a
     five-minute metric period passes in five seconds."""
-    live_tail_session_seconds: float = 3 * 60 * 60.0
-    """How long a CloudWatch Logs Live Tail session lasts before its SessionTimeoutException (local_emr/live_tail.py):
-    three hours, "after it has been kept open for three hours" (StartLiveTail API reference,
-    https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_StartLiveTail.html)."""
-    live_tail_max_sessions: int = 15
-    """Concurrent Live Tail sessions per account and Region before LimitExceededException: 15, the default of the
-    adjustable quota "Live Tail concurrent sessions limit" (L-D6990B80) on the CloudWatch Logs quotas page,
-    https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html."""
+    live_tail_session_seconds: float = live_tail.SESSION_SECONDS
+    """How long a Live Tail session lasts before its SessionTimeoutException (local_emr/live_tail.py)."""
+    live_tail_max_sessions: int = live_tail.MAX_CONCURRENT_SESSIONS
+    """Concurrent Live Tail sessions per account and Region before LimitExceededException."""
 
     ENV_PREFIX = "LOCAL_EMR_"
 

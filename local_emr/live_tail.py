@@ -30,20 +30,12 @@ from typing import Any, NamedTuple
 from moto.logs.models import logs_backends
 from moto.logs.utils import EventMessageFilter
 
+from emr_contract.live_tail import MAX_EVENTS_PER_UPDATE, MAX_LOG_GROUPS, MAX_STREAM_FILTERS, UPDATE_SECONDS
+
 LIVE_TAIL_TARGET = "Logs_20140328.StartLiveTail"
 EVENT_STREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
 
-UPDATE_SECONDS = 1.0
-""""Every second, a LiveTailSessionUpdate object is sent" (StartLiveTail API reference)."""
-MAX_RESULTS_PER_UPDATE = 500
-"""At most 500 log events per update; more are "sampled down to 500" (StartLiveTail; LiveTailSessionUpdate,
-https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_LiveTailSessionUpdate.html). Which 500
-AWS keeps is not documented: ours are spread evenly over the second's events (our choice)."""
-MAX_LOG_GROUPS = 10
-"""logGroupIdentifiers: 1 to 10 (model: StartLiveTailLogGroupIdentifiers; quotas page: "Log groups scanned per Live Tail
-session: 10", https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html)."""
-MAX_STREAM_FILTERS = 100
-"""logStreamNames / logStreamNamePrefixes: 1 to 100 names (model: InputLogStreamNames)."""
+# Which 500 events AWS keeps when it samples is not documented: ours are spread evenly over the second's (sample).
 MAX_IDENTIFIER_CHARS = 2048
 IDENTIFIER_CHARS = re.compile(r"[\w#+=/:,.@-]*")
 """LogGroupIdentifier: 1 to 2048 characters of this pattern (model)."""
@@ -204,8 +196,8 @@ def _result(view: StreamView, event: Any) -> dict[str, Any]:
             "timestamp": event.timestamp, "ingestionTime": event.ingestion_time}
 
 
-def sample(results: list[dict[str, Any]], limit: int = MAX_RESULTS_PER_UPDATE) -> tuple[list[dict[str, Any]], bool]:
-    """(at most ``limit`` results, sampled?): more are thinned evenly, in order (MAX_RESULTS_PER_UPDATE)."""
+def sample(results: list[dict[str, Any]], limit: int = MAX_EVENTS_PER_UPDATE) -> tuple[list[dict[str, Any]], bool]:
+    """(at most ``limit`` results, sampled?): more are thinned evenly, in order (MAX_EVENTS_PER_UPDATE)."""
     if len(results) <= limit:
         return results, False
     return [results[i * len(results) // limit] for i in range(limit)], True

@@ -16,6 +16,9 @@ from urllib.parse import urlparse
 from botocore.exceptions import ClientError, EventStreamError, HTTPClientError, NoCredentialsError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from emr_contract.live_tail import MAX_LOG_GROUPS as MAX_LIVE_TAIL_GROUPS
+from emr_contract.live_tail import MAX_STREAM_FILTERS as MAX_LIVE_TAIL_PREFIXES
+
 from .aws_errors import error_parts, transient_error
 from .errors import AwsCallError, StepRunnerError, TransientAwsError
 
@@ -25,8 +28,6 @@ UNAVAILABLE_CODES = frozenset({
     # StartLiveTail past the account's concurrent-session quota: poll instead of waiting for a session
     "LimitExceededException",
 })
-MAX_LIVE_TAIL_GROUPS = 10  # StartLiveTail: "You can include up to 10 log groups" (API reference)
-MAX_LIVE_TAIL_PREFIXES = 100  # logStreamNamePrefixes: 1..100 items (botocore's logs service model)
 AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
 
 
