@@ -12,6 +12,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Protocol
+
+
+class Searcher(Protocol):
+    """What makes a line an event besides exceptions: a compiled pattern, or triage's pre-filtered one."""
+
+    def search(self, text: str) -> re.Match[str] | None: ...
 
 MAX_BLOCK_LINES = 40
 MAX_ROOT_CHARS = 600
@@ -177,7 +184,7 @@ def application_id(text: str) -> str | None:
     return found[-1] if found else None
 
 
-def events(text: str, signals: re.Pattern[str] | None = None) -> list[ErrorEvent]:
+def events(text: str, signals: Searcher | None = None) -> list[ErrorEvent]:
     """Every error event in ``text``, in the order they appear. ``signals``: what else makes a line an
     event (the triage rules' patterns: "No space left on device" needs no exception around it)."""
     lines = lines_of(text)
@@ -322,7 +329,7 @@ def _python_lines(lines: list[Line], used: set[int]):
             yield ErrorEvent(i, "python", (line.raw,), _short(text), line.level), {i}
 
 
-def _signal_lines(lines: list[Line], used: set[int], signals: re.Pattern[str]):
+def _signal_lines(lines: list[Line], used: set[int], signals: Searcher):
     for i, line in enumerate(lines):
         if i in used or _STACK.match(line.raw):
             continue

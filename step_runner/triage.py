@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .literal_prefilter import PrefilteredPattern
 from .log_events import ErrorEvent, events, python_final
 
 MAX_EVIDENCE = 300
@@ -363,8 +364,7 @@ def hint_for(match: Match, text: str) -> Hint:
 
 
 # Every rule pattern also makes a line an error event (a YARN or HDFS message needs no exception around it).
-SIGNALS = re.compile("|".join(f"(?:{p.pattern})" for rule in RULES for p in rule.patterns if p.pattern != ".+"),
-                     re.IGNORECASE)
+SIGNALS = PrefilteredPattern(p.pattern for rule in RULES for p in rule.patterns if p.pattern != ".+")
 
 
 def find_events(text: str) -> list[ErrorEvent]:
