@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .log_events import application_id
+from .log_sample import sample_text
 from .logs import ProbableCause, cause_of
 from .triage import Hint, classify, find_events, hint_for
 
@@ -67,7 +68,7 @@ class Diagnosis:
 
 
 def diagnose(evidence: Evidence) -> Diagnosis:
-    text = evidence.text()
+    text = sample_text(evidence.text())
     found = find_events(text)
     match = classify(found, text)
     app_id = application_id(text)

@@ -8,6 +8,7 @@ The analysis is the runner's own (``diagnosis.diagnose``); this module only fetc
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
 from collections.abc import Callable
@@ -17,13 +18,13 @@ from typing import Any, TextIO
 from .cloudwatch_logs import CloudWatchLogs
 from .diagnosis import Diagnosis, Evidence, diagnose
 from .emr_adapter import EmrAdapter
+from .log_sample import LogSample
 from .errors import InputError, StepRunnerError
 from emr_contract.log_naming import LOG_GROUP_TAG, driver_stream, log_group_for, step_stream
 from emr_contract.outputs import CLUSTER_ID, LOG_GROUP, LOG_URI
 from .outputs import load_outputs
 from .s3_logs import S3StepLogs
 
-MAX_INPUT_BYTES = 64 * 1024 * 1024
 
 
 def build_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -63,16 +64,21 @@ def explain_main(argv: list[str], *, stdin: TextIO, stdout: TextIO,
 
 
 def _read_input(name: str, stdin: TextIO) -> str:
+    """The log to analyse, read line by line: a file of any size (gzip or plain) or stdin, sampled as
+    log_sample says once it passes a megabyte, so memory stays bounded."""
+    sample = LogSample()
     if name == "-":
-        return stdin.read(MAX_INPUT_BYTES)
+        sample.feed(line.rstrip("\n") for line in stdin)
+        return sample.text()
     try:
-        with open(name, "rb") as fh:
-            data = fh.read(MAX_INPUT_BYTES)
-    except OSError as exc:
-        raise InputError(f"{name}: {exc.strerror or exc}") from exc
-    from .s3_logs import decode_log
-
-    return decode_log(data)
+        with open(name, "rb") as raw:
+            gzipped = raw.read(2) == b"\x1f\x8b"
+        opener = gzip.open if gzipped else open
+        with opener(name, "rt", encoding="utf-8", errors="replace") as fh:
+            sample.feed(line.rstrip("\r\n") for line in fh)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{name}: {getattr(exc, 'strerror', None) or exc}") from exc
+    return sample.text()
 
 
 def _explain_step(args: argparse.Namespace, make_clients, make_logs_client) -> Diagnosis:

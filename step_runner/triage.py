@@ -134,6 +134,15 @@ def _title(text: str) -> Callable[[str, str], str]:
     return lambda _t, _l: text
 
 
+_PYTHON_ENVIRONMENT_ADVICE = (
+    "the Python that runs the job, not its code: driver and executors must run the same Python minor "
+    "version (set PYSPARK_PYTHON in spark-env / spark.pyspark.python to one interpreter on every node, "
+    "e.g. from a bootstrap action); a crashed worker usually ran out of memory "
+    "(spark.executor.pyspark.memory, spark.executor.memoryOverhead) or hit a native library fault; pandas "
+    "UDFs need the pyarrow version the Spark release was built against on every node (an "
+    "IllegalArgumentException at ByteBuffer.allocate under ArrowPythonRunner is a newer pyarrow on an older "
+    "Spark: pin pyarrow, or set ARROW_PRE_0_15_IPC_FORMAT=1 for Spark 2.4)")
+
 RULES: tuple[Rule, ...] = (
     Rule("bootstrap_failure",
          _rx(r"\bBOOTSTRAP_FAILURE\b", r"bootstrap action \d*\s*(?:returned a non-zero|failed|timed out)",
@@ -141,7 +150,11 @@ RULES: tuple[Rule, ...] = (
              r"bootstrap action\b.*\b(?:non-zero return code|exit(?:ed)? with|timed out|failed)",
              r"bootstrap actions? (?:failed|timed out)", r"Execution failed with code '?\d+",
              # the failing script's own output, from where EMR runs bootstrap actions
-             r"/bootstrap-actions/\d+/\S*[^\n]*\b(?:Command failed|failed|error)\b"),
+             r"/bootstrap-actions/\d+/\S*[^\n]*\b(?:Command failed|failed|error)\b",
+             # a stack whose frames run in a bootstrap action's directory (Ruby's "from …/bootstrap-actions/1/x.rb")
+             r"^\s*(?:from|at)\s+\S*/bootstrap-actions/\d+/",
+             # a service a bootstrap action or EMR's provisioning starts: systemd, Upstart/Puppet
+             r"Job for \S+\.service failed", r"Could not start Service\[", r"application provisioning failed"),
          _title("Bootstrap action failed"),
          "a bootstrap action failed, timed out or could not be downloaded, so the cluster never ran the step; "
          "read <LogUri>/<cluster>/node/<instance>/bootstrap-actions/<n>/stderr.gz (and controller) and fix the "
@@ -165,6 +178,13 @@ RULES: tuple[Rule, ...] = (
          "a node ran out of local disk (shuffle spill, /mnt/yarn, HDFS); add EBS volumes or larger ones to core "
          "and task nodes, spread the data (more partitions), or clean up; YARN marks a node unhealthy above 90% "
          "(yarn.nodemanager.disk-health-checker.max-disk-utilization-per-disk-percentage)"),
+    Rule("native_thread_limit",
+         _rx(r"unable to create (?:new )?native thread"),
+         _title("Out of threads, not memory (unable to create native thread)"),
+         "the JVM hit the operating system's limit on threads or processes (ulimit -u / nproc, "
+         "kernel.pid_max, a container's pids limit), not the heap: raising spark.executor.memory does not help; "
+         "look for code that starts threads or thread pools per task or per record (clients, connection pools "
+         "created in a loop), lower spark.executor.cores, or raise nproc for the yarn user on the nodes"),
     Rule("oom",
          _rx(r"OutOfMemoryError", r"Container killed by YARN for exceeding (?:physical |virtual )?memory",
              r"running beyond (?:physical|virtual) memory limits", r"GC overhead limit exceeded",
@@ -179,6 +199,45 @@ RULES: tuple[Rule, ...] = (
          skip_levels=_QUIET, exclude=_one(r"maxResultSize"),
          strong=_one(r"OutOfMemoryError|Container killed by YARN for exceeding|running beyond (?:physical|virtual) "
                      r"memory limits|GC overhead limit exceeded|Java heap space")),
+    Rule("container_killed",
+         # the more specific message first: a timeout or a kill request says more than the exit code
+         _rx(r"Timed out after \d+ secs", r"Container killed on request\. Exit code is 143",
+             r"Killed by external signal", rf"{_EXIT}\s*'?143\b"),
+         _title("Container killed (exit 143, SIGTERM)"),
+         "YARN stopped the container with SIGTERM and the log shows no memory evidence: it was preempted by the "
+         "scheduler (check the ResourceManager log and queue preemption settings), killed by its application "
+         "(a task timeout: mapreduce.task.timeout, spark.network.timeout; a speculative copy that lost), or "
+         "killed at the memory limit with the message lost; look at the NodeManager log of that container "
+         "for 'beyond physical memory' before raising memory",
+         skip_levels=_QUIET, strong=_one(rf"{_EXIT}\s*'?143\b|Exit code is 143"),
+         exclude=_one(r"beyond (?:physical|virtual) memory|OutOfMemory|exceeding memory")),
+    Rule("kryo_buffer_overflow",
+         _rx(r"Kryo serialization failed: Buffer overflow", r"KryoException: Buffer overflow"),
+         _title("Kryo buffer overflow"),
+         "one serialized object is bigger than Kryo's buffer: raise spark.kryoserializer.buffer.max (default "
+         "64m, at most 2047m), and look for a huge record or broadcast value (a large collect or broadcast of a "
+         "Python/Java collection) that should be a DataFrame join instead"),
+    Rule("concurrent_write_conflict",
+         _rx(r"Concurrent(?:Append|DeleteRead|DeleteDelete|Transaction|Write)Exception",
+             r"(?:MetadataChanged|ProtocolChanged)Exception", r"CommitFailedException",
+             r"Cannot resolve conflicts for overlapping writes", r"HoodieWriteConflictException",
+             r"ConcurrentModificationException: Cannot commit"),
+         _title("Concurrent write conflict on a table"),
+         "another writer committed to the same table (Delta, Iceberg or Hudi) first; retry the write (idempotent "
+         "jobs can simply rerun), partition the writers so they touch disjoint partitions and say so in the write's "
+         "condition, use a weaker isolation level where it is safe (Delta WriteSerializable), and run OPTIMIZE or "
+         "compaction when no writer runs; Iceberg retries commits up to commit.retry.num-retries"),
+    Rule("broadcast_timeout",
+         _rx(r"Could not execute broadcast in \d+ secs", r"spark\.sql\.broadcastTimeout",
+             r"Futures timed out after \[\d+ seconds\]"),
+         _title("Broadcast join timed out"),
+         "building a broadcast table took longer than spark.sql.broadcastTimeout (300 s by default): the "
+         "broadcast side is bigger or slower to compute than Spark estimated; lower "
+         "spark.sql.autoBroadcastJoinThreshold (or -1 to stop broadcasting), remove a broadcast() hint on a large "
+         "table, cache or checkpoint the small side first, or raise spark.sql.broadcastTimeout",
+         # a bare Futures timeout is the broadcast's only when the log shows a broadcast join being built
+         context=_one(r"BroadcastExchange|broadcastTimeout|autoBroadcastJoinThreshold|BroadcastHashJoin|"
+                      r"BroadcastNestedLoopJoin|execute broadcast|broadcast join"), context_anywhere=True),
     Rule("max_result_size",
          _rx(r"bigger than spark\.driver\.maxResultSize", r"Total size of serialized results of \d+ tasks"),
          _title("Results larger than spark.driver.maxResultSize"),
@@ -189,7 +248,10 @@ RULES: tuple[Rule, ...] = (
          _rx(r"Container released on a \*?lost\*? node", r"ExecutorLostFailure", r"Executor heartbeat timed out",
              r"\bSlave lost\b", r"\bWorker lost\b", r"Lost executor \d+ on", r"decommission",
              r"NodeManager[^\n]{0,80}(?:lost|restart|shut ?down|unhealthy)", r"Node [^\n]{0,80} (?:is )?(?:lost|LOST|UNHEALTHY)",
-             r"Exit status: -100\b"),
+             r"Exit status: -100\b",
+             # a shuffle read from a node that left (the external shuffle service, port 7337, is gone with it)
+             r"FetchFailedException", r"FetchFailed\(BlockManagerId", r"Missing an output location for shuffle",
+             r"Shuffle files lost for executor"),
          _title("Node or executor lost"),
          "a node or its executors went away while the step ran (a NodeManager restart, a decommissioned or "
          "unhealthy node, a heartbeat timeout); look in the cluster's node and instance-state logs for why, "
@@ -246,12 +308,19 @@ RULES: tuple[Rule, ...] = (
          _rx(r"Python in worker has different version", r"PYSPARK_PYTHON", r"PYSPARK_DRIVER_PYTHON",
              r"Python worker exited unexpectedly", r"Python worker failed to connect back",
              r'Cannot run program "[^"]*python[^"]*"', r"python3?: (?:command )?not found",
-             r"Python worker .{0,40}crashed"),
+             r"Python worker .{0,40}crashed",
+             # pandas UDFs: pyarrow missing or at a version the Spark release does not speak
+             r"PyArrow >= \S+ must be installed", r"ARROW_PRE_0_15_IPC_FORMAT"),
          _title("Python environment"),
-         "the Python that runs the job, not its code: driver and executors must run the same Python minor "
-         "version (set PYSPARK_PYTHON in spark-env / spark.pyspark.python to one interpreter on every node, "
-         "e.g. from a bootstrap action); a crashed worker usually ran out of memory "
-         "(spark.executor.pyspark.memory, spark.executor.memoryOverhead) or hit a native library fault"),
+         _PYTHON_ENVIRONMENT_ADVICE),
+    Rule("python_environment",
+         # pandas UDFs: the JVM cannot read what a newer pyarrow wrote (Arrow's IPC format changed in 0.15); the
+         # error has no message, its stack shows it: ByteBuffer.allocate under the Arrow runner
+         _rx(r"IllegalArgumentException"),
+         _title("pyarrow does not match this Spark (pandas UDF)"),
+         _PYTHON_ENVIRONMENT_ADVICE,
+         context=re.compile(r"^(?=[\s\S]*\bByteBuffer\.allocate\b)(?=[\s\S]*\bArrow(?:Python|EvalPython)Runner\b)"),
+         context_anywhere=True),
     Rule("missing_dependency",
          _rx(r"ClassNotFoundException", r"NoClassDefFoundError", r"Failed to load class", r"ModuleNotFoundError",
              r"No module named", r"Failed to find data source", r"ImportError: cannot import name",
@@ -261,11 +330,14 @@ RULES: tuple[Rule, ...] = (
          "sources such as delta, avro, kafka), install it on every node in a bootstrap action, check the "
          "--class name, or align versions (NoSuchMethodError: two versions of one library on the classpath)"),
     Rule("task_not_serializable",
-         _rx(r"Task not serializable", r"NotSerializableException"),
+         _rx(r"Task not serializable", r"NotSerializableException",
+             # PySpark's form: cloudpickle cannot serialize what a function captured
+             r"PicklingError", r"Could not serialize object", r"can(?:no|')t pickle"),
          _title("Task not serializable"),
          "a closure sent to executors captures an object that cannot be serialized (a client, a connection, "
-         "the SparkContext, a non-Serializable class); create it inside the function (mapPartitions), "
-         "broadcast plain data, or make the class Serializable"),
+         "a lock, the SparkContext or SparkSession, a non-Serializable class); create it inside the function "
+         "(mapPartitions), broadcast plain data, or make the class Serializable; in PySpark, reference no "
+         "SparkContext, DataFrame or module-level client inside a UDF or an RDD function"),
     Rule("output_exists",
          _rx(r"already exists", r"FileAlreadyExistsException", r"PATH_ALREADY_EXISTS", r"TableAlreadyExistsException"),
          _title("Output already exists"),
