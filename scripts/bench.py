@@ -137,6 +137,11 @@ def main() -> None:
           f"{latency['log_lines_duplicated_across_session_restarts']} duplicated; polling: p50 "
           f"{latency['log_latency_poll_p50_seconds']} s, p95 {latency['log_latency_poll_p95_seconds']} s")
     result.update(latency)
+    from scripts.bench_explain import measure as measure_explain
+
+    result.update(measure_explain())
+    print(f"emr-steps explain: a 10 MB driver log in {result['explain_10mb_seconds']} s (goal < 0.5 s); a 1 GB one "
+          f"in {result['explain_1gb_seconds']} s, peak memory {result['explain_1gb_peak_rss_mb']} MB")
     from scripts.bench_cost import measure as measure_cost
 
     result.update(measure_cost())

@@ -154,7 +154,9 @@ RULES: tuple[Rule, ...] = (
              # a stack whose frames run in a bootstrap action's directory (Ruby's "from …/bootstrap-actions/1/x.rb")
              r"^\s*(?:from|at)\s+\S*/bootstrap-actions/\d+/",
              # a service a bootstrap action or EMR's provisioning starts: systemd, Upstart/Puppet
-             r"Job for \S+\.service failed", r"Could not start Service\[", r"application provisioning failed"),
+             r"Job for \S+\.service failed", r"Could not start Service\[", r"application provisioning failed",
+             # yum refusing a package install, which only bootstrap actions do on EMR nodes
+             r"^Transaction check error", r"^Error: Package: "),
          _title("Bootstrap action failed"),
          "a bootstrap action failed, timed out or could not be downloaded, so the cluster never ran the step; "
          "read <LogUri>/<cluster>/node/<instance>/bootstrap-actions/<n>/stderr.gz (and controller) and fix the "
@@ -308,7 +310,7 @@ RULES: tuple[Rule, ...] = (
          _rx(r"Python in worker has different version", r"PYSPARK_PYTHON", r"PYSPARK_DRIVER_PYTHON",
              r"Python worker exited unexpectedly", r"Python worker failed to connect back",
              r'Cannot run program "[^"]*python[^"]*"', r"python3?: (?:command )?not found",
-             r"Python worker .{0,40}crashed",
+             r"Python worker .{0,40}crashed", r"Error from python worker",
              # pandas UDFs: pyarrow missing or at a version the Spark release does not speak
              r"PyArrow >= \S+ must be installed", r"ARROW_PRE_0_15_IPC_FORMAT"),
          _title("Python environment"),
@@ -349,7 +351,9 @@ RULES: tuple[Rule, ...] = (
          _rx(r"Path does not exist", r"PATH_NOT_FOUND", r"FileNotFoundException", r"No such file or directory",
              r"NoSuchKey", r"The specified key does not exist", r"NoSuchBucket", r"The specified bucket does not exist",
              r"Table or view not found", r"TABLE_OR_VIEW_NOT_FOUND", r"NoSuchTableException", r"\bTable not found\b",
-             r"Input path does not exist", r"InvalidInputException", r"EntityNotFoundException"),
+             r"Input path does not exist", r"InvalidInputException", r"EntityNotFoundException",
+             # Hadoop FileSystem's own wording (HDFS, S3A, and table formats that read through them)
+             r"File does not exist: \S"),
          _input_title,
          "an input the job reads is not there: check the path (a typo, the wrong date partition, s3:// vs "
          "s3a://), that the upstream job wrote it, and for tables the database and catalog (Glue) the job uses"),
@@ -370,6 +374,13 @@ RULES: tuple[Rule, ...] = (
          "the job's own Python code raised; the traceback in the probable cause shows the line",
          sources=("python",),
          exclude=_one(r"^(?:py4j\.protocol\.)?Py4JJavaError|^(?:org|com|java|javax|scala|io|net|software)\.")),
+    Rule("python_exception",
+         # Spark 3 carries a UDF's Python exception to the JVM: PythonException: 'IndexError: list index …'
+         _rx(r"api\.python\.PythonException: '?[\w.]+(?:Error|Exception)\b"),
+         _title("Python exception in a UDF"),
+         "the job's own Python code raised inside a UDF or an RDD function on an executor; the message after "
+         "PythonException names it, and the executor's stderr has the whole traceback",
+         exclude=_one(r"PythonException: '?(?:MemoryError|ModuleNotFoundError|ImportError)")),
     Rule("see_driver_log",
          _rx(r"finished with failed status", r"User application exited with status \d+",
              r"SparkContext did not initialize", r"Shutdown hook called before final status was reported",
@@ -468,7 +479,7 @@ def _window(line: str, start: int) -> str:
     return ("..." if begin else "") + part + ("..." if begin + MAX_EVIDENCE < len(line) else "")
 
 
-KINDS = tuple(rule.kind for rule in RULES)
+KINDS = tuple(dict.fromkeys(rule.kind for rule in RULES))
 
 __all__ = ["Hint", "KINDS", "Match", "RULES", "Rule", "SIGNALS", "classify", "find_events", "hint_for", "triage",
            "triage_step"]

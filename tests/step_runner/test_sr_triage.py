@@ -1,7 +1,7 @@
 """Failure triage: one realistic log sample per class, the order between classes, and no false alarm."""
 import pytest
 
-from step_runner.triage import RULES, triage, triage_step
+from step_runner.triage import KINDS, RULES, triage, triage_step
 
 from .conftest import FIXTURES, stderr_sample
 
@@ -81,9 +81,12 @@ def test_triage_step_reads_failure_details_and_notes_too():
     assert hint.kind == "python_exception"
 
 
-def test_rules_are_data_with_unique_kinds():
+def test_rules_are_data_and_a_kinds_rules_sit_together():
+    """A kind may take a second rule when its patterns need their own context (the Arrow stack, a UDF's
+    PythonException); its rules are adjacent, so the order of kinds stays the order of the list."""
     kinds = [r.kind for r in RULES]
-    assert len(kinds) == len(set(kinds)) == 19
+    assert KINDS == tuple(dict.fromkeys(kinds)) and len(KINDS) == 24
+    assert [k for i, k in enumerate(kinds) if i and k != kinds[i - 1] and k in kinds[:i]] == []
 
 
 def test_hint_shows_in_table_json_and_junit():
@@ -101,3 +104,62 @@ def test_hint_shows_in_table_json_and_junit():
     failure = ET.fromstring(to_junit(report).split("\n", 1)[1]).find("testcase/failure")
     assert failure.get("message").endswith("(hint: S3 access denied)")
     assert "Hint: S3 access denied: " in failure.text
+
+
+# ---- issue 22's classes, on the real logs of the corpus (tests/step_runner/corpus, each with its source) ----
+
+def corpus_log(name: str) -> str:
+    from scripts.corpus_accuracy import CORPUS, load
+
+    return load(CORPUS / name).text
+
+
+@pytest.mark.parametrize("name, kind", [
+    ("n-native-thread-bigstitcher-fetcher.log", "native_thread_limit"),
+    ("n-container-143-sparkbwa-am-final-failed.log", "container_killed"),
+    ("n-kryo-onion-flow-post-lda.log", "kryo_buffer_overflow"),
+    ("n-iceberg-commit-base-metadata-retry-hdfs.log", "concurrent_write_conflict"),
+    ("n-delta-concurrent-delete-delete-optimize.log", "concurrent_write_conflict"),
+    ("n-broadcast-spark-shell-1-sec.log", "broadcast_timeout"),
+    ("n-fetchfailed-7337-hudi-emr-nodes-leave.log", "node_lost"),
+    ("n-pickling-sparkcontext-from-spark-k8s.log", "task_not_serializable"),
+    ("n-arrow-bytebuffer-presidio-local.log", "python_environment"),
+])
+def test_each_new_class_is_named_with_its_advice(name, kind):
+    hint = triage(corpus_log(name))
+    assert hint is not None and hint.kind == kind and hint.advice
+
+
+def test_out_of_threads_is_not_advice_to_add_memory():
+    hint = triage(corpus_log("n-native-thread-sparkler-solr-client.log"))
+    assert hint.kind == "native_thread_limit" and "does not help" in hint.advice
+
+
+def test_exit_143_with_memory_evidence_stays_an_oom():
+    text = ("Container killed by YARN for exceeding memory limits. 5.5 GB of 5.5 GB physical memory used.\n"
+            "Container exited with a non-zero exit code 143")
+    assert triage(text).kind == "oom"
+
+
+def test_a_futures_timeout_is_a_broadcast_one_only_beside_a_broadcast_join():
+    assert triage(corpus_log("n-none-jobserver-futures-3s-after-broadcast-cleanup.log")) is None
+    assert triage(corpus_log("n-broadcast-rapids-it-caused-by-timeout.log")).kind == "broadcast_timeout"
+
+
+def test_the_cause_is_never_a_stack_frame_while_its_message_is_near():
+    from step_runner.logs import probable_cause
+
+    ruby = probable_cause(corpus_log("n-bootstrap-ruby-enoent-core-site.log"))
+    assert "No such file or directory - /etc/hadoop/conf/core-site.xml" in ruby.summary
+    drill = probable_cause(corpus_log("c-emr-bootstrap-drill-curl-404.log"))
+    assert "404 Not Found" in drill.summary and not drill.summary.lstrip().startswith("from ")
+    delta = probable_cause(corpus_log("n-delta-concurrent-append-qbeast.log"))
+    assert "ConcurrentAppendException" in delta.summary and " at org." not in delta.summary
+
+
+def test_the_am_exit_beats_final_status_failed_and_broadcast_beats_a_bare_timeout():
+    from step_runner.logs import probable_cause
+
+    assert "Exit code is 143" in probable_cause(corpus_log("n-container-143-sparkbwa-am-final-failed.log")).summary
+    assert "Could not execute broadcast" in probable_cause(
+        corpus_log("n-broadcast-rapids-it-caused-by-timeout.log")).summary
