@@ -24,8 +24,9 @@ from typing import Any, Protocol
 
 from .cloudwatch_logs import MAX_STREAM_NAMES, CloudWatchLogs, CwEvent, LogsUnavailable, StreamGone
 from .errors import ThrottledError, TransientAwsError
-from emr_contract.log_naming import (AGENT_FLUSH_SECONDS, container_stream_prefix, driver_container_id, driver_stream,
-                                     step_stream, step_stream_prefix)
+from emr_contract.log_naming import (AGENT_FLUSH_SECONDS, WATCHER_MIN_APPLY_SECONDS, WATCHER_SCAN_SECONDS,
+                                     container_stream_prefix, driver_container_id, driver_stream, step_stream,
+                                     step_stream_prefix)
 from .log_source import StepLogSource
 from .poll_policy import PollPolicy
 
@@ -268,6 +269,7 @@ class LogFollower:
         self._stderr: dict[str, deque[str]] = {}
         self._stdout: dict[str, deque[str]] = {}
         self._done: set[str] = set()
+        self._last_line_at: dict[str, float] = {}
         self.lines_emitted = 0
 
     @property
@@ -285,6 +287,18 @@ class LogFollower:
         """How long after a step ends its last lines may still arrive (the runner waits that long, reading, before
         it reports the end); 0 for S3, whose logs are complete when they are there."""
         return float(getattr(self.source, "settle_seconds", 0.0))
+
+    def settle_deadline(self, targets: Sequence[FollowTarget], ended_at: float) -> float:
+        """Until when to keep reading steps that ended at ``ended_at``: a flush after their last line; for a step
+        no line of which has arrived yet, also the node watcher's scan and its minimum interval between agent
+        restarts (log_naming), since its files may not be shipped at all yet."""
+        settle = self.settle_seconds
+        if settle <= 0:
+            return ended_at
+        last = [self._last_line_at.get(t.step_id) for t in targets]
+        if all(at is not None for at in last):
+            return max(ended_at, *(at for at in last if at is not None)) + settle
+        return ended_at + settle + WATCHER_SCAN_SECONDS + WATCHER_MIN_APPLY_SECONDS
 
     def close(self) -> None:
         """End what the sources hold open (a Live Tail session)."""
@@ -370,6 +384,7 @@ class LogFollower:
                 if m and any(t.step_id == line.step_id and t.cluster_mode for t in targets):
                     self._apps[line.step_id] = m.group(0)
         self.lines_emitted += 1
+        self._last_line_at[line.step_id] = self.clock()
         self.on_line(line)
 
 

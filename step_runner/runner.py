@@ -451,11 +451,10 @@ class StepRunner:
             if rec is not None and rec.phase is Phase.ACTIVE and rec.step_id == obs.step_id \
                     and obs.state in STEP_TERMINAL:
                 ended.append(_follow_target(rec))
-        if ended and follower.settle_seconds > 0:  # the agent ships a step's last lines after it ends
-            deadline = self.clock() + follower.settle_seconds
-            while (left := deadline - self.clock()) > 0:
-                follower.poll(ended)
-                self.sleep(min(left, max(follower.next_read_in(), _MIN_SLICE)))
+        ended_at = self.clock()  # the agent ships a step's last lines after it ends
+        while ended and (left := follower.settle_deadline(ended, ended_at) - self.clock()) > 0:
+            follower.poll(ended)
+            self.sleep(min(left, max(follower.next_read_in(), _MIN_SLICE)))
         follower.finish(ended)
 
 

@@ -238,3 +238,22 @@ def test_the_runners_logs_client_drops_the_host_prefix_only_for_a_custom_endpoin
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5055")
     client = make_logs_client("us-east-1")
     assert client.meta.endpoint_url == "http://127.0.0.1:5055" and client.meta.config.inject_host_prefix is False
+
+
+def test_a_finished_step_is_read_a_flush_after_its_last_line_or_until_its_files_can_have_been_shipped():
+    """log_naming's timing: the agent's flush after the last line; for a step with no line yet, also the
+    watcher's scan and its minimum interval between agent restarts (its files may not be shipped yet)."""
+    from emr_contract.log_naming import AGENT_FLUSH_SECONDS, WATCHER_MIN_APPLY_SECONDS, WATCHER_SCAN_SECONDS
+    from step_runner.follow import LogFollower
+
+    logs = FakeLogs([[started(), LiveTailUpdate([CwEvent("", OUT, 1000, "hello")])]])
+    now = [100.0]
+    live, _ = source(logs, clock=lambda: now[0])
+    follower = LogFollower([live], lambda line: None, clock=lambda: now[0])
+    quiet = FollowTarget("s-2", "quiet")
+    settle = AGENT_FLUSH_SECONDS + 0.5
+    assert follower.settle_deadline([TARGET, quiet], 100.0) == 100.0 + settle + WATCHER_SCAN_SECONDS + \
+        WATCHER_MIN_APPLY_SECONDS
+    follower.poll([TARGET])  # "hello" arrives at 100
+    assert follower.settle_deadline([TARGET], 99.0) == 100.0 + settle
+    assert follower.settle_deadline([TARGET], 102.0) == 102.0 + settle
