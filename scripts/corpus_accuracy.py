@@ -30,6 +30,7 @@ HOLD_OUTS = (
     HoldOut("h-", "hold-out 1 (h-*)", 92, 89),
     HoldOut("n-", "hold-out 2 (n-*)", 32, 82),
     HoldOut("m-", "hold-out 3 (m-*)", 89.1, 91.3),
+    HoldOut("k-", "hold-out 4 (k-*)", 87.0, 87.0),
 )
 
 
