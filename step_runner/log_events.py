@@ -297,7 +297,9 @@ def _java_chains(lines: list[Line], used: set[int]):
         # columns: [...]" split by the logger)
         block = [lines[i].raw] + [ln.raw for ln in lines[i + 1:end] if _CAUSED.match(ln.raw)]
         root = _deepest([head] + chain)
-        yield ErrorEvent(i, "java", tuple(block[:MAX_BLOCK_LINES]), _short(root), lines[i].level), set(range(i, end))
+        # log4j prints a throwable on the lines after its message: the stack has that message's level
+        level = lines[i].level or (lines[i - 1].level if i and m.start() == 0 else None)
+        yield ErrorEvent(i, "java", tuple(block[:MAX_BLOCK_LINES]), _short(root), level), set(range(i, end))
         i = max(end, i + 1)
 
 
@@ -337,7 +339,13 @@ def _signal_lines(lines: list[Line], used: set[int], signals: Searcher):
         if m:
             text = line.text.strip()
             start = _sentence_start(text, max(0, m.start() - (len(line.text) - len(line.text.lstrip()))))
-            yield ErrorEvent(i, "text", (line.raw,), _short(text[start:]), line.level), {i}
+            raw, used_lines = (line.raw,), {i}
+            if text.endswith(":") and i + 1 < len(lines) and lines[i + 1].text.strip():
+                # a header whose message is the next line ("Error from python worker:\n/usr/bin/python: No
+                # module named pyspark"): the event reads them together
+                text += " " + lines[i + 1].text.strip()
+                raw, used_lines = (line.raw, lines[i + 1].raw), {i, i + 1}
+            yield ErrorEvent(i, "text", raw, _short(text[start:]), line.level), used_lines
 
 
 _ERROR_WORDS = re.compile(r"\b(?:error|failed|failure|fatal|cannot|can't|could not|unable to|denied|refused|"

@@ -188,7 +188,8 @@ RULES: tuple[Rule, ...] = (
          "look for code that starts threads or thread pools per task or per record (clients, connection pools "
          "created in a loop), lower spark.executor.cores, or raise nproc for the yarn user on the nodes"),
     Rule("oom",
-         _rx(r"OutOfMemoryError", r"Container killed by YARN for exceeding (?:physical |virtual )?memory",
+         # not the JVM flag -XX:OnOutOfMemoryError='kill %p' that YARN puts on every container's command line
+         _rx(r"(?<!On)OutOfMemoryError", r"Container killed by YARN for exceeding (?:physical |virtual )?memory",
              r"running beyond (?:physical|virtual) memory limits", r"GC overhead limit exceeded",
              r"Java heap space", r"^MemoryError\b", r"\bMemoryError:", r"Cannot allocate memory",
              # exit 143 (SIGTERM) is left out: YARN sends it for lost nodes and preemption as well
@@ -199,7 +200,7 @@ RULES: tuple[Rule, ...] = (
          "spark.sql.files.maxPartitionBytes), or avoid collect()/toPandas() of large data; YARN's -104/-103 "
          "exits are the container's physical/virtual memory limit, Spark's exit 52 an executor OutOfMemoryError",
          skip_levels=_QUIET, exclude=_one(r"maxResultSize"),
-         strong=_one(r"OutOfMemoryError|Container killed by YARN for exceeding|running beyond (?:physical|virtual) "
+         strong=_one(r"(?<!On)OutOfMemoryError|Container killed by YARN for exceeding|running beyond (?:physical|virtual) "
                      r"memory limits|GC overhead limit exceeded|Java heap space")),
     Rule("container_killed",
          # the more specific message first: a timeout or a kill request says more than the exit code
@@ -239,7 +240,7 @@ RULES: tuple[Rule, ...] = (
          "table, cache or checkpoint the small side first, or raise spark.sql.broadcastTimeout",
          # a bare Futures timeout is the broadcast's only when the log shows a broadcast join being built
          context=_one(r"BroadcastExchange|broadcastTimeout|autoBroadcastJoinThreshold|BroadcastHashJoin|"
-                      r"BroadcastNestedLoopJoin|execute broadcast|broadcast join"), context_anywhere=True),
+                      r"BroadcastNestedLoopJoin|execute broadcast|broadcast[- ]?join"), context_anywhere=True),
     Rule("max_result_size",
          _rx(r"bigger than spark\.driver\.maxResultSize", r"Total size of serialized results of \d+ tasks"),
          _title("Results larger than spark.driver.maxResultSize"),
@@ -269,7 +270,8 @@ RULES: tuple[Rule, ...] = (
          "S3 asks for fewer requests per prefix; write fewer, larger files (coalesce/repartition), spread keys "
          "over more prefixes, and raise fs.s3.maxRetries (EMRFS) or fs.s3a.retry.limit / fs.s3a.attempts.maximum"),
     Rule("s3_access_denied",
-         _rx(r"AccessDenied", r"Access Denied", r"Status Code: 403", r"403 Forbidden", r"\(403\)"),
+         _rx(r"AccessDenied", r"Access Denied", r"Status Code: 403", r"403 Forbidden", r"\(403\)",
+             r"Permission denied: s3[an]?://"),
          _title("S3 access denied"),
          "the cluster's EC2 instance profile (EMR_EC2 role) may not read/write that bucket or prefix, or the "
          "bucket policy / KMS key refuses it; grant s3:GetObject/PutObject/ListBucket (and kms:Decrypt / "
@@ -356,14 +358,17 @@ RULES: tuple[Rule, ...] = (
              r"File does not exist: \S"),
          _input_title,
          "an input the job reads is not there: check the path (a typo, the wrong date partition, s3:// vs "
-         "s3a://), that the upstream job wrote it, and for tables the database and catalog (Glue) the job uses"),
+         "s3a://), that the upstream job wrote it, and for tables the database and catalog (Glue) the job uses",
+         # a WARN about a missing path is Spark probing (a metadata directory, a glob), unless a task failed on it
+         skip_levels=("WARN",), strong=_one(r"Lost task|Job aborted|stage failure|Task failed")),
     Rule("schema_mismatch",
          _rx(r"cannot resolve", r"UNRESOLVED_COLUMN", r"DATATYPE_MISMATCH", r"data type mismatch",
              r"Parquet column cannot be converted", r"SchemaColumnConvertNotSupportedException",
              r"Found duplicate column", r"Failed to merge incompatible data types", r"incompatible (?:schema|types?)",
              r"Cannot up cast", r"A schema mismatch detected", r"Column [^\n]{0,80} does not exist",
              r"cannot be resolved", r"is not a Parquet file", r"Expected: [^\n]{0,80}, Found:",
-             r"Unable to infer schema", r"mismatched input"),
+             r"Unable to infer schema", r"mismatched input", r"NUM_COLUMNS_MISMATCH",
+             r"can only be performed on (?:inputs|tables) with the same number of columns"),
          _title("Schema mismatch"),
          "the data does not have the columns or types the job expects: compare df.printSchema() with the code, "
          "read with an explicit schema, or allow evolution (mergeSchema, Delta's mergeSchema); for Parquet type "
@@ -384,7 +389,9 @@ RULES: tuple[Rule, ...] = (
     Rule("see_driver_log",
          _rx(r"finished with failed status", r"User application exited with status \d+",
              r"SparkContext did not initialize", r"Shutdown hook called before final status was reported",
-             r"final status: FAILED"),
+             r"final status: FAILED",
+             # YARN: the application master (the driver, in cluster mode) failed every attempt
+             r"failed \d+ times? due to AM Container for appattempt"),
          _title("Application failed: the cause is in the driver's log"),
          "in cluster deploy mode the step's stderr only says the application failed; the driver's own "
          "stdout/stderr (a PySpark traceback goes to stdout) are in <LogUri>/<cluster>/containers/<application>/"

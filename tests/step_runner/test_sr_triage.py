@@ -163,3 +163,35 @@ def test_the_am_exit_beats_final_status_failed_and_broadcast_beats_a_bare_timeou
     assert "Exit code is 143" in probable_cause(corpus_log("n-container-143-sparkbwa-am-final-failed.log")).summary
     assert "Could not execute broadcast" in probable_cause(
         corpus_log("n-broadcast-rapids-it-caused-by-timeout.log")).summary
+
+
+def test_the_jvm_flag_on_out_of_memory_error_is_no_oom():
+    from step_runner.logs import probable_cause
+
+    text = corpus_log("k-dclong-143-beyond-physical-memory.log")
+    assert triage(text).kind == "oom"
+    assert "OnOutOfMemoryError" not in probable_cause(text).summary
+
+
+def test_a_stack_printed_under_a_warn_has_that_level_so_a_probe_for_a_missing_path_is_no_failure():
+    assert triage(corpus_log("k-sedona-glob-warn-healthy.log")) is None
+    lost_task = ("26/02/11 19:16:44 WARN TaskSetManager: Lost task 0.0 in stage 1.0 (TID 1): "
+                 "java.io.FileNotFoundException: No such file or directory: s3://bucket/input/part-0001")
+    assert triage(lost_task).kind == "input_missing"
+
+
+def test_a_header_ending_in_a_colon_is_read_with_its_next_line():
+    from step_runner.logs import probable_cause
+
+    cause = probable_cause(corpus_log("k-seahorse-emr-no-pyspark.log"))
+    assert "Error from python worker: /usr/bin/python: No module named pyspark" in cause.summary
+
+
+@pytest.mark.parametrize("name, kind", [
+    ("k-gazelle-yarn-cluster-am-exit1.log", "see_driver_log"),
+    ("k-rf-export-s3n-permission-denied.log", "s3_access_denied"),
+    ("k-cuml-spark-union-num-columns.log", "schema_mismatch"),
+    ("n-broadcast-bare-futures-timeout-300.log", "broadcast_timeout"),
+])
+def test_hold_out_4_classes(name, kind):
+    assert triage(corpus_log(name)).kind == kind
