@@ -31,6 +31,7 @@ HOLD_OUTS = (
     HoldOut("n-", "hold-out 2 (n-*)", 32, 82),
     HoldOut("m-", "hold-out 3 (m-*)", 89.1, 91.3),
     HoldOut("k-", "hold-out 4 (k-*)", 87.0, 87.0),
+    HoldOut("q-", "hold-out 5 (q-*)", 95.2, 92.9),
 )
 
 
