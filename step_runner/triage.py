@@ -145,7 +145,7 @@ _PYTHON_ENVIRONMENT_ADVICE = (
 
 RULES: tuple[Rule, ...] = (
     Rule("bootstrap_failure",
-         _rx(r"\bBOOTSTRAP_FAILURE\b", r"bootstrap action \d*\s*(?:returned a non-zero|failed|timed out)",
+         _rx(r"\bBOOTSTRAP[_ ]FAILURE\b", r"bootstrap action \d*\s*(?:returned a non-zero|failed|timed out)",
              r"failed attempting to download bootstrap action", r"SCRIPT_EXECUTION_FAILED",
              r"bootstrap action\b.*\b(?:non-zero return code|exit(?:ed)? with|timed out|failed)",
              r"bootstrap actions? (?:failed|timed out)", r"Execution failed with code '?\d+",

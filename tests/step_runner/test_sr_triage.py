@@ -195,3 +195,8 @@ def test_a_header_ending_in_a_colon_is_read_with_its_next_line():
 ])
 def test_hold_out_4_classes(name, kind):
     assert triage(corpus_log(name)).kind == kind
+
+
+def test_a_bootstrap_failure_in_words_is_one():
+    """EMR's BOOTSTRAP_FAILURE, written as words by a tool that reports it (Snowplow's EmrEtlRunner)."""
+    assert triage(corpus_log("q-snowplow-emretlrunner-bootstrap-failure.log")).kind == "bootstrap_failure"
