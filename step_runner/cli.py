@@ -440,15 +440,9 @@ def _main(args: argparse.Namespace, deps: Deps, known: dict[str, Any]) -> RunRep
                   f"{cluster.step_concurrency_level}{', ends when no step is left' if cluster.auto_terminate else ''}"
                   f"); state file {state_path}")
     known["started"] = True
-    saver = _state_saver(run_state, state_path)
     try:
-        if args.resume:
-            # Without a state file the run's start is unknown, so the cluster's whole step history is searched.
-            created_after = started - timedelta(minutes=5) if saved else None
-            report = runner.resume(plan, cluster, run_id, known_step_ids=saved.step_ids if saved else None,
-                                   created_after=created_after, logs=logs, follower=follower, on_progress=saver)
-        else:
-            report = runner.run(plan, cluster, run_id, logs=logs, follower=follower, on_progress=saver)
+        report = _run_or_resume(args, runner, plan, cluster, run_id, saved, started, logs, follower,
+                                _state_saver(run_state, state_path))
     finally:
         if follower is not None:
             follower.close()
@@ -459,6 +453,17 @@ def _main(args: argparse.Namespace, deps: Deps, known: dict[str, Any]) -> RunRep
     run_state.finished = True
     state_file.save(run_state, state_path)
     return report
+
+
+def _run_or_resume(args: argparse.Namespace, runner: StepRunner, plan: Any, cluster: Any, run_id: str,
+                   saved: state_file.RunState | None, started: datetime, logs: Any, follower: LogFollower | None,
+                   saver: Callable[[RunMachine], None]) -> RunReport:
+    if not args.resume:
+        return runner.run(plan, cluster, run_id, logs=logs, follower=follower, on_progress=saver)
+    # Without a state file the run's start is unknown, so the cluster's whole step history is searched.
+    created_after = started - timedelta(minutes=5) if saved else None
+    return runner.resume(plan, cluster, run_id, known_step_ids=saved.step_ids if saved else None,
+                         created_after=created_after, logs=logs, follower=follower, on_progress=saver)
 
 
 def _price_book(deps: Deps, prices: str, profile: str | None) -> Any:
