@@ -109,7 +109,6 @@ MANAGED_SCALING = Gate(
     "EMR managed scaling", "ManagedScalingPolicy", ((5, _r("5.30.0")), (6, _r("6.0.0"))),
     # MG emr-managed-scaling and emr-scale-on-demand: "Amazon EMR version 5.30.0 and later (except Amazon
     # EMR version 6.0.0)"; the same page lists a managed-scaling fix shipped in 6.0.1, so 6.0.1 has it.
-    # (emr_constructs/release.py gates at 6.1.0: stricter than the page.)
     source="MG emr-managed-scaling, emr-scale-on-demand",
     excluded=frozenset({_r("6.0.0")}))
 
@@ -217,6 +216,28 @@ PLACEMENT_GROUPS = Gate(
     # version 5.23.0 as an option for multiple primary node clusters."
     source="MG emr-plan-ha-placementgroup")
 
+EBS_ENCRYPTION = Gate(
+    "EBS encryption in a security configuration", "security.ebs_encryption", ((5, _r("5.24.0")),),
+    # MG emr-data-encryption-options: "Beginning with Amazon EMR version 5.24.0, you can use a security
+    # configuration option to encrypt EBS root device and storage volumes when you specify AWS KMS as your key
+    # provider."
+    source="MG emr-data-encryption-options")
+
+IMDS_V2 = Gate(
+    "requiring IMDSv2 (MinimumInstanceMetadataServiceVersion 2)", "security.imds_v2_required",
+    ((5, _r("5.32.0")), (6, _r("6.2.0"))),
+    # MG emr-create-security-configuration: "Amazon EMR supports IMDSv2 in Amazon EMR 5.23.1, 5.27.1, 5.32 or
+    # later, and 6.2 or later ... In earlier Amazon EMR 5.x or 6.x releases, turning off IMDSv1 causes cluster
+    # startup failure"
+    source="MG emr-create-security-configuration", also=frozenset({_r("5.23.1"), _r("5.27.1")}))
+
+AMAZON_LINUX_2 = Gate(
+    "Amazon Linux 2 nodes (systemd, python3.7)", "release_label", ((5, _r("5.30.0")), (6, _r("6.0.0"))),
+    # RG emr-release-components / emr-5300-release: Amazon EMR 5.30.0 and later 5.x releases and every 6.x release
+    # run on Amazon Linux 2 (7.x on Amazon Linux 2023); earlier releases on Amazon Linux (2018.03), which has
+    # neither systemd nor python3.7.
+    source="RG emr-5300-release")
+
 GATES: Mapping[str, Gate] = {
     "step_concurrency": STEP_CONCURRENCY,
     "auto_termination": AUTO_TERMINATION,
@@ -237,6 +258,9 @@ GATES: Mapping[str, Gate] = {
     "unhealthy_node_replacement": UNHEALTHY_NODE_REPLACEMENT,
     "kerberos": KERBEROS,
     "placement_groups": PLACEMENT_GROUPS,
+    "ebs_encryption": EBS_ENCRYPTION,
+    "imds_v2": IMDS_V2,
+    "amazon_linux_2": AMAZON_LINUX_2,
 }
 
 

@@ -5,27 +5,11 @@ documented to refuse, and accept what it may accept.
 """
 from __future__ import annotations
 
-from .facts import GATES, Release, three_masters_allowed
+from .facts import GATES, Release
 
 
 def allows(gate: str, release: Release) -> bool:
     return GATES[gate].allows(release) is not False
-
-
-def supports_step_concurrency(release: Release) -> bool:
-    return allows("step_concurrency", release)
-
-
-def supports_auto_termination(release: Release) -> bool:
-    return allows("auto_termination", release)
-
-
-def supports_managed_scaling(release: Release) -> bool:
-    return allows("managed_scaling", release)
-
-
-def supports_three_masters(release: Release, *, fleets: bool = False) -> bool:
-    return three_masters_allowed(release, fleets=fleets) is not False
 
 
 def gate_words(gate: str) -> str:
@@ -33,5 +17,4 @@ def gate_words(gate: str) -> str:
     return GATES[gate].first_label()
 
 
-__all__ = ["Release", "allows", "gate_words", "supports_auto_termination", "supports_managed_scaling",
-           "supports_step_concurrency", "supports_three_masters"]
+__all__ = ["Release", "allows", "gate_words"]

@@ -23,15 +23,14 @@ from constructs import Construct
 
 from . import defaults
 from . import release as rel
+from .facts import GATES
 from ._tf import Scope
 from .kms import KMS_KEY_ARN, EmrKmsKey, KmsKeyProps, validate_kms_key_props
 from .resources import EmrSecurityConfiguration as EmrSecurityConfigurationResource
-from .validation import Checker, is_token
+from .validation import Checker
 
 S3_ENCRYPTION_MODES = ("SSE-KMS", "SSE-S3")
 TLS_ZIP_URI = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^\s]+/)?[^\s/]+\.zip"
-EBS_ENCRYPTION_RELEASES = (rel.Release(5, 24, 0),)
-IMDSV2_RELEASES = (rel.Release(5, 32, 0), rel.Release(6, 2, 0))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,13 +92,6 @@ def check_security_props(c: Checker, props: SecurityProps, where: str = "securit
     c.int_range(f"{where}.kerberos_ticket_lifetime_hours", props.kerberos_ticket_lifetime_hours, 1)
 
 
-def _at_least(release: rel.Release, minimums: Sequence[rel.Release]) -> bool:
-    same_major = [m for m in minimums if m.major == release.major]
-    if same_major:
-        return release >= same_major[0]
-    return release.major > max(m.major for m in minimums)
-
-
 def validate_security_props(props: SecurityProps) -> None:
     c = Checker()
     check_security_props(c, props)
@@ -107,18 +99,19 @@ def validate_security_props(props: SecurityProps) -> None:
 
 
 def for_release(props: SecurityProps, release_label: Optional[str]) -> tuple[SecurityProps, list[str]]:
-    """Drop what ``release_label`` cannot do (EBS encryption before 5.24.0, IMDSv2 before
-    5.32.0/6.2.0), with one warning each: these are defaults, not the user's invalid input."""
+    """Drop what ``release_label`` cannot do (facts.EBS_ENCRYPTION, facts.IMDS_V2), with one warning each: these
+    are defaults, not the user's invalid input."""
     release = rel.Release.parse(release_label) if release_label else None
     warnings: list[str] = []
     if release is None:
         return props, warnings
-    if props.local_disk_encryption and props.ebs_encryption and release < EBS_ENCRYPTION_RELEASES[0]:
+    if props.local_disk_encryption and props.ebs_encryption and not rel.allows("ebs_encryption", release):
         props = replace(props, ebs_encryption=False)
-        warnings.append(f"EBS encryption needs emr-5.24.0 or later; {release} gets local disk encryption only")
-    if props.imds_v2_required and not _at_least(release, IMDSV2_RELEASES):
+        warnings.append(f"EBS encryption needs {GATES['ebs_encryption'].first_label()}; {release} gets local disk "
+                        "encryption only")
+    if props.imds_v2_required and not rel.allows("imds_v2", release):
         props = replace(props, imds_v2_required=False)
-        warnings.append(f"requiring IMDSv2 needs emr-5.32.0+ or emr-6.2.0+; {release} keeps the EC2 default")
+        warnings.append(f"requiring IMDSv2 needs {GATES['imds_v2'].first_label()}; {release} keeps the EC2 default")
     return props, warnings
 
 

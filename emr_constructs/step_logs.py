@@ -94,7 +94,7 @@ def validate_cluster_step_logs(props: "ClusterProps", *, log_prefix: str) -> Non
     check_step_logs_props(c, step_logs)
     release = rel.Release.parse(props.release_label)
     if release is not None:
-        c.check(release.major >= 6 or release.at_least(5, 30), "release_label", props.release_label,
+        c.check(rel.allows("amazon_linux_2", release), "release_label", props.release_label,
                 "step_logs needs emr-5.30.0 or later (Amazon Linux 2: systemd and python3.7 for the watcher)")
     if step_logs.kms_key_arn is None and not creates_cluster_key(props):
         c.fail("step_logs.kms_key_arn", None, "the cluster creates no KMS key to reuse (security_configuration or "

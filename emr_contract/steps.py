@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 
+from .releases import Gate, release
+
 # --- states (STAT; ClusterStatus in CLU) -----------------------------------------------------------
 
 STEP_STATES = ("PENDING", "CANCEL_PENDING", "RUNNING", "COMPLETED", "CANCELLED", "FAILED", "INTERRUPTED")
@@ -121,9 +123,10 @@ LIST_STEPS_VISIBLE = 1000
 CANCEL_STEPS_MAX_IDS = 256
 CANCEL_OPTIONS = ("SEND_INTERRUPT", "TERMINATE_PROCESS")
 SEND_INTERRUPT, TERMINATE_PROCESS = CANCEL_OPTIONS
-CANCEL_STEPS_SINCE = (4, 8, 0)
-CANCEL_STEPS_EXCLUDED = ((5, 0, 0),)
-CANCEL_RUNNING_SINCE = (5, 28, 0)
+CANCEL_STEPS_GATE = Gate("CancelSteps", "release_label", ((4, release("4.8.0")),), "CAN: from 4.8.0, excluding 5.0.0",
+                         excluded=frozenset({release("5.0.0")}))
+CANCEL_RUNNING_GATE = Gate("cancelling RUNNING steps", "release_label", ((5, release("5.28.0")),),
+                           "CAN: PENDING or RUNNING from 5.28.0, only PENDING before")
 # INFO: each step's answer is Status SUBMITTED or FAILED, with a Reason "if the CancelSteps request fails".
 CANCEL_SUBMITTED, CANCEL_FAILED = "SUBMITTED", "FAILED"
 
@@ -133,25 +136,14 @@ CANCEL_SUBMITTED, CANCEL_FAILED = "SUBMITTED", "FAILED"
 # (RunJobFlow's KeepJobFlowAliveWhenNoSteps=false). TERM: "As soon as the last step completes, Amazon
 # EMR terminates the cluster's Amazon EC2 instances."
 
-_RELEASE = re.compile(r"^emr-(\d+)\.(\d+)\.(\d+)")
-
-
-def release_version(label: str | None) -> tuple[int, int, int] | None:
-    """(major, minor, patch) of `emr-7.2.0`-style labels; None for anything else (AMI versions, unknown)."""
-    m = _RELEASE.match(label or "")
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
-
-
 def can_cancel_steps(label: str | None) -> bool:
-    """CAN: CancelSteps exists from 4.8.0, except 5.0.0. Unknown labels are assumed modern."""
-    version = release_version(label)
-    return version is None or (version >= CANCEL_STEPS_SINCE and version not in CANCEL_STEPS_EXCLUDED)
+    """CAN: CancelSteps exists from 4.8.0, except 5.0.0. Unknown labels (AMI versions) are assumed modern."""
+    return CANCEL_STEPS_GATE.allows(label) is not False
 
 
 def can_cancel_running(label: str | None) -> bool:
     """CAN: RUNNING steps can be cancelled from 5.28.0 on. Unknown labels are assumed modern."""
-    version = release_version(label)
-    return version is None or version >= CANCEL_RUNNING_SINCE
+    return CANCEL_RUNNING_GATE.allows(label) is not False
 
 
 def hadoop_jar_step_chars(step: dict) -> int:
@@ -164,4 +156,4 @@ def hadoop_jar_step_chars(step: dict) -> int:
 
 
 __all__ = [name for name in dir() if name.isupper() or name in (
-    "release_version", "can_cancel_steps", "can_cancel_running", "hadoop_jar_step_chars")]
+    "can_cancel_steps", "can_cancel_running", "hadoop_jar_step_chars")]

@@ -14,16 +14,16 @@ EMR calls (https://docs.aws.amazon.com/emr/latest/APIReference/):
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from emr_contract import ebs
+
 from .usage import Instance, Volume
 
 Call = Callable[..., dict[str, Any]]
-_RELEASE = re.compile(r"emr-(\d+)\.(\d+)\.(\d+)")
 
 
 @dataclass(frozen=True)
@@ -55,23 +55,19 @@ def volumes(block_devices: list[dict[str, Any]] | None) -> tuple[Volume, ...]:
     return tuple(out)
 
 
-def _release(label: str | None) -> tuple[int, int, int] | None:
-    match = _RELEASE.match(label or "")
-    return tuple(int(g) for g in match.groups()) if match else None  # type: ignore[return-value]
-
-
 def root_volume(cluster: dict[str, Any]) -> Volume | None:
     """Each instance's EBS root volume. https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-custom-ami-root-volume-size.html:
     "The default root volume size is 15 GiB in Amazon EMR 6.10.0 and higher. Earlier releases have a default
     root volume size of 10 GiB", and with the default AMI it is gp3 from 6.15.0, gp2 before. None when neither
     the size nor the release is known."""
-    release = _release(cluster.get("ReleaseLabel"))
+    label = cluster.get("ReleaseLabel")
     size = cluster.get("EbsRootVolumeSize")
     if size is None:
-        if release is None:
+        bigger = ebs.ROOT_VOLUME_15_GIB.allows(label)
+        if bigger is None:
             return None
-        size = 15 if release >= (6, 10, 0) else 10
-    gp3 = (release is not None and release >= (6, 15, 0)) or bool(
+        size = ebs.ROOT_VOLUME_GIB[bigger]
+    gp3 = bool(ebs.GP3_BY_DEFAULT.allows(label)) or bool(
         cluster.get("EbsRootVolumeIops") or cluster.get("EbsRootVolumeThroughput"))
     if gp3:
         return Volume("gp3", int(size), cluster.get("EbsRootVolumeIops"), cluster.get("EbsRootVolumeThroughput"))

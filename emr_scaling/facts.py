@@ -107,7 +107,6 @@ DEFAULT_EBS_BY_SIZE = {
     "9xlarge": (4, 144), "10xlarge": (4, 160), "12xlarge": (4, 192), "16xlarge": (4, 256), "18xlarge": (4, 288),
     "24xlarge": (4, 384),
 }
-DEFAULT_EBS_SINCE = release("5.22.0")
 # guess: no EMR page says how much of a DataNode's disks HDFS may fill (dfs.datanode.du.reserved); we count all.
 
 

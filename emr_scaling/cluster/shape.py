@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from emr_contract import ebs as ebs_defaults
 from emr_contract.releases import Release
 from emr_contract.scaling import DEFAULT_DECOMMISSION_TIMEOUT_SECONDS, decommission_timeout_property, default_replication
 from emr_cost.stack_model import Cluster, ManagedLimits, Stack
@@ -154,10 +155,10 @@ def _kind(instance_type: str, weight: int, volumes: tuple[Any, ...], root: Volum
     hdfs = float(sum(v.size_gib for v in ebs))
     if not ebs:
         default = facts.default_ebs_gib(instance_type)
-        if default is not None and (release is None or release >= facts.DEFAULT_EBS_SINCE):
+        if default is not None and ebs_defaults.DEFAULT_DATA_VOLUMES.allows(release) is not False:
             hdfs = float(default)
             count, size = facts.DEFAULT_EBS_BY_SIZE[instance_type.split(".")[-1]]
-            ebs = [Volume("gp3" if release and release.at_least(6, 15) else "gp2", size)] * count
+            ebs = [Volume("gp3" if ebs_defaults.GP3_BY_DEFAULT.allows(release) else "gp2", size)] * count
         else:
             note = f"{where}: {instance_type} lists no EBS volumes and EMR's default storage for it is not known " \
                    f"here: its HDFS capacity is taken as 0"

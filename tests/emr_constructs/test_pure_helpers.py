@@ -2,13 +2,8 @@
 import json
 
 from emr_constructs import Configuration, configurations_json, merge_configurations
-from emr_constructs.release import (
-    Release,
-    supports_auto_termination,
-    supports_managed_scaling,
-    supports_step_concurrency,
-    supports_three_masters,
-)
+from emr_constructs.facts import three_masters_allowed
+from emr_constructs.release import Release, allows
 from emr_constructs.validation import is_token
 
 
@@ -21,11 +16,15 @@ def test_release_parse_and_order():
 
 def test_release_features():
     r = Release.parse
-    assert not supports_step_concurrency(r("emr-5.27.1")) and supports_step_concurrency(r("emr-5.28.0"))
-    assert supports_auto_termination(r("emr-5.30.0")) and not supports_auto_termination(r("emr-6.0.0"))
-    assert supports_auto_termination(r("emr-6.1.0")) and not supports_auto_termination(r("emr-5.29.0"))
-    assert not supports_managed_scaling(r("emr-6.0.0")) and supports_managed_scaling(r("emr-7.0.0"))
-    assert not supports_three_masters(r("emr-5.22.0")) and supports_three_masters(r("emr-5.23.0"))
+    assert not allows("step_concurrency", r("emr-5.27.1")) and allows("step_concurrency", r("emr-5.28.0"))
+    assert allows("auto_termination", r("emr-5.30.0")) and not allows("auto_termination", r("emr-6.0.0"))
+    assert allows("auto_termination", r("emr-6.1.0")) and not allows("auto_termination", r("emr-5.29.0"))
+    assert not allows("managed_scaling", r("emr-6.0.0")) and allows("managed_scaling", r("emr-7.0.0"))
+    assert three_masters_allowed(r("emr-5.22.0"), fleets=False) is False and \
+        three_masters_allowed(r("emr-5.23.0"), fleets=False) is True
+    assert not allows("imds_v2", r("emr-5.31.0")) and allows("imds_v2", r("emr-5.27.1"))  # 5.23.1 and 5.27.1 too
+    assert not allows("ebs_encryption", r("emr-5.23.0")) and allows("ebs_encryption", r("emr-5.24.0"))
+    assert not allows("amazon_linux_2", r("emr-5.29.0")) and allows("amazon_linux_2", r("emr-6.0.0"))
 
 
 def test_configurations_json_is_canonical_and_sorted():
