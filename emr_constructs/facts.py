@@ -53,6 +53,7 @@ from typing import Mapping, Optional, Union
 
 from emr_contract.releases import Gate, Release, ReleaseLike  # noqa: F401  (re-exported)
 from emr_contract.releases import release as _r
+from emr_contract.steps import MAX_STEP_CONCURRENCY, MIN_STEP_CONCURRENCY, XML_STRING
 from emr_contract.scaling import (  # noqa: F401  (re-exported: the constructs read scaling facts here)
     MANAGED_SCALING_GROUP_UNITS, MANAGED_SCALING_FLEET_UNITS, UTILIZATION_PERFORMANCE_INDEX, SCALING_STRATEGIES, AUTOSCALING_NAMESPACE,
     AUTOSCALING_PERIOD_SECONDS, AUTOSCALING_STATISTICS, AUTOSCALING_COMPARISONS, AUTOSCALING_ADJUSTMENT_TYPES, AUTOSCALING_DEFAULT_COOLDOWN_SECONDS,
@@ -776,8 +777,8 @@ CAPACITY_RESERVATION_PREFERENCES = ("open", "none")
 PLACEMENT_GROUP_ROLES = ("MASTER",)
 PLACEMENT_GROUP_STRATEGIES = ("SPREAD",)
 
-# RJF StepConcurrencyLevel: "The default value is 1. The maximum value is 256."
-STEP_CONCURRENCY_LEVEL = (1, 256)
+# RJF StepConcurrencyLevel: "The default value is 1. The maximum value is 256." (emr_contract.steps)
+STEP_CONCURRENCY_LEVEL = (MIN_STEP_CONCURRENCY, MAX_STEP_CONCURRENCY)
 # ATP IdleTimeout: "a minimum of 60 seconds and a maximum of 604800 seconds (seven days)"; MG
 # emr-auto-termination-policy: "Idle timeout defaults to 60 minutes".
 IDLE_TIMEOUT_SECONDS = (60, 604800)
@@ -791,7 +792,6 @@ REPO_UPGRADE_ON_BOOT = ("SECURITY", "NONE")
 # 0 to 256 characters matching this pattern. InstanceType: 1 to 256 characters (IGC/ITC). ScriptBootstrap
 # Path: XmlString, at most 10280 characters.
 MAX_NAME_CHARS = 256
-XML_STRING = re.compile("[\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff\r\n\t]*")
 MAX_XML_STRING_CHARS = 10280
 
 

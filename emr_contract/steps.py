@@ -68,9 +68,9 @@ ERR_MAX_ACTIVE = ("ValidationException",
 # How clients recognise that refusal (the pattern gchq/sleeper matches it with).
 MAX_ACTIVE_PATTERN = re.compile(r"Maximum number of active steps.+ for cluster exceeded\.?")
 # CFG: Name "Length Constraints: Minimum length of 0. Maximum length of 256", pattern below (botocore checks
-# neither, so EMR's server does).
+# neither, so EMR's server does). The pattern is EMR's XmlString, which every name and path of the API uses.
 MAX_STEP_NAME = 256
-NAME_PATTERN = re.compile("[\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff\r\n\t]*")
+XML_STRING = re.compile("[\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff\r\n\t]*")
 # ADD, Note: "The string values passed into HadoopJarStep object cannot exceed a total of 10240 characters."
 MAX_HADOOP_JAR_STEP_CHARS = 10240
 # CFG: Jar and MainClass are strings of at most 10280 characters.

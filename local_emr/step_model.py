@@ -270,9 +270,9 @@ class StepBook:
         if len(name) > emr.MAX_STEP_NAME:
             raise validation_error(f"{where}.name", name,
                                    f"Member must have length less than or equal to {emr.MAX_STEP_NAME}")
-        if not emr.NAME_PATTERN.fullmatch(name):
+        if not emr.XML_STRING.fullmatch(name):
             raise validation_error(f"{where}.name", name,
-                                   f"Member must satisfy regular expression pattern: {emr.NAME_PATTERN.pattern}")
+                                   f"Member must satisfy regular expression pattern: {emr.XML_STRING.pattern}")
         action = config.get("ActionOnFailure", emr.DEFAULT_ACTION_ON_FAILURE)
         if action not in emr.ACTIONS_ON_FAILURE:
             raise validation_error(f"{where}.actionOnFailure", action,

@@ -18,7 +18,7 @@ import yaml
 
 from emr_contract.durations import parse_duration
 from emr_contract.steps import (ACTIONS_ON_FAILURE, ACTIONS_WITH_CONCURRENCY, CANCEL_AND_WAIT, CONTINUE,
-                                MAX_HADOOP_JAR_STEP_CHARS, MAX_STEP_NAME, NAME_PATTERN, TERMINATE_ACTIONS,
+                                MAX_HADOOP_JAR_STEP_CHARS, MAX_STEP_NAME, XML_STRING, TERMINATE_ACTIONS,
                                 hadoop_jar_step_chars)
 
 from .dag import dependency_problems
@@ -188,7 +188,7 @@ Rule = tuple[Callable[[Any], bool], str]
 FIELD_RULES: dict[str, list[Rule]] = {
     "name": [
         (_is_str, "must be a non-empty string"),
-        (lambda v: not isinstance(v, str) or bool(NAME_PATTERN.fullmatch(v)),
+        (lambda v: not isinstance(v, str) or bool(XML_STRING.fullmatch(v)),
          "must be text EMR takes as a step Name: no control characters but tab, CR and LF"),
         (lambda v: not isinstance(v, str) or len(v) <= MAX_NAME_LEN,
          f"must be at most {MAX_NAME_LEN} characters (EMR's 256, less the run token)"),
