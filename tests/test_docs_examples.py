@@ -8,7 +8,8 @@ Fenced blocks are classified by their info string:
   manual path, which tests/test_docs_emulator.py runs, and the foreground emulator, started and stopped here;
 - ``yaml``: a step spec, loaded by the step runner's spec loader, or a scaling workload (it has ``applications``),
   read by emr-scaling's, or an mrjob.conf (it has ``runners``), which tests/local_emr/test_le_mrjob.py runs mrjob with;
-- ``bash``: shell that is *not* run; its first line must say why (``# not run by the docs tests: ...``);
+- ``bash``: shell that is *not* run; the line above its fence must say why, in an HTML comment the reader does
+  not see (``<!-- not run by the docs tests: ... -->``);
 - ``text``: output or error messages, never run.
 
 All of it takes a few seconds: the slowest part is one small cdktf synth.
@@ -42,6 +43,11 @@ def blocks() -> list[tuple[Path, str, str, str]]:
             heading = ([""] + re.findall(r"^#+ .*$", text[:match.start()], re.M))[-1]
             indent = match.group(1)
             code = "\n".join(line[len(indent):] for line in match.group(3).splitlines())
+            # why a block is not run sits in an HTML comment right above it, which a reader does not see
+            before = text[:match.start()].rstrip("\n").rsplit("\n", 1)[-1].strip()
+            reason = re.fullmatch(r"<!-- not run by the docs tests: (.*) -->", before)
+            if reason:
+                code = NOT_RUN + reason.group(1) + "\n" + code
             found.append((path, heading, match.group(2), code))
     return found
 
@@ -141,8 +147,8 @@ def test_every_block_is_accounted_for():
                 problems.append(f"{where}: sh lines no test runs: {unknown}")
         elif language in ("bash", "console", "shell", ""):
             if not code.startswith(NOT_RUN):
-                problems.append(f"{where}: a {language or 'plain'} block must start with {NOT_RUN!r}<why> "
-                                "(or be a sh block a test runs, or text)")
+                problems.append(f"{where}: a {language or 'plain'} block needs '<!-- not run by the docs tests: "
+                                "<why> -->' on the line above it (or be a sh block a test runs, or text)")
         elif language not in ("python", "sh", "yaml", "text"):
             problems.append(f"{where}: unknown block language {language!r}")
     assert problems == []
