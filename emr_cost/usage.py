@@ -232,12 +232,24 @@ def run_cost(instances: Iterable[Instance], window: Window, book: PriceBook, reg
     now = _aware(now) if now is not None else window.end
     pricer = _Pricer(book, region)
     split = Split()
-    shares: dict[str, Decimal] = {s.name: Decimal(0) for s in steps}
-    idle = minimum = Decimal(0)
+    lives, minimum = _instance_lives(instances, window, now, pricer, split)
+    spans = _step_spans(steps, window, now)
     # The stretches of time: every instance's and step's start and end inside the window, and month starts.
-    cuts = {window.start, window.end}
+    cuts = {window.start, window.end} | {t for _, lo, hi in lives for t in (lo, hi)} | \
+        {t for _, lo, hi in spans for t in (lo, hi)}
+    t = window.start
+    while (t := next_month(t)) < window.end:
+        cuts.add(t)
+    shares, idle = _sweep(lives, spans, sorted(cuts), split, {s.name: Decimal(0) for s in steps})
+    return RunCost(window, region, split, shares, idle, minimum, len(lives), book.describe(), tuple(pricer.sources))
+
+
+def _instance_lives(instances: Iterable[Instance], window: Window, now: datetime, pricer: "_Pricer",
+                    split: Split) -> tuple[list[tuple["_Rates", datetime, datetime]], Decimal]:
+    """Each instance's rates and its time inside the window; the one-minute minimums go into ``split`` and the
+    returned total."""
     lives: list[tuple[_Rates, datetime, datetime]] = []
-    count = 0
+    minimum = Decimal(0)
     for inst in instances:
         if inst.start is None:
             continue
@@ -251,9 +263,11 @@ def run_cost(instances: Iterable[Instance], window: Window, book: PriceBook, reg
                 minimum = _CONTEXT.add(minimum, usd)
         lo, hi = max(start, window.start), min(end, window.end)
         if lo < hi:
-            count += 1
             lives.append((rates, lo, hi))
-            cuts.update((lo, hi))
+    return lives, minimum
+
+
+def _step_spans(steps: Sequence[StepSpan], window: Window, now: datetime) -> list[tuple[str, datetime, datetime]]:
     spans = []
     for s in steps:
         if s.start is None:
@@ -261,11 +275,13 @@ def run_cost(instances: Iterable[Instance], window: Window, book: PriceBook, reg
         lo, hi = max(_aware(s.start), window.start), min(_aware(s.end) if s.end else now, window.end)
         if lo < hi:
             spans.append((s.name, lo, hi))
-            cuts.update((lo, hi))
-    t = window.start
-    while (t := next_month(t)) < window.end:
-        cuts.add(t)
-    # Sweep the stretches in order, keeping the sum of the alive instances' rates per market and kind.
+    return spans
+
+
+def _sweep(lives: list[tuple["_Rates", datetime, datetime]], spans: list[tuple[str, datetime, datetime]],
+           ordered: list[datetime], split: Split, shares: dict[str, Decimal]) -> tuple[dict[str, Decimal], Decimal]:
+    """The stretches in order, keeping the sum of the alive instances' rates per market and kind: each stretch's
+    cost goes into ``split`` and is shared by the steps running through it, or is idle."""
     changes: dict[datetime, list[tuple[_Rates, int]]] = {}
     for rates, lo, hi in lives:
         changes.setdefault(lo, []).append((rates, 1))
@@ -273,24 +289,13 @@ def run_cost(instances: Iterable[Instance], window: Window, book: PriceBook, reg
     hourly = {(m, k): Decimal(0) for m in MARKETS for k in ("ec2", "emr")}
     monthly = {m: Decimal(0) for m in MARKETS}
     c = _CONTEXT
-    ordered = sorted(cuts)
+    idle = Decimal(0)
     for a, b in zip(ordered, ordered[1:]):
         for rates, sign in changes.get(a, ()):
             hourly[rates.market, "ec2"] = c.add(hourly[rates.market, "ec2"], sign * rates.ec2_hourly)
             hourly[rates.market, "emr"] = c.add(hourly[rates.market, "emr"], sign * rates.emr_hourly)
             monthly[rates.market] = c.add(monthly[rates.market], sign * rates.ebs_monthly)
-        secs, month = _seconds(b - a), month_seconds(a)
-        piece = Decimal(0)
-        for market in MARKETS:
-            for kind in ("ec2", "emr"):
-                if hourly[market, kind]:
-                    usd = c.divide(c.multiply(hourly[market, kind], secs), _HOUR)
-                    split.add(market, kind, usd)
-                    piece = c.add(piece, usd)
-            if monthly[market]:
-                usd = c.divide(c.multiply(monthly[market], secs), month)
-                split.add(market, "ebs", usd)
-                piece = c.add(piece, usd)
+        piece = _stretch_cost(hourly, monthly, _seconds(b - a), month_seconds(a), split)
         running = [name for name, lo, hi in spans if lo <= a and b <= hi]
         if not running:
             idle = c.add(idle, piece)
@@ -298,4 +303,21 @@ def run_cost(instances: Iterable[Instance], window: Window, book: PriceBook, reg
         each = c.divide(piece, len(running))
         for name in running:
             shares[name] = c.add(shares[name], each)
-    return RunCost(window, region, split, shares, idle, minimum, count, book.describe(), tuple(pricer.sources))
+    return shares, idle
+
+
+def _stretch_cost(hourly: dict[tuple[str, str], Decimal], monthly: dict[str, Decimal], secs: Decimal,
+                  month: Decimal, split: Split) -> Decimal:
+    c = _CONTEXT
+    piece = Decimal(0)
+    for market in MARKETS:
+        for kind in ("ec2", "emr"):
+            if hourly[market, kind]:
+                usd = c.divide(c.multiply(hourly[market, kind], secs), _HOUR)
+                split.add(market, kind, usd)
+                piece = c.add(piece, usd)
+        if monthly[market]:
+            usd = c.divide(c.multiply(monthly[market], secs), month)
+            split.add(market, "ebs", usd)
+            piece = c.add(piece, usd)
+    return piece
