@@ -101,26 +101,32 @@ class EmrRoles(Scope):
         super().__init__(scope, id, provider=provider, tags=tags)
         self.props = props
         self.log_bucket = log_bucket
-        p = props.partition
-        boundary = props.permissions_boundary_arn
+        self._instance_role_and_profile()
+        self._service_role()
+        passable = [(self.instance_role.arn, "ec2.amazonaws.com")] + self._autoscaling_role(autoscaling_role_arn)
+        self._pass_roles(passable)
 
+    def _instance_role_and_profile(self) -> None:
+        props = self.props
         self.instance_role = IamRole(self, "instance-role", {
             "name": f"{props.name_prefix}-emr-instance",
             "description": "EMR EC2 instances: log writes and the listed data buckets only",
             "assume_role_policy": trust_policy("ec2.amazonaws.com"),
-            "permissions_boundary": boundary,
+            "permissions_boundary": props.permissions_boundary_arn,
         })
         self.instance_profile = IamInstanceProfile(self, "instance-profile", {
             "name": f"{props.name_prefix}-emr-instance",
             "role": self.instance_role.resource_id,
         })
-        self._instance_statements = log_bucket.write_statements() + self._data_statements()
+        self._instance_statements = self.log_bucket.write_statements() + self._data_statements()
         self.instance_policy = IamRolePolicy(self, "instance-policy", {
             "name": "emr-instance-least-privilege",
             "role": self.instance_role.resource_id,
             "policy": policy_document(self._instance_statements),
         })
 
+    def _service_role(self) -> None:
+        props, p = self.props, self.props.partition
         source_conditions = {
             "StringEquals": {"aws:SourceAccount": props.account_id},
             "ArnLike": {"aws:SourceArn": f"arn:{p}:elasticmapreduce:{props.region}:{props.account_id}:*"},
@@ -129,33 +135,36 @@ class EmrRoles(Scope):
             "name": f"{props.name_prefix}-emr-service",
             "description": "EMR service role (AmazonEMRServicePolicy_v2)",
             "assume_role_policy": trust_policy("elasticmapreduce.amazonaws.com", source_conditions),
-            "permissions_boundary": boundary,
+            "permissions_boundary": props.permissions_boundary_arn,
         })
         self.service_policy_attachment = IamRolePolicyAttachment(self, "service-policy", {
             "role": self.service_role.resource_id,
             "policy_arn": defaults.SERVICE_POLICY_ARN.format(partition=p),
         })
-        passable = [(self.instance_role.arn, "ec2.amazonaws.com")]
 
+    def _autoscaling_role(self, existing_arn: Optional[str]) -> list[tuple[str, str]]:
+        """The custom autoscaling role (made here, or one given): what the service role may pass, and to whom."""
+        props = self.props
         self.autoscaling_role: Optional[IamRole] = None
-        if props.with_autoscaling_role:
-            self.autoscaling_role = IamRole(self, "autoscaling-role", {
-                "name": f"{props.name_prefix}-emr-autoscaling",
-                "description": "EMR custom automatic scaling",
-                "assume_role_policy": policy_document([Statement(
-                    actions=["sts:AssumeRole"],
-                    principals={"Service": ["application-autoscaling.amazonaws.com", "elasticmapreduce.amazonaws.com"]},
-                    conditions={"StringEquals": {"aws:SourceAccount": props.account_id}},
-                )]),
-                "permissions_boundary": boundary,
-            })
-            IamRolePolicyAttachment(self, "autoscaling-policy", {
-                "role": self.autoscaling_role.resource_id,
-                "policy_arn": defaults.AUTOSCALING_POLICY_ARN.format(partition=p),
-            })
-            passable.append((self.autoscaling_role.arn, "application-autoscaling.amazonaws.com"))
-        elif autoscaling_role_arn:
-            passable.append((autoscaling_role_arn, "application-autoscaling.amazonaws.com"))
+        if not props.with_autoscaling_role:
+            return [(existing_arn, "application-autoscaling.amazonaws.com")] if existing_arn else []
+        self.autoscaling_role = IamRole(self, "autoscaling-role", {
+            "name": f"{props.name_prefix}-emr-autoscaling",
+            "description": "EMR custom automatic scaling",
+            "assume_role_policy": policy_document([Statement(
+                actions=["sts:AssumeRole"],
+                principals={"Service": ["application-autoscaling.amazonaws.com", "elasticmapreduce.amazonaws.com"]},
+                conditions={"StringEquals": {"aws:SourceAccount": props.account_id}},
+            )]),
+            "permissions_boundary": props.permissions_boundary_arn,
+        })
+        IamRolePolicyAttachment(self, "autoscaling-policy", {
+            "role": self.autoscaling_role.resource_id,
+            "policy_arn": defaults.AUTOSCALING_POLICY_ARN.format(partition=props.partition),
+        })
+        return [(self.autoscaling_role.arn, "application-autoscaling.amazonaws.com")]
+
+    def _pass_roles(self, passable: list[tuple[str, str]]) -> None:
         self.service_pass_role = IamRolePolicy(self, "service-pass-role", {
             "name": "emr-pass-instance-role",
             "role": self.service_role.resource_id,
