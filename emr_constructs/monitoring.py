@@ -179,10 +179,32 @@ class EmrMonitoring(Scope):
         super().__init__(scope, id)
         warnings = [idle_warning] if idle_warning else []
         self.scaling = scaling
-        self.topic: Optional[SnsTopic] = None
-        self.topic_key: Optional[KmsKey] = None
         self.topic_policy: Optional[SnsTopicPolicy] = None
         self.cluster_end_rule: Optional[CloudwatchEventRule] = None
+        topic_arn = self._topic(props, cluster_name, partition, account_id)
+        actions = [topic_arn] if topic_arn else None
+        self.alarms = {
+            key: CloudwatchMetricAlarm(self, key, {
+                "alarm_name": f"{cluster_name}-{key}", "alarm_actions": actions, "ok_actions": actions, **attributes,
+            })
+            for key, attributes in alarm_definitions(cluster_id, scaling, idle_periods, props).items()
+        }
+        if topic_arn:
+            warnings += self._cluster_end_rule(cluster_id, cluster_name, account_id, topic_arn)
+        warnings += _notification_warnings(topic_arn, self.topic is not None, props)
+        self.dashboard: Optional[CloudwatchDashboard] = None
+        if props.dashboard:
+            self.dashboard = CloudwatchDashboard(self, "dashboard", {
+                "dashboard_name": f"{cluster_name}-emr",
+                "dashboard_body": cloudwatch_dashboard_body(cluster_id, region, panels_for(scaling)),
+            })
+        for warning in warnings:
+            Annotations.of(self).add_warning(warning)
+
+    def _topic(self, props: MonitoringProps, cluster_name: str, partition: str, account_id: str) -> Optional[str]:
+        """The alarm topic (made here with its KMS key, or the one given) and its e-mail subscriptions."""
+        self.topic: Optional[SnsTopic] = None
+        self.topic_key: Optional[KmsKey] = None
         topic_arn = props.alarm_topic_arn
         if props.create_alarm_topic:
             self.topic_key = KmsKey(self, "topic-key", {
@@ -202,51 +224,40 @@ class EmrMonitoring(Scope):
             })
             for address in props.alarm_emails
         }
-        actions = [topic_arn] if topic_arn else None
-        self.alarms = {
-            key: CloudwatchMetricAlarm(self, key, {
-                "alarm_name": f"{cluster_name}-{key}", "alarm_actions": actions, "ok_actions": actions, **attributes,
-            })
-            for key, attributes in alarm_definitions(cluster_id, scaling, idle_periods, props).items()
-        }
+        return topic_arn
 
-        if topic_arn:
-            self.cluster_end_rule = CloudwatchEventRule(self, "cluster-ended-with-errors", {
-                "name": rule_name(cluster_name),
-                "description": f"EMR cluster {cluster_name} ended with errors (TERMINATED_WITH_ERRORS)",
-                "event_pattern": json.dumps(cluster_end_pattern(cluster_id), sort_keys=True),
-            })
-            # No role_arn: SNS targets are authorised by the topic policy ("do not specify a RoleArn ... for
-            # Amazon SNS targets with AWS KMS encryption enabled"):
-            # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html
-            CloudwatchEventTarget(self, "cluster-ended-with-errors-target", {
-                "rule": self.cluster_end_rule.attr("name"), "target_id": "alarm-topic", "arn": topic_arn,
-            })
-            if self.topic is not None:
-                self.topic_policy = SnsTopicPolicy(self, "alarm-topic-policy", {
-                    "arn": topic_arn,
-                    "policy": topic_policy(topic_arn, account_id, self.cluster_end_rule.arn),
-                })
-            else:
-                warnings.append(
-                    f"abnormal cluster ends are sent to {topic_arn}: its topic policy must let events.amazonaws.com "
+    def _cluster_end_rule(self, cluster_id: str, cluster_name: str, account_id: str, topic_arn: str) -> list[str]:
+        """An EventBridge rule for abnormal cluster ends, to the topic; the warning when its policy is not ours."""
+        self.cluster_end_rule = CloudwatchEventRule(self, "cluster-ended-with-errors", {
+            "name": rule_name(cluster_name),
+            "description": f"EMR cluster {cluster_name} ended with errors (TERMINATED_WITH_ERRORS)",
+            "event_pattern": json.dumps(cluster_end_pattern(cluster_id), sort_keys=True),
+        })
+        # No role_arn: SNS targets are authorised by the topic policy ("do not specify a RoleArn ... for
+        # Amazon SNS targets with AWS KMS encryption enabled"):
+        # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html
+        CloudwatchEventTarget(self, "cluster-ended-with-errors-target", {
+            "rule": self.cluster_end_rule.attr("name"), "target_id": "alarm-topic", "arn": topic_arn,
+        })
+        if self.topic is None:
+            return [f"abnormal cluster ends are sent to {topic_arn}: its topic policy must let events.amazonaws.com "
                     f"sns:Publish (aws:SourceArn = the rule {rule_name(cluster_name)}), and a KMS key encrypting it "
-                    "must let events.amazonaws.com kms:GenerateDataKey* and kms:Decrypt")
-        if not topic_arn:
-            warnings.append("alarms and abnormal cluster ends notify nobody: pass alarm_emails (with "
-                            "create_alarm_topic=True) or alarm_topic_arn")
-        elif self.topic is not None and not props.alarm_emails:
-            warnings.append("the alarm topic has no subscriber, so alarms notify nobody: pass "
-                            "MonitoringProps(alarm_emails=(...)) or subscribe to the topic yourself")
+                    "must let events.amazonaws.com kms:GenerateDataKey* and kms:Decrypt"]
+        self.topic_policy = SnsTopicPolicy(self, "alarm-topic-policy", {
+            "arn": topic_arn,
+            "policy": topic_policy(topic_arn, account_id, self.cluster_end_rule.arn),
+        })
+        return []
 
-        self.dashboard: Optional[CloudwatchDashboard] = None
-        if props.dashboard:
-            self.dashboard = CloudwatchDashboard(self, "dashboard", {
-                "dashboard_name": f"{cluster_name}-emr",
-                "dashboard_body": cloudwatch_dashboard_body(cluster_id, region, panels_for(scaling)),
-            })
-        for warning in warnings:
-            Annotations.of(self).add_warning(warning)
+
+def _notification_warnings(topic_arn: Optional[str], topic_is_ours: bool, props: MonitoringProps) -> list[str]:
+    if not topic_arn:
+        return ["alarms and abnormal cluster ends notify nobody: pass alarm_emails (with "
+                "create_alarm_topic=True) or alarm_topic_arn"]
+    if topic_is_ours and not props.alarm_emails:
+        return ["the alarm topic has no subscriber, so alarms notify nobody: pass "
+                "MonitoringProps(alarm_emails=(...)) or subscribe to the topic yourself"]
+    return []
 
 
 def alarm_definitions(cluster_id: str, scaling: ScalingMode, idle_periods: Optional[int],
