@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from typing import Any, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from .cdk import Annotations, TerraformProvider
 from constructs import Construct
@@ -142,6 +142,113 @@ def _named_after(cluster_name: str, props: LogBucketProps) -> LogBucketProps:
     return replace(props, bucket_prefix=f"{stem}-logs-")
 
 
+def _checked_arguments(scope: Construct, id: str, props: ClusterProps, *, iam_props: Optional[IamProps],
+                       roles: Optional["EmrRoles"], log_bucket_props: Optional[LogBucketProps],
+                       log_bucket: Optional[LogBucket], autoscaling_role_arn: Optional[str]
+                       ) -> tuple[Optional[IamProps], dict]:
+    """Every argument checked in one pass (one error naming each problem), before any jsii call: the IAM props to
+    build roles with (an autoscaling role added when the policies need one) and the names the cluster claims."""
+    c = Checker()
+    c.check(not (roles and iam_props), "roles", "EmrRoles", "pass roles or iam_props, not both")
+    if roles is None and iam_props is None:
+        c.fail("iam_props", None, "pass iam_props (to create roles) or roles (to bring your own)")
+    c.check(not (log_bucket and log_bucket_props), "log_bucket", "LogBucket",
+            "pass log_bucket or log_bucket_props, not both")
+    c.check(roles is None or isinstance(roles, EmrRoles), "roles", type(roles).__name__, "must be an EmrRoles")
+    c.check(log_bucket is None or isinstance(log_bucket, LogBucket), "log_bucket", type(log_bucket).__name__,
+            "must be a LogBucket (LogBucket.from_existing for a bucket you manage)")
+    c.check(isinstance(autoscaling_role_arn, str), "autoscaling_role_arn", autoscaling_role_arn, "must be a role ARN")
+    c.matches("autoscaling_role_arn", autoscaling_role_arn, IAM_ROLE_ARN, "must be an IAM role ARN")
+    props_ok = check_props(c, "", props, validate_cluster_props)
+    if props_ok:
+        absorb(c, "", validate_cluster_security, props)
+        prefix = log_bucket.log_prefix if isinstance(log_bucket, LogBucket) else getattr(
+            log_bucket_props or LogBucketProps(), "log_prefix", defaults.LOG_PREFIX)
+        absorb(c, "", validate_cluster_step_logs, props, log_prefix=prefix)
+    if iam_props is not None and check_props(c, "iam_props", iam_props, validate_iam_props):
+        c.check(not (autoscaling_role_arn and iam_props.with_autoscaling_role), "iam_props.with_autoscaling_role",
+                True, "pass autoscaling_role_arn (your own role) or with_autoscaling_role=True, not both")
+    if log_bucket_props is not None:
+        check_props(c, "log_bucket_props", log_bucket_props, validate_log_bucket_props)
+    _check_given_roles(c, props if props_ok else None, roles, autoscaling_role_arn)
+    needs_autoscaling_role = props_ok and bool(props.autoscaled_groups)
+    if not c.problems and iam_props is not None and needs_autoscaling_role and autoscaling_role_arn is None:
+        iam_props = replace(iam_props, with_autoscaling_role=True)
+    names = unique_names(props, iam_props) if not c.problems else {}
+    check_unclaimed(c, scope, names)
+    c.raise_if_any("EMR cluster")
+    return iam_props, names
+
+
+def _check_given_roles(c: Checker, props: Optional[ClusterProps], roles: Optional["EmrRoles"],
+                       autoscaling_role_arn: Optional[str]) -> None:
+    """Roles you bring must have what the cluster's props need: an instance role, an autoscaling role."""
+    if props is None or not isinstance(roles, EmrRoles):
+        return
+    if roles.instance_role is None and (props.creates_kms_key or props.step_logs is not None):
+        c.fail("roles.instance_role", None, "is needed here: the KMS key the cluster creates must let the "
+               "instance role use it, and step_logs grants it statements; pass instance_role to "
+               "EmrRoles.from_existing")
+    if props.autoscaled_groups:
+        c.check(roles.autoscaling_role is not None or autoscaling_role_arn is not None, "autoscaling_role_arn",
+                "unset", "custom autoscaling policies need an autoscaling role: pass autoscaling_role_arn "
+                "or roles built with with_autoscaling_role=True")
+
+
+def cluster_attributes(props: ClusterProps, *, service_role_arn: str, instance_profile_arn: str,
+                       autoscaling_role: Optional[str], log_uri: str, security: Any, bootstrap: list,
+                       step_log_tags: Mapping[str, str]) -> dict[str, Any]:
+    """The aws_emr_cluster attributes: a pure function of the props and the names of what the cluster uses."""
+    fleets = props.uses_fleets
+    ec2 = {
+        "instance_profile": instance_profile_arn,
+        "subnet_id": props.network.subnet_ids[0] if props.network.subnet_ids and not fleets else None,
+        "subnet_ids": list(props.network.subnet_ids) if fleets and props.network.subnet_ids else None,
+        **security.ec2_security_group_fields,
+        "additional_master_security_groups": ",".join(props.network.additional_master_security_groups) or None,
+        "additional_slave_security_groups": ",".join(props.network.additional_slave_security_groups) or None,
+        "key_name": props.network.key_name,
+    }
+    attributes: dict[str, Any] = {
+        "name": props.name,
+        "release_label": props.release_label,
+        "applications": list(props.applications),
+        "service_role": service_role_arn,
+        "autoscaling_role": autoscaling_role,
+        "log_uri": log_uri,
+        "log_encryption_kms_key_id": props.log_encryption_kms_key_id,
+        "security_configuration": security.configuration_name,
+        "step_concurrency_level": props.step_concurrency_level,
+        "termination_protection": props.termination_protection,
+        "unhealthy_node_replacement": props.unhealthy_node_replacement,
+        "visible_to_all_users": props.visible_to_all_users,
+        "keep_job_flow_alive_when_no_steps": True,
+        "scale_down_behavior": props.scale_down_behavior,
+        "ebs_root_volume_size": props.ebs_root_volume_size_gb,
+        "custom_ami_id": props.custom_ami_id,
+        "configurations_json": configurations_json(effective_configurations(props)),
+        "ec2_attributes": [ec2],
+        "bootstrap_action": bootstrap,
+        "auto_termination_policy": (
+            [{"idle_timeout": props.idle_timeout_seconds}] if props.idle_timeout_seconds else None
+        ),
+        "tags": {**props.tags, **step_log_tags, **defaults.MANAGED_POLICY_TAG},
+        "additional_info": _compact_json(props.additional_info),
+        "placement_group_config": (
+            [{"instance_role": "MASTER", "placement_strategy": props.placement_strategy}]
+            if props.placement_strategy else None
+        ),
+        "kerberos_attributes": _kerberos(props.kerberos),
+    }
+    if fleets:
+        attributes["master_instance_fleet"] = [_fleet(props.master)]
+        attributes["core_instance_fleet"] = [_fleet(props.core)] if props.core else None
+    else:
+        attributes["master_instance_group"] = [_group(props.master)]
+        attributes["core_instance_group"] = [_group(props.core)] if props.core else None
+    return attributes
+
+
 class EmrCluster(Scope):
     def __init__(
         self,
@@ -158,136 +265,28 @@ class EmrCluster(Scope):
     ) -> None:
         """``provider``: a provider alias (another region or account) for every resource created here;
         ``props.tags`` go on every taggable resource created here."""
-        c = Checker()
-        c.check(not (roles and iam_props), "roles", "EmrRoles", "pass roles or iam_props, not both")
-        if roles is None and iam_props is None:
-            c.fail("iam_props", None, "pass iam_props (to create roles) or roles (to bring your own)")
-        c.check(not (log_bucket and log_bucket_props), "log_bucket", "LogBucket",
-                "pass log_bucket or log_bucket_props, not both")
-        c.check(roles is None or isinstance(roles, EmrRoles), "roles", type(roles).__name__, "must be an EmrRoles")
-        c.check(log_bucket is None or isinstance(log_bucket, LogBucket), "log_bucket", type(log_bucket).__name__,
-                "must be a LogBucket (LogBucket.from_existing for a bucket you manage)")
-        c.check(isinstance(autoscaling_role_arn, str), "autoscaling_role_arn", autoscaling_role_arn, "must be a role ARN")
-        c.matches("autoscaling_role_arn", autoscaling_role_arn, IAM_ROLE_ARN, "must be an IAM role ARN")
-        props_ok = check_props(c, "", props, validate_cluster_props)
-        if props_ok:
-            absorb(c, "", validate_cluster_security, props)
-            prefix = log_bucket.log_prefix if isinstance(log_bucket, LogBucket) else getattr(
-                log_bucket_props or LogBucketProps(), "log_prefix", defaults.LOG_PREFIX)
-            absorb(c, "", validate_cluster_step_logs, props, log_prefix=prefix)
-        if iam_props is not None and check_props(c, "iam_props", iam_props, validate_iam_props):
-            c.check(not (autoscaling_role_arn and iam_props.with_autoscaling_role), "iam_props.with_autoscaling_role",
-                    True, "pass autoscaling_role_arn (your own role) or with_autoscaling_role=True, not both")
-        if log_bucket_props is not None:
-            check_props(c, "log_bucket_props", log_bucket_props, validate_log_bucket_props)
-        if props_ok and isinstance(roles, EmrRoles) and roles.instance_role is None:
-            if props.creates_kms_key or props.step_logs is not None:
-                c.fail("roles.instance_role", None, "is needed here: the KMS key the cluster creates must let the "
-                       "instance role use it, and step_logs grants it statements; pass instance_role to "
-                       "EmrRoles.from_existing")
-        needs_autoscaling_role = props_ok and bool(props.autoscaled_groups)
-        if isinstance(roles, EmrRoles) and needs_autoscaling_role:
-            c.check(roles.autoscaling_role is not None or autoscaling_role_arn is not None, "autoscaling_role_arn",
-                    "unset", "custom autoscaling policies need an autoscaling role: pass autoscaling_role_arn "
-                    "or roles built with with_autoscaling_role=True")
-        if not c.problems and iam_props is not None and needs_autoscaling_role and autoscaling_role_arn is None:
-            iam_props = replace(iam_props, with_autoscaling_role=True)
-        names = unique_names(props, iam_props) if not c.problems else {}
-        check_unclaimed(c, scope, names)
-        c.raise_if_any("EMR cluster")
+        iam_props, names = _checked_arguments(scope, id, props, iam_props=iam_props, roles=roles,
+                                              log_bucket_props=log_bucket_props, log_bucket=log_bucket,
+                                              autoscaling_role_arn=autoscaling_role_arn)
         claim(scope, names, f"EmrCluster '{id}'")
         super().__init__(scope, id, provider=provider, tags=props.tags)
         self.props = props
-
-        self.log_bucket = log_bucket or LogBucket(
-            self, "log-bucket", _named_after(props.name, log_bucket_props or LogBucketProps()),
-            partition=iam_props.partition if iam_props else "aws",
-        )
-        self.roles = roles or EmrRoles(self, "roles", iam_props, log_bucket=self.log_bucket,
-                                       autoscaling_role_arn=autoscaling_role_arn)
-        self.log_write_policy = None
-        if roles is not None and roles.instance_role is not None and not roles.writes_logs_to(self.log_bucket):
-            self.log_write_policy = self.log_bucket.grant_write(roles.instance_role, scope=self, id="log-write")
-        elif roles is not None and roles.instance_role is None:
-            Annotations.of(self).add_warning(
-                f"existing roles without instance_role: grant the instance role log writes to {self.log_bucket.log_uri} "
-                "yourself (LogBucket.write_statements)")
-        autoscaling_role = autoscaling_role_arn or (
-            self.roles.autoscaling_role.arn if self.roles.autoscaling_role else None
-        )
-
+        autoscaling_role = self._logs_and_roles(iam_props, roles, log_bucket, log_bucket_props, autoscaling_role_arn)
         self.security = ClusterSecurity(self, "security", props, roles=self.roles,
                                         account_id=self.roles.props.account_id, region=self.roles.props.region,
                                         partition=self.roles.props.partition)
-
-        self.step_logs: Optional[StepLogShipping] = None
-        if props.step_logs is not None:
-            configuration = self.security.configuration
-            self.step_logs = StepLogShipping(
-                self, "step-logs", props.step_logs, cluster_name=props.name, log_bucket=self.log_bucket,
-                roles=self.roles, region=self.roles.props.region, account_id=self.roles.props.account_id,
-                partition=self.roles.props.partition,
-                cluster_key=configuration.kms_key if configuration and props.step_logs.kms_key_arn is None else None,
-            )
-        bootstrap = [{"name": b.name, "path": b.path, "args": list(b.args) or None} for b in props.bootstrap_actions]
-        if self.step_logs:
-            bootstrap.insert(0, self.step_logs.bootstrap_action)
-
+        bootstrap = self._step_logs_and_bootstrap()
         self._warn(props)
         if not props.network.subnet_ids:
             Annotations.of(self).add_warning(
                 "no subnet given: EMR launches into the default VPC's subnet; pass private subnets "
                 "in network.subnet_ids for production"
             )
-
-        fleets = props.uses_fleets
-        ec2 = {
-            "instance_profile": self.roles.instance_profile.arn,
-            "subnet_id": props.network.subnet_ids[0] if props.network.subnet_ids and not fleets else None,
-            "subnet_ids": list(props.network.subnet_ids) if fleets and props.network.subnet_ids else None,
-            **self.security.ec2_security_group_fields,
-            "additional_master_security_groups": ",".join(props.network.additional_master_security_groups) or None,
-            "additional_slave_security_groups": ",".join(props.network.additional_slave_security_groups) or None,
-            "key_name": props.network.key_name,
-        }
-        attributes: dict[str, Any] = {
-            "name": props.name,
-            "release_label": props.release_label,
-            "applications": list(props.applications),
-            "service_role": self.roles.service_role.arn,
-            "autoscaling_role": autoscaling_role,
-            "log_uri": self.log_bucket.log_uri,
-            "log_encryption_kms_key_id": props.log_encryption_kms_key_id,
-            "security_configuration": self.security.configuration_name,
-            "step_concurrency_level": props.step_concurrency_level,
-            "termination_protection": props.termination_protection,
-            "unhealthy_node_replacement": props.unhealthy_node_replacement,
-            "visible_to_all_users": props.visible_to_all_users,
-            "keep_job_flow_alive_when_no_steps": True,
-            "scale_down_behavior": props.scale_down_behavior,
-            "ebs_root_volume_size": props.ebs_root_volume_size_gb,
-            "custom_ami_id": props.custom_ami_id,
-            "configurations_json": configurations_json(effective_configurations(props)),
-            "ec2_attributes": [ec2],
-            "bootstrap_action": bootstrap,
-            "auto_termination_policy": (
-                [{"idle_timeout": props.idle_timeout_seconds}] if props.idle_timeout_seconds else None
-            ),
-            "tags": {**props.tags, **(self.step_logs.tags if self.step_logs else {}), **defaults.MANAGED_POLICY_TAG},
-            "additional_info": _compact_json(props.additional_info),
-            "placement_group_config": (
-                [{"instance_role": "MASTER", "placement_strategy": props.placement_strategy}]
-                if props.placement_strategy else None
-            ),
-            "kerberos_attributes": _kerberos(props.kerberos),
-        }
-        if fleets:
-            attributes["master_instance_fleet"] = [_fleet(props.master)]
-            attributes["core_instance_fleet"] = [_fleet(props.core)] if props.core else None
-        else:
-            attributes["master_instance_group"] = [_group(props.master)]
-            attributes["core_instance_group"] = [_group(props.core)] if props.core else None
-
+        attributes = cluster_attributes(props, service_role_arn=self.roles.service_role.arn,
+                                        instance_profile_arn=self.roles.instance_profile.arn,
+                                        autoscaling_role=autoscaling_role, log_uri=self.log_bucket.log_uri,
+                                        security=self.security, bootstrap=bootstrap,
+                                        step_log_tags=self.step_logs.tags if self.step_logs else {})
         self.cluster = EmrClusterResource(
             self, "cluster", attributes,
             depends_on=self.roles.dependables + (self.step_logs.dependables if self.step_logs else []),
@@ -303,16 +302,62 @@ class EmrCluster(Scope):
             field.replace("emr_managed_", "").replace("_security_group", ""): value
             for field, value in self.security.ec2_security_group_fields.items() if value
         }
+        self._task_capacity()
+        self.managed_scaling_policy: Optional[EmrManagedScalingPolicy] = None
+        if props.managed_scaling is not None:
+            self.managed_scaling_policy = EmrManagedScalingPolicy(self, "managed-scaling", {
+                "cluster_id": self.cluster_id,
+                "compute_limits": [props.managed_scaling.compute_limits()],
+            })
 
+    def _logs_and_roles(self, iam_props: Optional[IamProps], roles: Optional[EmrRoles],
+                        log_bucket: Optional[LogBucket], log_bucket_props: Optional[LogBucketProps],
+                        autoscaling_role_arn: Optional[str]) -> Optional[str]:
+        """The log bucket and the roles (made here or given), log writes for given roles; the autoscaling role."""
+        self.log_bucket = log_bucket or LogBucket(
+            self, "log-bucket", _named_after(self.props.name, log_bucket_props or LogBucketProps()),
+            partition=iam_props.partition if iam_props else "aws",
+        )
+        self.roles = roles or EmrRoles(self, "roles", iam_props, log_bucket=self.log_bucket,
+                                       autoscaling_role_arn=autoscaling_role_arn)
+        self.log_write_policy = None
+        if roles is not None and roles.instance_role is not None and not roles.writes_logs_to(self.log_bucket):
+            self.log_write_policy = self.log_bucket.grant_write(roles.instance_role, scope=self, id="log-write")
+        elif roles is not None and roles.instance_role is None:
+            Annotations.of(self).add_warning(
+                f"existing roles without instance_role: grant the instance role log writes to {self.log_bucket.log_uri} "
+                "yourself (LogBucket.write_statements)")
+        return autoscaling_role_arn or (self.roles.autoscaling_role.arn if self.roles.autoscaling_role else None)
+
+    def _step_logs_and_bootstrap(self) -> list[dict[str, Any]]:
+        """Step log shipping, when asked for; the bootstrap actions, its own first."""
+        props = self.props
+        self.step_logs: Optional[StepLogShipping] = None
+        if props.step_logs is not None:
+            configuration = self.security.configuration
+            self.step_logs = StepLogShipping(
+                self, "step-logs", props.step_logs, cluster_name=props.name, log_bucket=self.log_bucket,
+                roles=self.roles, region=self.roles.props.region, account_id=self.roles.props.account_id,
+                partition=self.roles.props.partition,
+                cluster_key=configuration.kms_key if configuration and props.step_logs.kms_key_arn is None else None,
+            )
+        bootstrap = [{"name": b.name, "path": b.path, "args": list(b.args) or None} for b in props.bootstrap_actions]
+        if self.step_logs:
+            bootstrap.insert(0, self.step_logs.bootstrap_action)
+        return bootstrap
+
+    def _task_capacity(self) -> None:
+        """Task instance groups, or the task fleet, as resources of their own (scaling may resize them)."""
+        props = self.props
         scaled = ["instance_count"] if props.counts_are_scaled else None
         self.task_groups: list[EmrInstanceGroup] = []
-        if not fleets:
+        if not props.uses_fleets:
             for i, group in enumerate(props.task):
                 attrs = {"cluster_id": self.cluster_id, **_group(group, with_throughput=False)}
                 attrs["name"] = group.name or f"task-{i}"
                 self.task_groups.append(EmrInstanceGroup(self, f"task-{i}", attrs, ignore_changes=scaled))
         self.task_fleet: Optional[EmrInstanceFleet] = None
-        if fleets and isinstance(props.task, InstanceFleet):
+        if props.uses_fleets and isinstance(props.task, InstanceFleet):
             attrs = {"cluster_id": self.cluster_id, **_fleet(props.task)}
             attrs["name"] = props.task.name or "task"
             self.task_fleet = EmrInstanceFleet(
@@ -320,12 +365,6 @@ class EmrCluster(Scope):
                 ignore_changes=["target_on_demand_capacity", "target_spot_capacity"]
                 if props.counts_are_scaled else None,
             )
-        self.managed_scaling_policy: Optional[EmrManagedScalingPolicy] = None
-        if props.managed_scaling is not None:
-            self.managed_scaling_policy = EmrManagedScalingPolicy(self, "managed-scaling", {
-                "cluster_id": self.cluster_id,
-                "compute_limits": [props.managed_scaling.compute_limits()],
-            })
 
     def _warn(self, props: ClusterProps) -> None:
         if is_token(props.release_label):
