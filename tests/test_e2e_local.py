@@ -115,6 +115,8 @@ def test_terraform_reused_only_the_providers_pure_answers(env):
     """The commands shared one provider process (scripts/shared_provider.py): its config validation was answered
     once, and everything that decides resources reached the provider every time."""
     relay = env["relay"]
+    if relay is None:
+        pytest.skip("the shared provider relay is off (EMR_SHARED_PROVIDER=0)")
     assert {method for method, _ in relay.answers} <= PURE_METHODS
     assert relay.calls["/tfplugin5.Provider/PrepareProviderConfig"] >= 2
     assert len([m for m, _ in relay.answers if m == "/tfplugin5.Provider/PrepareProviderConfig"]) == 1
