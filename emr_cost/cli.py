@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from .errors import CostError, InputError, PriceNotFound, PriceSourceError
-from .prices import PriceBook
+from .prices import PriceBook, open_price_book
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -51,12 +51,9 @@ def add_price_options(parser: argparse.ArgumentParser) -> None:
 
 def price_book(args: argparse.Namespace) -> PriceBook:
     """The price book the flags of add_price_options ask for."""
-    if args.prices == "live":
-        from .live import LivePriceBook, default_cache_dir
-        cache = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
-        return LivePriceBook.from_session(cache_dir=cache, profile=args.profile, endpoint_url=args.endpoint_url)
-    from .snapshot import SnapshotPriceBook
-    return SnapshotPriceBook.load(Path(args.snapshot_file)) if args.snapshot_file else SnapshotPriceBook.load()
+    return open_price_book(args.prices, snapshot_file=Path(args.snapshot_file) if args.snapshot_file else None,
+                           cache_dir=Path(args.cache_dir) if args.cache_dir else None, profile=args.profile,
+                           endpoint_url=args.endpoint_url)
 
 
 def _add_estimate(subparsers: Any) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from pathlib import Path
+from typing import Optional, Protocol
 
 
 @dataclass(frozen=True)
@@ -42,3 +43,18 @@ class PriceBook(Protocol):
     def describe(self) -> str:
         """One line for reports: which source and which date."""
         ...
+
+
+def open_price_book(source: str = "snapshot", *, snapshot_file: Optional[Path] = None,
+                    cache_dir: Optional[Path] = None, profile: Optional[str] = None,
+                    endpoint_url: Optional[str] = None) -> PriceBook:
+    """The price book ``source`` names: "snapshot" (the bundled file, or ``snapshot_file``) or "live" (the AWS
+    Price List API, cached in ``cache_dir``). Every tool that prices opens its book here."""
+    if source == "live":
+        from .live import LivePriceBook, default_cache_dir
+        return LivePriceBook.from_session(cache_dir=cache_dir or default_cache_dir(), profile=profile,
+                                          endpoint_url=endpoint_url)
+    if source != "snapshot":
+        raise ValueError(f"price source must be snapshot or live, not {source!r}")
+    from .snapshot import SnapshotPriceBook
+    return SnapshotPriceBook.load(snapshot_file) if snapshot_file else SnapshotPriceBook.load()

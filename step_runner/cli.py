@@ -469,9 +469,8 @@ def _run_or_resume(args: argparse.Namespace, runner: StepRunner, plan: Any, clus
 def _price_book(deps: Deps, prices: str, profile: str | None) -> Any:
     if deps.price_book is not None:
         return deps.price_book(prices, profile)
-    from emr_cost.cli import price_book
-    return price_book(argparse.Namespace(prices=prices, snapshot_file=None, cache_dir=None, profile=profile,
-                                         endpoint_url=None))
+    from emr_cost.prices import open_price_book
+    return open_price_book(prices, profile=profile)
 
 
 def _resolve_cluster(args: argparse.Namespace, adapter: EmrAdapter, outputs: dict[str, Any],

@@ -89,3 +89,13 @@ def test_root_volume_defaults_by_release() -> None:
     assert root_volume({"ReleaseLabel": "emr-6.15.0"}) == Volume("gp3", 15)
     assert root_volume({"ReleaseLabel": "emr-5.36.2", "EbsRootVolumeSize": 50}) == Volume("gp2", 50)
     assert root_volume({}) is None
+
+
+def test_a_price_book_opens_from_its_source_name() -> None:
+    import pytest
+
+    from emr_cost.prices import open_price_book
+
+    assert open_price_book("snapshot").describe()
+    with pytest.raises(ValueError, match="snapshot or live"):
+        open_price_book("cheap")
