@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, TypeVar
 
 from . import state_file
 from .cloudwatch_logs import CloudWatchLogs, make_logs_client
@@ -309,56 +309,61 @@ def _dispatch(argv: list[str], deps: Deps) -> int:
     if argv[:1] == ["explain"]:
         return explain(argv[1:], deps)
     known: dict[str, Any] = {"json": "--json" in argv}
-    report: RunReport | None = None
-    try:
+
+    def run() -> RunReport:
         args = build_parser().parse_args(argv)
         known.update(json=args.json, follow=args.follow, junit=args.junit)
-        report = _main(args, deps, known)
-        code = report.exit_code if report.exit_code is not None else EXIT_INTERNAL
+        return _main(args, deps, known)
+
+    try:
+        report, code, error = _guarded(run, deps)
     except KeyboardInterrupt:
         print("emr-steps: abandoned; submitted steps keep running. Re-attach with --resume <run-id>.",
               file=deps.stderr)
-        code, report = EXIT_ABANDONED, _early_report(known, RunAbandoned("abandoned by a second Ctrl-C"))
-    except StepRunnerError as exc:
-        code = next(c for kind, c in _ERROR_EXIT_CODES if isinstance(exc, kind))
-        _print_error(exc, deps.stderr)
-        report = exc.report if isinstance(exc.report, RunReport) else _early_report(known, exc)
-    except BrokenPipeError:
-        raise
-    except Exception as exc:  # a bug: one line, the traceback only on request
-        code = EXIT_INTERNAL
-        print(f"emr-steps: internal error: {type(exc).__name__}: {exc} (please report it; set "
-              "EMR_STEPS_TRACEBACK=1 for the traceback)", file=deps.stderr)
-        if os.environ.get("EMR_STEPS_TRACEBACK"):
-            raise
-        report = _early_report(known, exc)
+        code, report, error = EXIT_ABANDONED, _early_report(known, RunAbandoned("abandoned by a second Ctrl-C")), None
+    if report is None:
+        failed_run = getattr(error, "report", None)
+        report = failed_run if isinstance(failed_run, RunReport) else _early_report(known, error)
+    elif code is None:
+        code = report.exit_code if report.exit_code is not None else EXIT_INTERNAL
     report.exit_code = code
     return _finish(report, known, deps, code)
 
 
-def explain(argv: list[str], deps: Deps) -> int:
-    """`emr-steps explain`: 0 when explained (a kind or not), 2 bad input, 7 an AWS error, 1 a bug."""
-    as_json = "--json" in argv
+T = TypeVar("T")
+
+
+def _guarded(action: Callable[[], T], deps: Deps) -> tuple[T | None, int | None, Exception | None]:
+    """``action``'s result, or (None, exit code, error) with the error said in one line on stderr: a
+    StepRunnerError's own exit code, EXIT_INTERNAL for a bug (its traceback only with EMR_STEPS_TRACEBACK=1).
+    One guard for both commands; a broken pipe and Ctrl-C go to their callers."""
     try:
-        explain_main(argv, stdin=deps.stdin, stdout=deps.stdout, make_clients=deps.make_clients,
-                     make_logs_client=deps.make_logs_client, parser_class=_Parser)
-        return EXIT_OK
+        return action(), None, None
     except StepRunnerError as exc:
-        code = next(c for kind, c in _ERROR_EXIT_CODES if isinstance(exc, kind))
         _print_error(exc, deps.stderr)
-        error = {"type": type(exc).__name__, "message": str(exc)}
+        return None, next(c for kind, c in _ERROR_EXIT_CODES if isinstance(exc, kind)), exc
     except BrokenPipeError:
         raise
     except Exception as exc:  # a bug: one line, the traceback only on request
-        code = EXIT_INTERNAL
         print(f"emr-steps: internal error: {type(exc).__name__}: {exc} (please report it; set "
               "EMR_STEPS_TRACEBACK=1 for the traceback)", file=deps.stderr)
         if os.environ.get("EMR_STEPS_TRACEBACK"):
             raise
-        error = {"type": type(exc).__name__, "message": str(exc)}
-    if as_json:
-        print(json.dumps({"kind": None, "error": error}, indent=2), file=deps.stdout)
-    return code
+        return None, EXIT_INTERNAL, exc
+
+
+def explain(argv: list[str], deps: Deps) -> int:
+    """`emr-steps explain`: 0 when explained (a kind or not), 2 bad input, 7 an AWS error, 1 a bug."""
+    _, code, error = _guarded(lambda: explain_main(argv, stdin=deps.stdin, stdout=deps.stdout,
+                                                   make_clients=deps.make_clients,
+                                                   make_logs_client=deps.make_logs_client, parser_class=_Parser),
+                              deps)
+    if error is None:
+        return EXIT_OK
+    if "--json" in argv:
+        print(json.dumps({"kind": None, "error": {"type": type(error).__name__, "message": str(error)}}, indent=2),
+              file=deps.stdout)
+    return code if code is not None else EXIT_INTERNAL
 
 
 def _print_error(exc: StepRunnerError, err: TextIO) -> None:
