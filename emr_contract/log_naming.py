@@ -60,13 +60,33 @@ def log_group_from_cluster_id(cluster_id: str) -> str:
     return LOG_GROUP_PREFIX + _part(cluster_id, "cluster id")
 
 
+def log_group_problem(name: str) -> str | None:
+    """Why ``name`` is no CloudWatch Logs group name, or None."""
+    return None if _GROUP_OK.match(name) else f"log group {name!r} is not a valid CloudWatch Logs group name"
+
+
 def log_group_for(cluster_id: str, outputs_log_group: str | None = None) -> str:
     """The stack output `log_group` if present, else `/aws/emr/<cluster_id>`."""
     if outputs_log_group:
-        if not _GROUP_OK.match(outputs_log_group):
-            raise ValueError(f"log group {outputs_log_group!r} is not a valid CloudWatch Logs group name")
+        problem = log_group_problem(outputs_log_group)
+        if problem:
+            raise ValueError(problem)
         return outputs_log_group
     return log_group_from_cluster_id(cluster_id)
+
+
+def choose_log_group(cluster_id: str, *, flag: str | None = None, output: str | None = None,
+                     tag: str | None = None) -> tuple[str, str]:
+    """(group, where it came from), the first of: a ``--log-group`` flag, the stack output ``log_group``, the
+    cluster's ``emr-log-group`` tag, else ``/aws/emr/<cluster_id>``. Raises ValueError naming the source of an
+    invalid name. The one resolver for every reader (``emr-steps --follow`` and ``explain``)."""
+    for value, source in ((flag, "--log-group"), (output, "output log_group"), (tag, f"cluster tag {LOG_GROUP_TAG}")):
+        if value:
+            try:
+                return log_group_for(cluster_id, value), source
+            except ValueError as exc:
+                raise ValueError(f"{source}: {exc}") from exc
+    return log_group_for(cluster_id), "default"
 
 
 def step_stream_prefix(cluster_id: str, step_id: str) -> str:

@@ -30,7 +30,7 @@ from .errors import (AwsCallError, ClusterDiedError, ClusterWaitTimeout, InputEr
 from .follow import CloudWatchSource, FollowedLogs, LogFollower, LogLine
 from .follow_live import LiveTailSource
 from .follow_s3 import S3TailSource
-from emr_contract.log_naming import LOG_GROUP_TAG, log_group_for
+from emr_contract.log_naming import LOG_GROUP_TAG, choose_log_group, log_group_problem
 from emr_contract.outputs import CLUSTER_ID, CLUSTER_NAME, LOG_GROUP, LOG_URI
 from .machine import Event, RunMachine, RunOutcome
 from .outputs import load_outputs
@@ -245,11 +245,8 @@ def _check_inputs(args: argparse.Namespace, deps: Deps, known: dict[str, Any]) -
         problems += filter(None, [junit_problem])
     state_dir = Path(args.state_dir) if args.state_dir else state_file.default_state_dir()
     problems += filter(None, [_usable_dir(state_dir, "--state-dir")])
-    if args.log_group:
-        try:
-            log_group_for("j-X", args.log_group)
-        except ValueError as exc:
-            problems.append(Problem("--log-group", args.log_group, str(exc)))
+    if args.log_group and log_group_problem(args.log_group):
+        problems.append(Problem("--log-group", args.log_group, log_group_problem(args.log_group) or ""))
     run_id = args.resume or args.run_id or _new_run_id(deps.now())
     run_flag = "--resume" if args.resume else "--run-id"
     run_id_ok = not run_id_problems(None, run_id, run_flag)
@@ -495,26 +492,15 @@ def _resolve_cluster(args: argparse.Namespace, adapter: EmrAdapter, outputs: dic
     raise InputError("say which cluster: --cluster-id, --cluster-name or --outputs")
 
 
-def log_group_choice(cluster_id: str, *, flag: str | None, output: str | None,
-                     tag: str | None) -> tuple[str, str]:
-    """(group, where it came from): --log-group, else the stack output, else the cluster's
-    emr-log-group tag, else /aws/emr/<cluster-id>. Raises ValueError for an invalid name."""
-    for value, source in ((flag, "--log-group"), (output, f"output {LOG_GROUP}"),
-                          (tag, f"cluster tag {LOG_GROUP_TAG}")):
-        if value:
-            return log_group_for(cluster_id, value), source
-    return log_group_for(cluster_id), "default"
-
-
 def _follower(args: argparse.Namespace, deps: Deps, outputs: dict[str, Any], cluster_id: str, log_uri: str | None,
               s3_client: Any, progress: "_Progress", tagged_group: str | None = None) -> LogFollower:
     """CloudWatch Logs first (group from --log-group, the stack output, the cluster tag or /aws/emr/<id>),
     then S3."""
     try:
-        group, source = log_group_choice(cluster_id, flag=args.log_group, output=outputs.get(LOG_GROUP),
+        group, source = choose_log_group(cluster_id, flag=args.log_group, output=outputs.get(LOG_GROUP),
                                          tag=tagged_group)
     except ValueError as exc:
-        raise InputError(f"--log-group / output {LOG_GROUP} / tag {LOG_GROUP_TAG}: {exc}") from exc
+        raise InputError(str(exc)) from exc
     logs = CloudWatchLogs(deps.make_logs_client(args.region, args.profile))
     polling = CloudWatchSource(logs, group, cluster_id, clock=deps.clock)
     live = LiveTailSource(logs, group, cluster_id, clock=deps.clock, readback=polling, on_notice=progress.line)

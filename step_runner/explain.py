@@ -20,7 +20,7 @@ from .diagnosis import Diagnosis, Evidence, diagnose
 from .emr_adapter import EmrAdapter
 from .log_sample import LogSample
 from .errors import InputError, StepRunnerError
-from emr_contract.log_naming import LOG_GROUP_TAG, driver_stream, log_group_for, step_stream
+from emr_contract.log_naming import LOG_GROUP_TAG, choose_log_group, driver_stream, step_stream
 from emr_contract.outputs import CLUSTER_ID, LOG_GROUP, LOG_URI
 from .outputs import load_outputs
 from .s3_logs import S3StepLogs
@@ -159,11 +159,16 @@ class _CloudWatchReader:
 
 
 def _cloudwatch(args, make_logs_client, cluster_id: str, outputs: dict, tags: dict) -> _CloudWatchReader | None:
-    group_name = args.log_group or outputs.get(LOG_GROUP) or tags.get(LOG_GROUP_TAG)
+    """The step's CloudWatch Logs streams, from the group the run would follow (log_naming.choose_log_group; an
+    invalid name is bad input, as in `emr-steps --follow`); None when no Logs client can be made."""
     try:
-        group = log_group_for(cluster_id, group_name)
+        group, _ = choose_log_group(cluster_id, flag=args.log_group, output=outputs.get(LOG_GROUP),
+                                    tag=tags.get(LOG_GROUP_TAG))
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    try:
         return _CloudWatchReader(CloudWatchLogs(make_logs_client(args.region, args.profile)), group)
-    except Exception:
+    except Exception:  # no region or credentials for Logs: the other sources still explain the step
         return None
 
 

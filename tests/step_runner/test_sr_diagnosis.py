@@ -189,6 +189,29 @@ def test_explain_a_step_reads_cloudwatch_when_s3_has_nothing_yet(monkeypatch):
     assert "cloudwatch stdout" in found["sources"]
 
 
+def test_explain_a_step_refuses_an_invalid_log_group_as_the_run_does(monkeypatch):
+    """One resolver (log_naming.choose_log_group), one error: a bad --log-group is bad input, not ignored."""
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        emr = boto3.client("emr", region_name="us-east-1")
+        s3 = boto3.client("s3", region_name="us-east-1")
+        cluster_id = emr.run_job_flow(
+            Name="c", ReleaseLabel="emr-7.2.0", JobFlowRole="r", ServiceRole="s",
+            Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": True},
+        )["JobFlowId"]
+        step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[{
+            "Name": "k", "ActionOnFailure": "CONTINUE",
+            "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["spark-submit", "k.py"]}}])["StepIds"][0]
+        out, err = io.StringIO(), io.StringIO()
+        code = cli.main(["explain", "--cluster-id", cluster_id, "--step-id", step_id, "--log-group", "bad group",
+                         "--json"], cli.Deps(stdout=out, stderr=err, install_signals=False,
+                                             make_clients=lambda region, profile: (emr, s3),
+                                             make_logs_client=lambda region, profile: None))
+    assert code == 2 and "--log-group: log group 'bad group' is not a valid" in err.getvalue()
+
+
 @pytest.mark.integration
 def test_explain_into_a_pipe_closed_early_stops_quietly():
     """`emr-steps explain log | head -1`: the reader goes away; no 'internal error', no traceback."""

@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from step_runner import cli
-from step_runner.cli import log_group_choice
+from emr_contract.log_naming import choose_log_group
 from step_runner.emr_adapter import EmrAdapter
 from emr_contract.log_naming import LOG_GROUP_TAG, log_group_from_cluster_id
 
@@ -38,12 +38,12 @@ def tag(emr, cluster_id: str, group: str = TAGGED) -> None:
     ("", "", "", (log_group_from_cluster_id("j-1"), "default")),
 ])
 def test_order_is_flag_outputs_tag_default(flag, output, tag_value, expected):
-    assert log_group_choice("j-1", flag=flag, output=output, tag=tag_value) == expected
+    assert choose_log_group("j-1", flag=flag, output=output, tag=tag_value) == expected
 
 
 def test_an_invalid_tagged_group_is_an_error():
     with pytest.raises(ValueError, match="not a valid CloudWatch Logs group name"):
-        log_group_choice("j-1", flag=None, output=None, tag="bad group")
+        choose_log_group("j-1", flag=None, output=None, tag="bad group")
 
 
 def test_describe_cluster_returns_the_tags(aws):  # noqa: F811
