@@ -223,7 +223,22 @@ def _usable_dir(path: Path, flag: str) -> Problem | None:
     return None
 
 
-def _check_inputs(args: argparse.Namespace, deps: Deps, known: dict[str, Any]) -> _Inputs:
+@dataclass
+class RunContext:
+    """What one `emr-steps` run has learned so far: enough for a report when it ends early, and for how the
+    report is printed (--json, --follow, --junit)."""
+
+    json: bool = False
+    follow: bool = False
+    junit: str | None = None
+    junit_ok: bool = False
+    plan: Any = None
+    run_id: str | None = None
+    cluster_id: str | None = None
+    started: bool = False
+
+
+def _check_inputs(args: argparse.Namespace, deps: Deps, known: RunContext) -> _Inputs:
     """Every check that needs no AWS call, with all problems in one error."""
     problems: list[Problem] = []
     config = RunnerConfig(
@@ -241,7 +256,7 @@ def _check_inputs(args: argparse.Namespace, deps: Deps, known: dict[str, Any]) -
         problems.append(Problem("cluster", ", ".join(chosen), "pick one of --cluster-id, --cluster-name, --outputs"))
     if args.junit:
         junit_problem = _writable_file(args.junit, "--junit")
-        known["junit_ok"] = junit_problem is None
+        known.junit_ok = junit_problem is None
         problems += filter(None, [junit_problem])
     state_dir = Path(args.state_dir) if args.state_dir else state_file.default_state_dir()
     problems += filter(None, [_usable_dir(state_dir, "--state-dir")])
@@ -266,10 +281,10 @@ def _check_inputs(args: argparse.Namespace, deps: Deps, known: dict[str, Any]) -
         except SpecError as exc:
             problems += exc.problems
     if plan is not None:
-        known["plan"] = plan
+        known.plan = plan
     problems += run_id_problems(plan, run_id, run_flag)
     if run_id_ok:
-        known["run_id"] = run_id
+        known.run_id = run_id
     outputs: dict[str, Any] = {}
     if args.outputs:
         outputs = load_outputs(args.outputs, args.stack)
@@ -305,11 +320,11 @@ def _reader_gone(deps: Deps) -> int:
 def _dispatch(argv: list[str], deps: Deps) -> int:
     if argv[:1] == ["explain"]:
         return explain(argv[1:], deps)
-    known: dict[str, Any] = {"json": "--json" in argv}
+    known = RunContext(json="--json" in argv)
 
     def run() -> RunReport:
         args = build_parser().parse_args(argv)
-        known.update(json=args.json, follow=args.follow, junit=args.junit)
+        known.json, known.follow, known.junit = args.json, args.follow, args.junit
         return _main(args, deps, known)
 
     try:
@@ -372,46 +387,46 @@ def _print_error(exc: StepRunnerError, err: TextIO) -> None:
             print(f"emr-steps: hint: {hint.text}", file=err)
 
 
-def _early_report(known: dict[str, Any], exc: BaseException) -> RunReport:
+def _early_report(known: RunContext, exc: BaseException) -> RunReport:
     error = {"type": type(exc).__name__, "message": str(exc)}
     outcome = RunOutcome.CLUSTER_DIED.value if isinstance(exc, ClusterDiedError) else ERROR_OUTCOME
-    if known.get("plan") is not None:
-        return plan_report(known["plan"], known.get("run_id"), known.get("cluster_id"), outcome, error=error)
-    return RunReport(known.get("run_id"), known.get("cluster_id"), outcome, [], error=error)
+    if known.plan is not None:
+        return plan_report(known.plan, known.run_id, known.cluster_id, outcome, error=error)
+    return RunReport(known.run_id, known.cluster_id, outcome, [], error=error)
 
 
-def _finish(report: RunReport, known: dict[str, Any], deps: Deps, code: int) -> int:
+def _finish(report: RunReport, known: RunContext, deps: Deps, code: int) -> int:
     """Write the JUnit file (if asked and its path was checked) and print the report."""
-    if known.get("junit") and known.get("junit_ok"):
+    if known.junit and known.junit_ok:
         try:
-            Path(known["junit"]).write_text(to_junit(report), encoding="utf-8")
+            Path(known.junit).write_text(to_junit(report), encoding="utf-8")
         except OSError as exc:
-            print(f"emr-steps: error: --junit {known['junit']}: {exc.strerror or exc}", file=deps.stderr)
+            print(f"emr-steps: error: --junit {known.junit}: {exc.strerror or exc}", file=deps.stderr)
             code = code or EXIT_BAD_INPUT
             report.exit_code = code
-    if known.get("json") and known.get("follow"):  # stdout is JSON Lines: log events, then the report
+    if known.json and known.follow:  # stdout is JSON Lines: log events, then the report
         print(json.dumps({"event": "report", **to_dict(report)}), file=deps.stdout)
-    elif known.get("json"):
+    elif known.json:
         print(json.dumps(to_dict(report), indent=2), file=deps.stdout)
-    elif known.get("started"):
+    elif known.started:
         print(render_table(report), file=deps.stdout)
     return code
 
 
-def _main(args: argparse.Namespace, deps: Deps, known: dict[str, Any]) -> RunReport:
+def _main(args: argparse.Namespace, deps: Deps, known: RunContext) -> RunReport:
     inputs = _check_inputs(args, deps, known)
     plan, run_id, saved = inputs.plan, inputs.run_id, inputs.saved
     if args.validate:
         configs = [step_config(s, run_id) for s in plan.steps]
         print(json.dumps({"run_id": run_id, "steps": configs}, indent=2), file=deps.stdout)
-        known["json"] = False
+        known.json = False
         return RunReport(run_id, None, "VALID", [], exit_code=EXIT_OK)
 
     emr_client, s3_client = deps.make_clients(args.region, args.profile)
     submit_client = deps.make_submit_client(args.region, args.profile) if deps.make_submit_client else None
     adapter = EmrAdapter(emr_client, submit_client=submit_client)
     cluster_id = _resolve_cluster(args, adapter, inputs.outputs, saved)
-    known["cluster_id"] = cluster_id
+    known.cluster_id = cluster_id
     if saved and saved.cluster_id != cluster_id:
         raise ResumeError(f"run {run_id} ran on {saved.cluster_id}, not {cluster_id}")
 
@@ -441,7 +456,7 @@ def _main(args: argparse.Namespace, deps: Deps, known: dict[str, Any]) -> RunRep
     progress.line(f"run {run_id} on {cluster_id} ({cluster.state}, StepConcurrencyLevel "
                   f"{cluster.step_concurrency_level}{', ends when no step is left' if cluster.auto_terminate else ''}"
                   f"); state file {state_path}")
-    known["started"] = True
+    known.started = True
     try:
         report = _run_or_resume(args, runner, plan, cluster, run_id, saved, started, logs, follower,
                                 _state_saver(run_state, state_path))
