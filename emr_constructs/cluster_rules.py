@@ -98,8 +98,8 @@ def check_tags(c: Checker, where: str, tags: Any) -> None:
     for key, value in tags.items():
         if is_token(key) or is_token(value):
             continue
-        for problem in facts.tag_problems(key, value):
-            c.fail(f"{where}[{key}]", value, problem)
+        for part, problem in facts.tag_problems(key, value):
+            c.fail(f"{where}[{key}]", key if part == "key" else value, problem)
 
 
 def _check_applications(c: Checker, applications: Sequence[str], release: Optional[facts.Release]) -> None:
@@ -277,26 +277,17 @@ def _check_ebs(c: Checker, where: str, volume: EbsVolume, *, throughput_allowed:
     if not ok or any(is_token(v) for v in (volume.size_gb, volume.iops, volume.throughput)):
         return
     # VOLSPEC (EMR's sizes and types) and EC2 CreateVolume (each type's size, iops and throughput).
-    for problem in facts.ebs_volume_problems(volume.type, volume.size_gb, volume.iops, volume.throughput):
-        c.fail(f"{where}.{_ebs_field(problem)}", _ebs_value(volume, problem), problem +
-               " (EMR VolumeSpecification, EC2 CreateVolume)")
+    problems = facts.ebs_volume_problems(volume.type, volume.size_gb, volume.iops, volume.throughput)
+    for parameter, problem in problems:
+        field = _EBS_FIELDS[parameter]
+        c.fail(f"{where}.{field}", getattr(volume, field), problem + " (EMR VolumeSpecification, EC2 CreateVolume)")
     if core:
         c.check(volume.size_gb >= facts.MIN_CORE_EBS_VOLUME_GB, f"{where}.size_gb", volume.size_gb,
                 f"core nodes' EBS volumes are at least {facts.MIN_CORE_EBS_VOLUME_GB} GB (MG emr-plan-storage)")
 
 
-def _ebs_field(problem: str) -> str:
-    if "throughput" in problem or "MiB/s" in problem:
-        return "throughput"
-    if "iops" in problem:
-        return "iops"
-    if "GiB" in problem:
-        return "size_gb"
-    return "type"
-
-
-def _ebs_value(volume: EbsVolume, problem: str) -> Any:
-    return getattr(volume, _ebs_field(problem))
+# facts.ebs_volume_problems names the parameter at fault; EbsVolume's field of it
+_EBS_FIELDS = {"volume_type": "type", "size_gib": "size_gb", "iops": "iops", "throughput": "throughput"}
 
 
 def _check_root_volume(c: Checker, size: Any, release: Optional[facts.Release]) -> None:

@@ -643,43 +643,46 @@ MAX_EBS_VOLUMES_PER_LAUNCH_REQUEST = 2500
 
 
 def ebs_volume_problems(volume_type: str, size_gib: int, iops: Optional[int] = None,
-                        throughput: Optional[int] = None, *, emr: bool = True) -> list[str]:
-    """Every way a volume breaks EC2's limits (and, with ``emr``, EMR's); empty when it is fine."""
+                        throughput: Optional[int] = None, *, emr: bool = True) -> list[tuple[str, str]]:
+    """Every way a volume breaks EC2's limits (and, with ``emr``, EMR's), as (the parameter at fault, why):
+    "volume_type", "size_gib", "iops" or "throughput"; empty when it is fine."""
     spec = EBS_VOLUME_TYPES.get(volume_type)
     if spec is None:
-        return [f"volume type {volume_type!r} is not an EBS volume type ({', '.join(EBS_VOLUME_TYPES)})"]
+        return [("volume_type",
+                 f"volume type {volume_type!r} is not an EBS volume type ({', '.join(EBS_VOLUME_TYPES)})")]
     problems = []
     if emr and not spec.emr_accepts:
-        problems.append(f"EMR does not take {volume_type} volumes (it takes {', '.join(EMR_VOLUME_TYPES)})")
+        problems.append(("volume_type",
+                         f"EMR does not take {volume_type} volumes (it takes {', '.join(EMR_VOLUME_TYPES)})"))
     lo, hi = spec.size_gib
     if emr:
         hi = min(hi, EMR_VOLUME_SIZE_GIB[1])
     if not lo <= size_gib <= hi:
-        problems.append(f"{volume_type} volumes are {lo}-{hi} GiB, got {size_gib}")
+        problems.append(("size_gib", f"{volume_type} volumes are {lo}-{hi} GiB, got {size_gib}"))
     if spec.iops is None:
         if iops is not None:
-            problems.append(f"{volume_type} volumes take no iops")
+            problems.append(("iops", f"{volume_type} volumes take no iops"))
     elif iops is None:
         if spec.iops_required:
-            problems.append(f"{volume_type} volumes need iops ({spec.iops[0]}-{spec.iops[1]})")
+            problems.append(("iops", f"{volume_type} volumes need iops ({spec.iops[0]}-{spec.iops[1]})"))
     else:
         if not spec.iops[0] <= iops <= spec.iops[1]:
-            problems.append(f"{volume_type} iops are {spec.iops[0]}-{spec.iops[1]}, got {iops}")
+            problems.append(("iops", f"{volume_type} iops are {spec.iops[0]}-{spec.iops[1]}, got {iops}"))
         if spec.max_iops_per_gib is not None and iops > spec.max_iops_per_gib * size_gib:
-            problems.append(f"{volume_type} allows at most {spec.max_iops_per_gib:g} iops per GiB: "
-                            f"{size_gib} GiB takes at most {int(spec.max_iops_per_gib * size_gib)} iops, got {iops}")
+            problems.append(("iops", f"{volume_type} allows at most {spec.max_iops_per_gib:g} iops per GiB: "
+                            f"{size_gib} GiB takes at most {int(spec.max_iops_per_gib * size_gib)} iops, got {iops}"))
     if spec.throughput_mibps is None:
         if throughput is not None:
-            problems.append(f"{volume_type} volumes take no throughput (gp3 only)")
+            problems.append(("throughput", f"{volume_type} volumes take no throughput (gp3 only)"))
     elif throughput is not None:
         if not spec.throughput_mibps[0] <= throughput <= spec.throughput_mibps[1]:
-            problems.append(f"{volume_type} throughput is {spec.throughput_mibps[0]}-{spec.throughput_mibps[1]} "
-                            f"MiB/s, got {throughput}")
+            problems.append(("throughput", f"{volume_type} throughput is "
+                             f"{spec.throughput_mibps[0]}-{spec.throughput_mibps[1]} MiB/s, got {throughput}"))
         effective_iops = iops if iops is not None else (spec.iops[0] if spec.iops else 0)
         if spec.max_mibps_per_iops is not None and throughput > spec.max_mibps_per_iops * effective_iops:
-            problems.append(f"{volume_type} allows at most {spec.max_mibps_per_iops:g} MiB/s per iops: "
+            problems.append(("throughput", f"{volume_type} allows at most {spec.max_mibps_per_iops:g} MiB/s per iops: "
                             f"{effective_iops} iops take at most {spec.max_mibps_per_iops * effective_iops:g} "
-                            f"MiB/s, got {throughput}")
+                            f"MiB/s, got {throughput}"))
     return problems
 
 
@@ -813,20 +816,21 @@ TAG_RESERVED_PREFIX = "aws:"
 TAG_CHARACTERS = re.compile(r"[\w\s.:/=+\-@\u2060-\u2064\u180e\u200b-\u200d]*", re.UNICODE)
 
 
-def tag_problems(key: object, value: object) -> list[str]:
+def tag_problems(key: object, value: object) -> list[tuple[str, str]]:
+    """Every way a tag breaks EC2's tag rules, as ("key" or "value", why)."""
     problems = []
     if not isinstance(key, str) or not TAG_KEY_CHARS[0] <= len(key) <= TAG_KEY_CHARS[1]:
-        problems.append(f"tag keys are {TAG_KEY_CHARS[0]}-{TAG_KEY_CHARS[1]} characters")
+        problems.append(("key", f"tag keys are {TAG_KEY_CHARS[0]}-{TAG_KEY_CHARS[1]} characters"))
     elif key.lower().startswith(TAG_RESERVED_PREFIX):
-        problems.append("tag keys must not start with the reserved prefix aws:")
+        problems.append(("key", "tag keys must not start with the reserved prefix aws:"))
     elif not TAG_CHARACTERS.fullmatch(key):
-        problems.append("tag keys take letters, digits, spaces and _ . : / = + - @ only")
+        problems.append(("key", "tag keys take letters, digits, spaces and _ . : / = + - @ only"))
     if not isinstance(value, str) or len(value) > TAG_VALUE_CHARS[1]:
-        problems.append(f"tag values are strings of at most {TAG_VALUE_CHARS[1]} characters")
+        problems.append(("value", f"tag values are strings of at most {TAG_VALUE_CHARS[1]} characters"))
     elif value.lower().startswith(TAG_RESERVED_PREFIX):
-        problems.append("tag values must not start with the reserved prefix aws:")
+        problems.append(("value", "tag values must not start with the reserved prefix aws:"))
     elif not TAG_CHARACTERS.fullmatch(value):
-        problems.append("tag values take letters, digits, spaces and _ . : / = + - @ only")
+        problems.append(("value", "tag values take letters, digits, spaces and _ . : / = + - @ only"))
     return problems
 
 

@@ -301,3 +301,12 @@ def test_facts_module_is_standard_library_only():
                  if isinstance(node, ast.ImportFrom) and node.module}
     # emr_contract is standard library only (tests/test_layering.py), so the facts still load without cdktf.
     assert imported <= {"__future__", "re", "dataclasses", "typing", "emr_contract"}, imported
+
+
+def test_checks_name_the_parameter_at_fault_not_in_prose():
+    """Checks return (field, message): the caller names the field without reading the sentence again."""
+    assert [f for f, _ in facts.ebs_volume_problems("gp3", 100, iops=3000, throughput=751)] == ["throughput"]
+    assert [f for f, _ in facts.ebs_volume_problems("gp3", 100, iops=2999)] == ["iops"]
+    assert [f for f, _ in facts.ebs_volume_problems("st1", 124)] == ["size_gib"]
+    assert [f for f, _ in facts.ebs_volume_problems("io2", 100, iops=1000)] == ["volume_type"]
+    assert [f for f, _ in facts.tag_problems("aws:owner", "team#1")] == ["key", "value"]
