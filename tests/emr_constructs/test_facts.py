@@ -310,3 +310,13 @@ def test_checks_name_the_parameter_at_fault_not_in_prose():
     assert [f for f, _ in facts.ebs_volume_problems("st1", 124)] == ["size_gib"]
     assert [f for f, _ in facts.ebs_volume_problems("io2", 100, iops=1000)] == ["volume_type"]
     assert [f for f, _ in facts.tag_problems("aws:owner", "team#1")] == ["key", "value"]
+
+
+def test_the_exported_names_are_a_literal_list_a_static_tool_can_read():
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(facts.__file__).read_text(encoding="utf-8"))
+    (node,) = [n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "__all__"]
+    names = ast.literal_eval(node.value)
+    assert names == facts.__all__ and all(hasattr(facts, n) for n in names)
