@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from emr_contract.scaling import MANAGED_SCALING_FLEET_UNITS, MANAGED_SCALING_GROUP_UNITS
+
 from .validation import Checker
 
-GROUP_UNIT_TYPES = ("Instances", "VCPU")
-FLEET_UNIT_TYPE = "InstanceFleetUnits"
+GROUP_UNIT_TYPES = MANAGED_SCALING_GROUP_UNITS
+(FLEET_UNIT_TYPE,) = MANAGED_SCALING_FLEET_UNITS
 
 
 @dataclass(frozen=True, kw_only=True)
