@@ -17,7 +17,7 @@ import moto
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from . import moto_fixes, s3_policy
-from .cloudwatch_logs import CloudWatchLogsSink
+from .log_shipping import CloudWatchLogsSink
 from .config import EmulatorConfig
 from .lifecycle import Lifecycle, LineSink
 from .pricing_api import PricingMiddleware
@@ -54,7 +54,7 @@ class LocalEmr:
         cloudwatch_logs: bool = True,
         **config_overrides: Any,
     ) -> None:
-        """``cloudwatch_logs``: write step output to CloudWatch Logs while steps run (see cloudwatch_logs)."""
+        """``cloudwatch_logs``: write step output to CloudWatch Logs while steps run (see log_shipping)."""
         check_moto_version()
         self.log_requests = log_requests
         self.host = host

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .log_events import application_id
 from .log_sample import sample_text
-from .logs import ProbableCause, cause_of
+from .probable_cause import ProbableCause, cause_of
 from .triage import Hint, classify, find_events, hint_for
 
 UNKNOWN_REASONS = ("unknown error", "unknown error.")

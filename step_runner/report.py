@@ -13,7 +13,7 @@ from typing import Any
 
 from emr_cost import cost_report
 
-from .logs import ProbableCause
+from .probable_cause import ProbableCause
 from .run_cost import CostSection
 from .state import FailureInfo
 from .triage import Hint
