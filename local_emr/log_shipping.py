@@ -83,13 +83,21 @@ class AgentShipping:
     def __init__(self, timing: ShippingTiming = ShippingTiming()) -> None:
         self.timing = timing
         self._last_apply: dict[str, float] = {}
+        self._applied: dict[tuple[str, str], float] = {}  # (node, directory) -> when its files started shipping
 
-    def discovered(self, node: str, now: float) -> float:
-        """When a stream that appears on ``node`` at ``now`` starts being shipped."""
+    def discovered(self, node: str, directory: str, now: float) -> float:
+        """When the files of ``directory`` (a step's, which appears on ``node`` at ``now``) start being shipped:
+        the watcher applies one config for everything it found in a scan, so a step's stdout and stderr go
+        together."""
+        known = self._applied.get((node, directory))
+        if known is not None:
+            return known
         scan = self.timing.scan_seconds
         at = (now // scan + 1) * scan if scan > 0 else now
-        at = max(at, self._last_apply.get(node, float("-inf")) + self.timing.min_apply_seconds)
-        self._last_apply[node] = at
+        last = self._last_apply.get(node, float("-inf"))
+        if at != last:
+            at = max(at, last + self.timing.min_apply_seconds)
+        self._last_apply[node] = self._applied[(node, directory)] = at
         return at
 
     def added(self, stream: _Stream, now: float) -> None:
@@ -138,7 +146,7 @@ class CloudWatchLogsSink:
             now = self.clock()
             pending = self._pending.get(key)
             if pending is None:
-                pending = self._pending[key] = _Stream(shipped_from=self.agent.discovered(cluster.id, now))
+                pending = self._pending[key] = _Stream(shipped_from=self.agent.discovered(cluster.id, step.id, now))
             stamp = max(self.clock_ms(), pending.last_ms)
             pending.last_ms = stamp
             pending.events.append({"timestamp": stamp, "message": line[:MAX_EVENT_CHARS] or " "})

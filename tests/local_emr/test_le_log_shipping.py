@@ -133,15 +133,16 @@ def test_a_new_steps_lines_ship_from_the_watchers_next_scan_then_one_flush_later
     from local_emr.log_shipping import AgentShipping, ShippingTiming, _Stream
 
     agent = AgentShipping(ShippingTiming(flush_seconds=1, scan_seconds=2.0, min_apply_seconds=10.0))
-    stream = _Stream(shipped_from=agent.discovered("j-1", 10.3))
+    stream = _Stream(shipped_from=agent.discovered("j-1", "s-1", 10.3))
     assert stream.shipped_from == 12.0
     stream.events.append({"message": "a"})
     agent.added(stream, 10.3)
     assert not agent.due(stream, 12.9)
     assert agent.due(stream, 13.0)
+    assert agent.discovered("j-1", "s-1", 10.6) == 12.0  # the step's stderr goes with its stdout
     # the next step on the same node waits for the watcher's minimum interval between applies
-    assert agent.discovered("j-1", 12.5) == 22.0
-    assert agent.discovered("j-2", 12.5) == 14.0
+    assert agent.discovered("j-1", "s-2", 12.5) == 22.0
+    assert agent.discovered("j-2", "s-3", 12.5) == 14.0
 
 
 def test_the_agent_sends_a_lone_line_one_flush_after_it_and_a_burst_together() -> None:
