@@ -41,7 +41,7 @@ from .runner import CancelToken, RunnerConfig, StepRunner
 from .s3_logs import S3StepLogs
 from .spec import StepPlan, check_against_cluster, load_spec_file, parse_duration, run_id_problems, step_config
 from .state import Outcome
-from .triage import triage
+from .diagnosis.triage import triage
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1

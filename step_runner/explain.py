@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from .cloudwatch_logs import CloudWatchLogs
 from .diagnosis import Diagnosis, Evidence, diagnose
 from .emr_adapter import EmrAdapter
-from .log_sample import LogSample
+from .diagnosis.log_sample import LogSample
 from .errors import InputError, StepRunnerError
 from emr_contract.log_naming import LOG_GROUP_TAG, choose_log_group, driver_stream, step_stream
 from emr_contract.outputs import CLUSTER_ID, LOG_GROUP, LOG_URI

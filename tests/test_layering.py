@@ -79,3 +79,28 @@ def test_a_breach_is_reported(tmp_path, monkeypatch) -> None:
     (tmp_path / "emr_constructs" / "bad.py").write_text("from step_runner.log_naming import step_stream\n")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert breaches("emr_constructs") == ["emr_constructs/bad.py imports step_runner"]
+
+
+# Subpackages with a rule of their own: what each may import (absolute top-level names, and whether it may reach
+# its parent package with `from .. import`).
+SUBPACKAGES = {
+    # the diagnosis is pure: logs in, a hint and a cause out, no AWS call and nothing of the runner around it
+    "step_runner/diagnosis": {"allowed": set(), "parent": False},
+}
+
+
+@pytest.mark.parametrize("subpackage", sorted(SUBPACKAGES))
+def test_subpackages_keep_their_own_rules(subpackage: str) -> None:
+    rule = SUBPACKAGES[subpackage]
+    problems = []
+    for path in sorted((ROOT / subpackage).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level > 1 and not rule["parent"]:
+                problems.append(f"{path.relative_to(ROOT)} imports from its parent package")
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and top not in rule["allowed"]:
+                    problems.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert problems == []

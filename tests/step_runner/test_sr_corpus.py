@@ -6,7 +6,7 @@ import pytest
 
 from scripts.corpus_accuracy import (BEGIN, DOC, END, README, README_BEGIN, README_END, doc_with, measure, samples,
                                     summary, table)
-from step_runner.triage import KINDS
+from step_runner.diagnosis.triage import KINDS
 
 KIND_TARGET = 0.98
 CAUSE_TARGET = 0.95

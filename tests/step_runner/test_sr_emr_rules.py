@@ -12,7 +12,7 @@ from step_runner import cli, state_file
 from step_runner.emr_adapter import EmrAdapter
 from step_runner.errors import ResumeError
 from step_runner.report import RunReport, StepResult, to_junit
-from step_runner.probable_cause import ProbableCause
+from step_runner.diagnosis.probable_cause import ProbableCause
 from step_runner.runner import CancelToken, RunnerConfig, StepRunner
 from step_runner.spec import load_spec_file, parse_spec, parse_tag, tag_name
 

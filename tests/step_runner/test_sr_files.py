@@ -6,7 +6,7 @@ import pytest
 
 from step_runner import cli
 from step_runner.errors import OutputsError, ResumeError
-from step_runner.probable_cause import ProbableCause
+from step_runner.diagnosis.probable_cause import ProbableCause
 from step_runner.outputs import load_outputs, parse_outputs
 from step_runner.report import RunReport, StepResult, render_table, to_dict, to_junit
 from step_runner.state import FailureInfo

@@ -5,7 +5,7 @@ import gzip
 import io
 
 from step_runner import cli
-from step_runner.log_sample import HEAD_LINES, MIDDLE_LINES, SMALL_BYTES, TAIL_LINES, LogSample, is_quiet, sample_text
+from step_runner.diagnosis.log_sample import HEAD_LINES, MIDDLE_LINES, SMALL_BYTES, TAIL_LINES, LogSample, is_quiet, sample_text
 
 INFO = "26/11/25 12:00:05 INFO TaskSetManager: Finished task {}.0 in stage 3.0 (TID {}) in 1234 ms"
 

@@ -16,7 +16,7 @@ from moto.emr.models import emr_backends
 from moto.emr.responses import ElasticMapReduceResponse
 
 from step_runner import cli
-from step_runner.probable_cause import probable_cause
+from step_runner.diagnosis.probable_cause import probable_cause
 from step_runner.s3_logs import S3StepLogs
 
 from .conftest import stderr_sample

@@ -1,5 +1,5 @@
 """Probable-cause extraction from realistic Spark stderr."""
-from step_runner.probable_cause import probable_cause
+from step_runner.diagnosis.probable_cause import probable_cause
 
 from .conftest import FIXTURES, stderr_sample
 

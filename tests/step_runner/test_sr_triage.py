@@ -1,7 +1,7 @@
 """Failure triage: one realistic log sample per class, the order between classes, and no false alarm."""
 import pytest
 
-from step_runner.triage import KINDS, RULES, triage, triage_step
+from step_runner.diagnosis.triage import KINDS, RULES, triage, triage_step
 
 from .conftest import FIXTURES, stderr_sample
 
@@ -93,7 +93,7 @@ def test_hint_shows_in_table_json_and_junit():
     import xml.etree.ElementTree as ET
 
     from step_runner.report import RunReport, StepResult, render_table, to_dict, to_junit
-    from step_runner.probable_cause import probable_cause
+    from step_runner.diagnosis.probable_cause import probable_cause
 
     text = sample("s3_access_denied.log")
     step = StepResult("publish", "s-9", "FAILED", "FAILED", attempts=1, probable_cause=probable_cause(text),
@@ -147,7 +147,7 @@ def test_a_futures_timeout_is_a_broadcast_one_only_beside_a_broadcast_join():
 
 
 def test_the_cause_is_never_a_stack_frame_while_its_message_is_near():
-    from step_runner.probable_cause import probable_cause
+    from step_runner.diagnosis.probable_cause import probable_cause
 
     ruby = probable_cause(corpus_log("n-bootstrap-ruby-enoent-core-site.log"))
     assert "No such file or directory - /etc/hadoop/conf/core-site.xml" in ruby.summary
@@ -158,7 +158,7 @@ def test_the_cause_is_never_a_stack_frame_while_its_message_is_near():
 
 
 def test_the_am_exit_beats_final_status_failed_and_broadcast_beats_a_bare_timeout():
-    from step_runner.probable_cause import probable_cause
+    from step_runner.diagnosis.probable_cause import probable_cause
 
     assert "Exit code is 143" in probable_cause(corpus_log("n-container-143-sparkbwa-am-final-failed.log")).summary
     assert "Could not execute broadcast" in probable_cause(
@@ -166,7 +166,7 @@ def test_the_am_exit_beats_final_status_failed_and_broadcast_beats_a_bare_timeou
 
 
 def test_the_jvm_flag_on_out_of_memory_error_is_no_oom():
-    from step_runner.probable_cause import probable_cause
+    from step_runner.diagnosis.probable_cause import probable_cause
 
     text = corpus_log("k-dclong-143-beyond-physical-memory.log")
     assert triage(text).kind == "oom"
@@ -181,7 +181,7 @@ def test_a_stack_printed_under_a_warn_has_that_level_so_a_probe_for_a_missing_pa
 
 
 def test_a_header_ending_in_a_colon_is_read_with_its_next_line():
-    from step_runner.probable_cause import probable_cause
+    from step_runner.diagnosis.probable_cause import probable_cause
 
     cause = probable_cause(corpus_log("k-seahorse-emr-no-pyspark.log"))
     assert "Error from python worker: /usr/bin/python: No module named pyspark" in cause.summary
