@@ -28,8 +28,8 @@ from .explain import explain_main
 from .errors import (AwsCallError, ClusterDiedError, ClusterWaitTimeout, InputError, Problem, ResumeError,
                      RunAbandoned, RunCancelled, SpecError, StepRunnerError)
 from .follow import CloudWatchSource, FollowedLogs, LogFollower, LogLine
-from .follow_live import LiveTailSource
-from .follow_s3 import S3TailSource
+from .follow import LiveTailSource
+from .follow import S3TailSource
 from emr_contract.log_naming import LOG_GROUP_TAG, choose_log_group, log_group_problem
 from emr_contract.outputs import CLUSTER_ID, CLUSTER_NAME, LOG_GROUP, LOG_URI
 from .machine import Event, RunMachine, RunOutcome

@@ -13,7 +13,7 @@ import pytest
 from emr_contract.log_naming import step_stream
 from step_runner.cloudwatch_logs import CwEvent, LiveTailEnded, LiveTailUpdate, LogsUnavailable, is_aws_endpoint
 from step_runner.follow import CloudWatchSource, FollowTarget
-from step_runner.follow_live import QUICK_ENDS_TO_GIVE_UP, READ_INTERVAL, LiveTailSource
+from step_runner.follow.live import QUICK_ENDS_TO_GIVE_UP, READ_INTERVAL, LiveTailSource
 
 CLUSTER, GROUP = "j-LIVE", "/aws/emr/j-LIVE"
 OUT = step_stream(CLUSTER, "s-1", "stdout")

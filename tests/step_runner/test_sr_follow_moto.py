@@ -19,7 +19,7 @@ from moto.emr.models import emr_backends
 from step_runner import cli
 from step_runner.cloudwatch_logs import CloudWatchLogs
 from step_runner.follow import CloudWatchSource, FollowTarget, LogFollower
-from step_runner.follow_s3 import S3TailSource
+from step_runner.follow.s3_tail import S3TailSource
 from emr_contract.log_naming import log_group_from_cluster_id, step_stream
 
 from .test_sr_moto import REGION, aws, make_cluster  # noqa: F401  (aws is a fixture)

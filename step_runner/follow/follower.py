@@ -4,10 +4,11 @@ No threads and no sleeping here: the runner calls `LogFollower.poll(targets)` be
 (with its injected clock) and `LogFollower.finish(targets)` when it sees steps end, before it reports
 their final state, so a step's last lines come before its COMPLETED/FAILED line.
 
-Sources, tried in order (the first that works is kept):
+Sources, tried in order (the first that works is kept; `--follow-mode` picks which are tried):
+0. live.LiveTailSource: CloudWatch Logs Live Tail sessions, read back with the CloudWatchSource below.
 1. CloudWatchSource: FilterLogEvents polling over the streams of log_naming (eventId de-duplication,
    up to 100 streams per call, startTime a little before the newest event seen, nextToken pages).
-2. follow_s3.S3TailSource: incremental reads of `<LogUri>/<cluster>/steps/<step>/stdout|stderr(.gz)`,
+2. s3_tail.S3TailSource: incremental reads of `<LogUri>/<cluster>/steps/<step>/stdout|stderr(.gz)`,
    which EMR uploads every few minutes.
 A missing log group or AccessDenied moves on to the next source; throttling backs the follower off
 with the same policy as the EMR poller; no error of a log source ever stops the run.
@@ -22,13 +23,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from .cloudwatch_logs import MAX_STREAM_NAMES, CloudWatchLogs, CwEvent, LogsUnavailable, StreamGone
-from .errors import ThrottledError, TransientAwsError
+from ..cloudwatch_logs import MAX_STREAM_NAMES, CloudWatchLogs, CwEvent, LogsUnavailable, StreamGone
+from ..errors import ThrottledError, TransientAwsError
 from emr_contract.log_naming import (AGENT_FLUSH_SECONDS, WATCHER_MIN_APPLY_SECONDS, WATCHER_SCAN_SECONDS,
                                      container_stream_prefix, driver_container_id, driver_stream, step_stream,
                                      step_stream_prefix)
-from .log_source import StepLogSource
-from .poll_policy import PollPolicy
+from ..log_source import StepLogSource
+from ..poll_policy import PollPolicy
 
 _APP_ID = re.compile(r"\bapplication_\d+_\d+\b")
 DRIVER_PREFIX = "driver-"

@@ -28,9 +28,9 @@ from typing import Any
 from emr_contract.log_naming import (container_stream_prefix, driver_container_id, driver_stream, step_stream,
                                      step_stream_prefix)
 
-from .cloudwatch_logs import (MAX_LIVE_TAIL_PREFIXES, CloudWatchLogs, CwEvent, LiveTail, LiveTailEnded,
+from ..cloudwatch_logs import (MAX_LIVE_TAIL_PREFIXES, CloudWatchLogs, CwEvent, LiveTail, LiveTailEnded,
                               LiveTailUpdate, LogsUnavailable)
-from .follow import DRIVER_PREFIX, CloudWatchSource, FollowTarget, LogLine, split_message
+from .follower import DRIVER_PREFIX, CloudWatchSource, FollowTarget, LogLine, split_message
 
 Key = tuple[str, int, str]
 READ_INTERVAL = 0.1
