@@ -155,23 +155,29 @@ def test_explain_bad_input_is_exit_2_with_json(argv):
     assert json.loads(out)["error"]["type"] in ("InputError", "SpecError")
 
 
-def test_explain_a_step_reads_cloudwatch_when_s3_has_nothing_yet(monkeypatch):
-    """S3 gets step logs minutes after the end; step_logs ships them to CloudWatch Logs as they are written."""
+def _moto_step(monkeypatch) -> tuple:
+    """A cluster on moto with one spark-submit step (call inside mock_aws): (emr, s3, cluster id, step id)."""
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(key, "testing")
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    emr = boto3.client("emr", region_name="us-east-1")
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="example-logs")
+    cluster_id = emr.run_job_flow(
+        Name="c", ReleaseLabel="emr-7.2.0", LogUri="s3://example-logs/emr/", JobFlowRole="r", ServiceRole="s",
+        Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": True},
+    )["JobFlowId"]
+    step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[{
+        "Name": "kmeans", "ActionOnFailure": "CONTINUE",
+        "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["spark-submit", "kmeans.py"]}}])["StepIds"][0]
+    return emr, s3, cluster_id, step_id
+
+
+def test_explain_a_step_reads_cloudwatch_when_s3_has_nothing_yet(monkeypatch):
+    """S3 gets step logs minutes after the end; step_logs ships them to CloudWatch Logs as they are written."""
     with mock_aws():
-        emr = boto3.client("emr", region_name="us-east-1")
-        s3 = boto3.client("s3", region_name="us-east-1")
+        emr, s3, cluster_id, step_id = _moto_step(monkeypatch)
         logs = boto3.client("logs", region_name="us-east-1")
-        s3.create_bucket(Bucket="example-logs")
-        cluster_id = emr.run_job_flow(
-            Name="c", ReleaseLabel="emr-7.2.0", LogUri="s3://example-logs/emr/", JobFlowRole="r", ServiceRole="s",
-            Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": True},
-        )["JobFlowId"]
-        step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[{
-            "Name": "kmeans", "ActionOnFailure": "CONTINUE",
-            "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["spark-submit", "kmeans.py"]}}])["StepIds"][0]
         group, stream = f"/aws/emr/{cluster_id}", f"{cluster_id}/steps/{step_id}/stdout"
         logs.create_log_group(logGroupName=group)
         logs.create_log_stream(logGroupName=group, logStreamName=stream)
@@ -191,19 +197,8 @@ def test_explain_a_step_reads_cloudwatch_when_s3_has_nothing_yet(monkeypatch):
 
 def test_explain_a_step_refuses_an_invalid_log_group_as_the_run_does(monkeypatch):
     """One resolver (log_naming.choose_log_group), one error: a bad --log-group is bad input, not ignored."""
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(key, "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
-        emr = boto3.client("emr", region_name="us-east-1")
-        s3 = boto3.client("s3", region_name="us-east-1")
-        cluster_id = emr.run_job_flow(
-            Name="c", ReleaseLabel="emr-7.2.0", JobFlowRole="r", ServiceRole="s",
-            Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": True},
-        )["JobFlowId"]
-        step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[{
-            "Name": "k", "ActionOnFailure": "CONTINUE",
-            "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["spark-submit", "k.py"]}}])["StepIds"][0]
+        emr, s3, cluster_id, step_id = _moto_step(monkeypatch)
         out, err = io.StringIO(), io.StringIO()
         code = cli.main(["explain", "--cluster-id", cluster_id, "--step-id", step_id, "--log-group", "bad group",
                          "--json"], cli.Deps(stdout=out, stderr=err, install_signals=False,
