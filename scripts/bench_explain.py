@@ -61,9 +61,11 @@ def measure() -> dict[str, float]:
             raise SystemExit(f"explain bench: 10 MB log explained as {kind}")
         write_log(big, 1024 * MB)
         start = time.perf_counter()
-        probe = ("import resource, sys; sys.path.insert(0, sys.argv[2]); from scripts.bench_explain import explain; "
-                 "print(explain(__import__('pathlib').Path(sys.argv[1])), "
-                 "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+        # VmHWM, the peak of this process's own memory: ru_maxrss would also count the parent it was forked from,
+        # which in `make bench` has just synthesized every stack
+        probe = ("import re, sys; sys.path.insert(0, sys.argv[2]); from scripts.bench_explain import explain; "
+                 "kind = explain(__import__('pathlib').Path(sys.argv[1])); "
+                 "print(kind, re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))")
         done = subprocess.run([sys.executable, "-c", probe, str(big), str(ROOT)], capture_output=True, text=True,
                               check=True)
         seconds = time.perf_counter() - start
