@@ -1,6 +1,9 @@
 """`--follow`: each running step's log lines while it runs, from the best source that works: CloudWatch Logs Live
-Tail (live.py), FilterLogEvents polling (follower.py, which also holds the follower itself), S3 (s3_tail.py)."""
-from .follower import CloudWatchSource, FollowedLogs, FollowTarget, LineSource, LogFollower, LogLine, split_message
+Tail (live.py), FilterLogEvents polling (polling.py), S3 (s3_tail.py); the follower that tries them in turn
+(follower.py) and what they all speak (lines.py)."""
+from .follower import FollowedLogs, LogFollower
+from .lines import FollowTarget, LineSource, LogLine, split_message
+from .polling import CloudWatchSource
 from .live import LiveTailSource
 from .s3_tail import S3TailSource
 

@@ -30,7 +30,8 @@ from emr_contract.log_naming import (container_stream_prefix, driver_container_i
 
 from ..cloudwatch_logs import (MAX_LIVE_TAIL_PREFIXES, CloudWatchLogs, CwEvent, LiveTail, LiveTailEnded,
                               LiveTailUpdate, LogsUnavailable)
-from .follower import DRIVER_PREFIX, CloudWatchSource, FollowTarget, LogLine, split_message
+from .lines import DRIVER_PREFIX, FollowTarget, LogLine, split_message
+from .polling import CloudWatchSource
 
 Key = tuple[str, int, str]
 READ_INTERVAL = 0.1

@@ -22,7 +22,7 @@ from emr_contract.s3_layout import step_log_prefix
 
 from ..cloudwatch_logs import LogsUnavailable
 from ..errors import ThrottledError, TransientAwsError
-from .follower import FollowTarget, LogLine
+from .lines import FollowTarget, LogLine
 from ..retry import is_retriable_client_error, is_throttle
 from ..s3_logs import split_s3_uri
 
