@@ -3,6 +3,8 @@
 Every limit, gate and name comes from ``facts`` (each fact cites its AWS page there); this module says
 which field each applies to. Where ``facts`` cannot answer (a release it does not know), the input is
 accepted: we refuse only what EMR is documented to refuse.
+
+It stays one module: it holds the rules of one props class, ClusterProps, checked in one pass.
 """
 from __future__ import annotations
 

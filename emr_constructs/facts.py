@@ -44,6 +44,8 @@ Pages cited below:
   EBSGP  https://docs.aws.amazon.com/ebs/latest/userguide/general-purpose.html
   TAGS   https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions (EMR's tag
          page defers to it; the same four limits are quoted verbatim by AWS Batch and ECS docs)
+
+It is due to become a package, one file per section; until then its sections are marked.
 """
 from __future__ import annotations
 

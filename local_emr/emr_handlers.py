@@ -2,6 +2,9 @@
 
 Handlers take the parsed JSON request and return the JSON response dict, or raise EmrError.
 They run with the shared lock held, so they may touch moto's EMR backend freely.
+
+It stays one module: it is the emulator's one table of EMR operations (overrides, checks before moto,
+hooks after), each entry a short function.
 """
 
 from __future__ import annotations

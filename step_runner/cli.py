@@ -4,6 +4,9 @@ The only module that knows about exit codes, signals, stdout and the wall clock.
 checked without AWS (arguments, the spec, the run id, the output and state paths) is checked before the
 first AWS call; every error ends as one line on stderr and its exit code, and `--json` always prints
 exactly one JSON object on stdout (the last line, with `--follow`).
+
+It stays one module for now: it is the shell of both commands (arguments, the guard, printing); a module per
+command is the next step.
 """
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ Besides the steps' own states it takes what EMR tells about the cluster: the Act
 failed step (CANCEL_AND_WAIT cancels the queue, TERMINATE_CLUSTER ends the cluster), CancelSteps
 refusals, the room other clients' steps leave, and why the cluster ended (a normal end such as
 ALL_STEPS_COMPLETED is not a death).
+
+It stays one module: it is one state machine, and its transitions read together.
 """
 from __future__ import annotations
 

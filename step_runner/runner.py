@@ -6,6 +6,9 @@ results.py.
     cluster = runner.wait_for_cluster("j-...")
     report = runner.run(plan, cluster, run_id, logs=S3StepLogs(s3, cluster.log_uri))
     report = runner.resume(plan, cluster, run_id)        # re-attach; never submits a step twice
+
+It stays one module: it is the one loop (poll, submit, cancel, follow, sleep), and its parts share the
+run's state and clock.
 """
 from __future__ import annotations
 

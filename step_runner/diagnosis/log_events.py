@@ -6,6 +6,9 @@ timestamp, stack traces escaped onto one line, exceptions in the middle of a WAR
 exception at all. ``events(text)`` turns any of that into ``ErrorEvent``s, each with its ``root``: the
 deepest error it names (the last ``Caused by:``, the Java exception behind a Py4JJavaError, the
 exception embedded in a "Job aborted due to stage failure" message, the final line of a traceback).
+
+It stays one module: every finder walks the same lines and shares which ones an earlier finder has
+used, so an event is found once.
 """
 from __future__ import annotations
 

@@ -6,6 +6,9 @@ out-of-memory kill explains the "Job aborted" it causes and the executors it los
 the Python CalledProcessError around it; "the code raised" comes last, and "read the driver log" only
 when nothing else is known. Each rule is matched against the error events of ``log_events`` (their
 root cause first), so the hint and the probable cause always name the same error.
+
+It stays one module because the rules are one ordered list: their order is the priority, and split
+across files it could no longer be read.
 """
 from __future__ import annotations
 
