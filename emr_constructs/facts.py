@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from typing import Mapping, Optional, Union
 
 from emr_contract.releases import Gate, Release, ReleaseLike  # noqa: F401  (re-exported)
+from emr_contract.ebs import default_root_volume_size_gib, default_root_volume_type
 from emr_contract.releases import release as _r
 from emr_contract.steps import MAX_STEP_CONCURRENCY, MIN_STEP_CONCURRENCY, XML_STRING
 from emr_contract.scaling import (  # noqa: F401  (re-exported: the constructs read scaling facts here)
@@ -287,24 +288,6 @@ def default_spot_allocation_strategy(release: ReleaseLike) -> Optional[str]:
     if r is None:
         return None
     return "price-capacity-optimized" if r >= _r("6.9.0") else "capacity-optimized"
-
-
-def default_root_volume_size_gib(release: ReleaseLike) -> Optional[int]:
-    """MG emr-custom-ami-root-volume-size: "The default root volume size is 15 GiB in Amazon EMR 6.10.0 and
-    higher. Earlier releases have a default root volume size of 10 GiB.\""""
-    r = Release.of(release)
-    if r is None:
-        return None
-    return 15 if r >= _r("6.10.0") else 10
-
-
-def default_root_volume_type(release: ReleaseLike) -> Optional[str]:
-    """MG emr-custom-ami-root-volume-size: with the default AMI the root volume is gp3 from 6.15.0, gp2
-    before."""
-    r = Release.of(release)
-    if r is None:
-        return None
-    return "gp3" if r >= _r("6.15.0") else "gp2"
 
 
 # ======================================================================================================

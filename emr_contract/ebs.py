@@ -4,7 +4,9 @@ Read by emr_cost (a run's storage cost) and emr_scaling (HDFS capacity and volum
 """
 from __future__ import annotations
 
-from .releases import Gate, release
+from typing import Optional
+
+from .releases import Gate, ReleaseLike, release
 
 ROOT_VOLUME_15_GIB = Gate(
     "a 15 GiB default root volume (10 GiB before)", "EbsRootVolumeSize", ((6, release("6.10.0")),),
@@ -20,4 +22,15 @@ DEFAULT_DATA_VOLUMES = Gate(
     # STOR: "When you create a cluster using Amazon EMR release version 5.22.0 and later, the default amount of
     # Amazon EBS storage increases based on the size of the instance"
     source="https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-plan-storage.html")
-ROOT_VOLUME_GIB = {True: 15, False: 10}
+
+
+def default_root_volume_size_gib(release: ReleaseLike) -> Optional[int]:
+    """The root volume EMR gives when EbsRootVolumeSize is not set; None for a label that is no release."""
+    bigger = ROOT_VOLUME_15_GIB.allows(release)
+    return None if bigger is None else (15 if bigger else 10)
+
+
+def default_root_volume_type(release: ReleaseLike) -> Optional[str]:
+    """The default AMI's root volume type; None for a label that is no release."""
+    gp3 = GP3_BY_DEFAULT.allows(release)
+    return None if gp3 is None else ("gp3" if gp3 else "gp2")

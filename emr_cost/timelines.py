@@ -63,11 +63,10 @@ def root_volume(cluster: dict[str, Any]) -> Volume | None:
     label = cluster.get("ReleaseLabel")
     size = cluster.get("EbsRootVolumeSize")
     if size is None:
-        bigger = ebs.ROOT_VOLUME_15_GIB.allows(label)
-        if bigger is None:
-            return None
-        size = ebs.ROOT_VOLUME_GIB[bigger]
-    gp3 = bool(ebs.GP3_BY_DEFAULT.allows(label)) or bool(
+        size = ebs.default_root_volume_size_gib(label)
+    if size is None:
+        return None
+    gp3 = ebs.default_root_volume_type(label) == "gp3" or bool(
         cluster.get("EbsRootVolumeIops") or cluster.get("EbsRootVolumeThroughput"))
     if gp3:
         return Volume("gp3", int(size), cluster.get("EbsRootVolumeIops"), cluster.get("EbsRootVolumeThroughput"))
