@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import io
 import json
 import sys
 from collections.abc import Callable
@@ -72,10 +73,9 @@ def _read_input(name: str, stdin: TextIO) -> str:
         return sample.text()
     try:
         with open(name, "rb") as raw:
-            gzipped = raw.read(2) == b"\x1f\x8b"
-        opener = gzip.open if gzipped else open
-        with opener(name, "rt", encoding="utf-8", errors="replace") as fh:
-            sample.feed(line.rstrip("\r\n") for line in fh)
+            binary = gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == b"\x1f\x8b" else raw
+            with io.TextIOWrapper(binary, encoding="utf-8", errors="replace") as fh:
+                sample.feed(line.rstrip("\r\n") for line in fh)
     except (OSError, EOFError) as exc:
         raise InputError(f"{name}: {getattr(exc, 'strerror', None) or exc}") from exc
     return sample.text()
