@@ -32,9 +32,9 @@ _VENDOR_SUFFIX = re.compile(r"-amzn-\d+(\.\d+)?$")  # "-amzn-2", and "-amzn-2.1"
 
 @cache
 def _tables() -> dict[str, dict[str, str]]:
-    """Application name -> release label -> version as the table writes it."""
+    """Lower-cased application name -> release label -> version as the table writes it."""
     data = json.loads(TABLES_PATH.read_text())
-    return {name: {label: cell[0] for label, cell in table["versions"].items()}
+    return {name.lower(): {label: cell[0] for label, cell in table["versions"].items()}
             for name, table in data["applications"].items()}
 
 
@@ -44,8 +44,7 @@ def concise(version: str) -> str:
 
 def application_version(name: str, release_label: str | None) -> str | None:
     """The concise version of ``name`` (in any case) in ``release_label``, or None when no table gives it."""
-    table = next((t for known, t in _tables().items() if known.lower() == name.lower()), {})
-    version = table.get(release_label or "")
+    version = _tables().get(name.lower(), {}).get(release_label or "")
     return concise(version) if version else None
 
 
