@@ -69,6 +69,13 @@ def provider_binary(plugin_dir: Path = PLUGIN_DIR) -> Path:
     return found[-1]
 
 
+def _tied(upstream: grpc.Call, context: grpc.ServicerContext) -> grpc.Call:
+    """An upstream stream cancelled when terraform's end of it goes away. These streams last as long as the
+    command; left open, each would hold a relay thread for good, and the relay hangs after about 16 commands."""
+    context.add_callback(upstream.cancel)
+    return upstream
+
+
 class _Relay(grpc.GenericRpcHandler):
     """Passes every call to the provider; answers a repeated pure call from memory."""
 
@@ -82,10 +89,12 @@ class _Relay(grpc.GenericRpcHandler):
         method = details.method
         if method == "/plugin.GRPCStdio/StreamStdio":
             upstream_stream = self.channel.unary_stream(method)
-            return grpc.unary_stream_rpc_method_handler(lambda request, context: upstream_stream(request))
+            return grpc.unary_stream_rpc_method_handler(
+                lambda request, context: _tied(upstream_stream(request), context))
         if method == "/plugin.GRPCBroker/StartStream":
             upstream_bidi = self.channel.stream_stream(method)
-            return grpc.stream_stream_rpc_method_handler(lambda requests, context: upstream_bidi(requests))
+            return grpc.stream_stream_rpc_method_handler(
+                lambda requests, context: _tied(upstream_bidi(requests), context))
         upstream = self.channel.unary_unary(method)
 
         def call(request: bytes, context: grpc.ServicerContext) -> bytes:

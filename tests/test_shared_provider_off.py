@@ -1,5 +1,5 @@
-"""The shared provider relay (scripts/shared_provider.py) has an off switch: with EMR_SHARED_PROVIDER=0 nothing is
-shared and terraform plans a shipped stack with its own provider, as in a plain run."""
+"""The shared provider relay (scripts/shared_provider.py): its off switch (with EMR_SHARED_PROVIDER=0 nothing is
+shared and terraform plans a shipped stack with its own provider, as in a plain run), and how long its streams live."""
 from __future__ import annotations
 
 import pytest
@@ -29,3 +29,27 @@ def test_a_stack_plans_without_the_relay(tmp_path, monkeypatch):
         planned = stack._terraform("plan", "-input=false", "-no-color", "-detailed-exitcode", check=False)
     assert planned.returncode == 2, planned.stdout + planned.stderr  # 2: the plan has changes (the whole stack)
     assert "aws_emr_cluster.emr_cluster" in planned.stdout
+
+
+def test_a_relayed_stream_ends_with_terraforms_end_of_it():
+    """StreamStdio and the broker stream last as long as a command: each is cancelled upstream when terraform
+    leaves, or it would hold a relay thread for good (the relay hung on the 16th command of make security)."""
+    from scripts.shared_provider import _tied
+
+    class Upstream:
+        cancelled = False
+
+        def cancel(self):
+            self.cancelled = True
+
+    class Context:
+        callbacks: list = []
+
+        def add_callback(self, callback):
+            self.callbacks.append(callback)
+
+    upstream, context = Upstream(), Context()
+    assert _tied(upstream, context) is upstream and not upstream.cancelled
+    for callback in context.callbacks:
+        callback()
+    assert upstream.cancelled
