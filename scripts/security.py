@@ -5,11 +5,9 @@
 2. checkov ``--framework terraform_json`` on each ``cdk.tf.json``. The copy we scan has
    ``terraform.required_version`` removed: with it, checkov silently parses nothing. (``--framework
    terraform`` would skip ``.tf.json`` files altogether.)
-3. checkov ``--framework terraform_plan`` on ``terraform show -json`` of an offline plan of each
-   stack (providers from the mirror). Only this mode reads policy strings as values. Stacks with the
-   same provider block are planned in one terraform run, as child modules of one root, and the plan
-   is split back into one document per stack (``plan_stacks``): terraform starts the provider four
-   times per plan and show, whatever the number of stacks.
+3. checkov ``--framework terraform_plan`` on terraform's own ``terraform show -json`` of an offline plan
+   of each stack, planned alone (providers from the mirror; one provider process per provider block,
+   ``plan_stacks``).
 4. parliament on every IAM policy document: identity policies and resource policies (bucket, key
    and topic policies); trust policies are excluded. Any finding at MEDIUM or above fails.
 
@@ -124,8 +122,8 @@ def scannable_json(stack_file: Path, dest: Path) -> Path:
 _INIT_LOCK = threading.Lock()  # terraform's plugin cache is not safe for concurrent inits
 
 
-def plan_json(stack_dir: Path, work_dir: Path, plugin_cache: Path) -> dict:
-    """An offline plan of one stack as ``terraform show -json`` (local backend, no lock)."""
+def plan_json(stack_dir: Path, work_dir: Path, plugin_cache: Path, provider_env: Optional[dict] = None) -> dict:
+    """An offline plan of one stack as terraform's own ``terraform show -json`` (local backend, no lock)."""
     from scripts import terraform as tf
 
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -136,71 +134,27 @@ def plan_json(stack_dir: Path, work_dir: Path, plugin_cache: Path) -> dict:
     env["TF_PLUGIN_CACHE_DIR"] = str(plugin_cache)
     with _INIT_LOCK:
         tf.run(work_dir, "init", "-input=false", "-no-color", env=env)
+    env.update(provider_env or {})
     tf.run(work_dir, "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=plan.tfplan", env=env)
     return json.loads(tf.run(work_dir, "show", "-json", "plan.tfplan", env=env).stdout)
 
 
 def plan_stacks(stack_dirs: dict[str, Path], work_dir: Path, plugin_cache: Path) -> dict[str, dict]:
-    """Offline plans of many stacks, each as ``terraform show -json`` of that stack alone, from as few terraform
-    runs as possible: stacks with the same provider block are planned together, as child modules of one root
-    (``terraform.module_root``), and the plan is split back per stack. A stack that cannot share a root (an
-    aliased provider) is planned alone."""
-    from scripts import terraform as tf
+    """Each stack planned alone, so checkov reads terraform's own plan of it, never one rebuilt from a merged
+    root. Stacks with the same provider block share one provider process (``SharedProvider``): terraform would
+    otherwise start the 400 MB provider for every plan and show."""
     from scripts.shared_provider import SharedProvider
 
-    documents = {name: json.loads((d / "cdk.tf.json").read_text()) for name, d in stack_dirs.items()}
     groups: dict[str, list[str]] = {}
-    for name, document in documents.items():
-        if tf.shares_root(name, document):
-            groups.setdefault(json.dumps(document["provider"], sort_keys=True), []).append(name)
-    together = {name for names in groups.values() for name in names}
-    plans = {name: plan_json(stack_dirs[name], work_dir / "alone" / name, plugin_cache)
-             for name in stack_dirs if name not in together}
-    for i, names in enumerate(groups.values()):
-        root = tf.module_root({name: documents[name] for name in names}, work_dir / f"together-{i}")
-        env = tf.terraform_env(root)
-        env["TF_PLUGIN_CACHE_DIR"] = str(plugin_cache)
-        with _INIT_LOCK:
-            tf.run(root, "init", "-input=false", "-no-color", env=env)
-        with SharedProvider(env=env) as provider:  # plan and show answer the provider's validation once
-            env.update(provider.env())
-            tf.run(root, "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=plan.tfplan",
-                   env=env)
-            plan = json.loads(tf.run(root, "show", "-json", "plan.tfplan", env=env).stdout)
-        plans.update({name: split_plan(plan, name) for name in names})
+    for name, stack_dir in stack_dirs.items():
+        provider = json.loads((stack_dir / "cdk.tf.json").read_text()).get("provider")
+        groups.setdefault(json.dumps(provider, sort_keys=True), []).append(name)
+    plans: dict[str, dict] = {}
+    for names in groups.values():
+        with SharedProvider() as provider:
+            for name in names:
+                plans[name] = plan_json(stack_dirs[name], work_dir / name, plugin_cache, provider.env())
     return {name: plans[name] for name in stack_dirs}
-
-
-def split_plan(plan: dict, module: str) -> dict:
-    """The part of a ``terraform show -json`` plan that belongs to child module ``module``, shaped as the plan of
-    that module's configuration planned alone (root addresses): what checkov's terraform_plan mode reads."""
-    prefix = f"module.{module}."
-
-    def local(address: str) -> str:
-        return address[len(prefix):] if address.startswith(prefix) else address
-
-    child = next((c for c in plan.get("planned_values", {}).get("root_module", {}).get("child_modules", [])
-                  if c.get("address") == f"module.{module}"), {})
-    changes = []
-    for change in plan.get("resource_changes", []):
-        if change.get("module_address") == f"module.{module}":
-            change = {k: v for k, v in change.items() if k != "module_address"}
-            change["address"] = local(change["address"])
-            changes.append(change)
-    configuration = plan.get("configuration", {})
-    call = configuration.get("root_module", {}).get("module_calls", {}).get(module, {})
-    split = {key: plan[key] for key in ("format_version", "terraform_version", "applyable", "complete", "errored")
-             if key in plan}
-    split.update({
-        "planned_values": {"root_module": {
-            "resources": [dict(r, address=local(r["address"])) for r in child.get("resources", [])]}},
-        "resource_changes": changes,
-        "configuration": {"provider_config": configuration.get("provider_config", {}),
-                          "root_module": call.get("module", {})},
-        "relevant_attributes": [dict(a, resource=local(a["resource"])) for a in plan.get("relevant_attributes", [])
-                                if a.get("resource", "").startswith(prefix)],
-    })
-    return split
 
 
 def run_checkov(framework: str, files: list[Path]) -> list[dict]:

@@ -272,34 +272,3 @@ def test_module_root_refuses_stacks_with_other_providers(tmp_path, synthesized):
     b["provider"] = {"aws": [a["provider"]["aws"][0], {**a["provider"]["aws"][0], "alias": "other"}]}
     with pytest.raises(ValueError, match=r"\['b'\]"):
         tf.module_root({"a": a, "b": b}, tmp_path)
-
-
-def test_split_plan_gives_each_module_its_own_plan_with_root_addresses():
-    from scripts.security import split_plan
-
-    def resource(module, id_):
-        return {"address": f"module.{module}.aws_s3_bucket.{id_}", "type": "aws_s3_bucket", "name": id_}
-
-    plan = {
-        "format_version": "1.2", "terraform_version": "1.11.0",
-        "planned_values": {"root_module": {"child_modules": [
-            {"address": "module.a", "resources": [resource("a", "x")]},
-            {"address": "module.ab", "resources": [resource("ab", "y")]}]}},
-        "resource_changes": [
-            {**resource("a", "x"), "module_address": "module.a", "change": {"actions": ["create"]}},
-            {**resource("ab", "y"), "module_address": "module.ab", "change": {"actions": ["create"]}}],
-        "configuration": {"provider_config": {"aws": {"name": "aws"}}, "root_module": {"module_calls": {
-            "a": {"source": "./a", "module": {"resources": [{"address": "aws_s3_bucket.x"}]}},
-            "ab": {"source": "./ab", "module": {"resources": [{"address": "aws_s3_bucket.y"}]}}}}},
-        "relevant_attributes": [{"resource": "module.a.aws_s3_bucket.x", "attribute": ["arn"]},
-                                {"resource": "module.ab.aws_s3_bucket.y", "attribute": ["arn"]}],
-    }
-    a = split_plan(plan, "a")
-    assert a["planned_values"]["root_module"]["resources"] == [
-        {"address": "aws_s3_bucket.x", "type": "aws_s3_bucket", "name": "x"}]
-    assert a["resource_changes"] == [{"address": "aws_s3_bucket.x", "type": "aws_s3_bucket", "name": "x",
-                                      "change": {"actions": ["create"]}}]
-    assert a["configuration"] == {"provider_config": {"aws": {"name": "aws"}},
-                                  "root_module": {"resources": [{"address": "aws_s3_bucket.x"}]}}
-    assert a["relevant_attributes"] == [{"resource": "aws_s3_bucket.x", "attribute": ["arn"]}]
-    assert (a["format_version"], a["terraform_version"]) == ("1.2", "1.11.0")
