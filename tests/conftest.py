@@ -124,7 +124,7 @@ class _UnitGuard:
                 return
             what = f"time.sleep({args[0]})"
         elif event.startswith("socket."):
-            if not isinstance(args[1], tuple):  # AF_UNIX and friends: not the network
+            if not isinstance(args[1], tuple) or _ipv6_probe(event, args[1]):
                 return
             what = f"{event} {args[1]!r}"
         else:
@@ -160,6 +160,19 @@ def _from_jsii() -> bool:
     frame = sys._getframe(2)
     while frame is not None:
         if frame.f_globals.get("__name__", "").startswith("jsii._kernel"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _ipv6_probe(event: str, address: tuple) -> bool:
+    """urllib3's import-time check for IPv6 (HAS_IPV6): a bind to ('::1', 0) that reaches no network. A unit test
+    may be the first in its process to import botocore (raw_json checks shapes with it)."""
+    if event != "socket.bind" or address[:2] != ("::1", 0):
+        return False
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == "_has_ipv6" and frame.f_globals.get("__name__") == "urllib3.util.connection":
             return True
         frame = frame.f_back
     return False
