@@ -30,7 +30,7 @@ from .emr_adapter import EmrAdapter, make_clients, make_submit_client
 from .explain import explain_main
 from .errors import (AwsCallError, ClusterDiedError, ClusterWaitTimeout, InputError, Problem, ResumeError,
                      RunAbandoned, RunCancelled, SpecError, StepRunnerError)
-from .follow import CloudWatchSource, FollowedLogs, LogFollower, LogLine
+from .follow import CloudWatchSource, FollowedLines, LogFollower, LogLine
 from .follow import LiveTailSource
 from .follow import S3TailSource
 from emr_contract.log_naming import LOG_GROUP_TAG, choose_log_group, log_group_problem
@@ -42,6 +42,7 @@ from .results import plan_report
 from .run_cost import price_run
 from .runner import CancelToken, RunnerConfig, StepRunner
 from .s3_logs import S3StepLogs
+from .step_evidence import EvidenceReader, LogPlace
 from .spec import StepPlan, check_against_cluster, load_spec_file, parse_duration, run_id_problems, step_config
 from .state import Outcome
 from .diagnosis.triage import triage
@@ -444,12 +445,13 @@ def _main(args: argparse.Namespace, deps: Deps, known: RunContext) -> RunReport:
     cluster = runner.wait_for_cluster(cluster_id, need_free_slot=not args.resume)
     check_against_cluster(plan, cluster.step_concurrency_level, cluster.auto_terminate)
     log_uri = cluster.log_uri or inputs.outputs.get(LOG_URI)
-    logs: Any = S3StepLogs(s3_client, log_uri)
+    places = [LogPlace("s3", S3StepLogs(s3_client, log_uri))]
     follower = None
     if args.follow:
         follower = _follower(args, deps, inputs.outputs, cluster_id, log_uri, s3_client, progress,
                              tagged_group=cluster.tags.get(LOG_GROUP_TAG))
-        logs = FollowedLogs(logs, follower)
+        places.append(LogPlace("followed", FollowedLines(follower)))
+    logs = EvidenceReader(places)
     started = datetime.fromisoformat(saved.started_at) if saved else deps.now()
     run_state = saved or state_file.RunState(run_id, cluster_id, str(Path(inputs.spec_path).resolve()),
                                              started.isoformat())
@@ -476,7 +478,7 @@ def _main(args: argparse.Namespace, deps: Deps, known: RunContext) -> RunReport:
 
 
 def _run_or_resume(args: argparse.Namespace, runner: StepRunner, plan: Any, cluster: Any, run_id: str,
-                   saved: state_file.RunState | None, started: datetime, logs: Any, follower: LogFollower | None,
+                   saved: state_file.RunState | None, started: datetime, logs: EvidenceReader, follower: LogFollower | None,
                    saver: Callable[[RunMachine], None]) -> RunReport:
     if not args.resume:
         return runner.run(plan, cluster, run_id, logs=logs, follower=follower, on_progress=saver)

@@ -3,7 +3,8 @@
 For a step it reads what EMR and the logs hold: DescribeStep's FailureDetails, the step's stderr and stdout
 in S3 (every part), and, when those only say the application failed (cluster deploy mode), the driver
 container's stdout and stderr (S3 ``containers/``, else the CloudWatch Logs streams step_logs ships).
-The analysis is the runner's own (``diagnosis.diagnose``); this module only fetches and prints.
+The path from a step to its evidence is the run's own (``step_evidence``); this module only chooses the places
+and prints.
 """
 from __future__ import annotations
 
@@ -13,19 +14,19 @@ import io
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any, TextIO
+
+from emr_contract.log_naming import LOG_GROUP_TAG, choose_log_group
+from emr_contract.outputs import CLUSTER_ID, LOG_GROUP, LOG_URI
 
 from .cloudwatch_logs import CloudWatchLogs
 from .diagnosis import Diagnosis, Evidence, diagnose
-from .emr_adapter import EmrAdapter
 from .diagnosis.log_sample import LogSample
-from .errors import InputError, StepRunnerError
-from emr_contract.log_naming import LOG_GROUP_TAG, choose_log_group, driver_stream, step_stream
-from emr_contract.outputs import CLUSTER_ID, LOG_GROUP, LOG_URI
+from .emr_adapter import EmrAdapter
+from .errors import InputError
 from .outputs import load_outputs
 from .s3_logs import S3StepLogs
-
+from .step_evidence import CloudWatchStepLogs, EvidenceReader, Explained, LogPlace, StepFailure
 
 
 def build_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -54,13 +55,18 @@ def explain_main(argv: list[str], *, stdin: TextIO, stdout: TextIO,
     online = args.step_id or args.cluster_id or args.outputs
     if args.file and online:
         raise InputError("explain takes a FILE or a step (--cluster-id/--outputs with --step-id), not both")
+    notes: tuple[str, ...] = ()
     if args.file:
         diagnosis = diagnose(Evidence(stderr=_read_input(args.file, stdin), sources=(args.file,)))
     elif online:
-        diagnosis = _explain_step(args, make_clients, make_logs_client)
+        explained = _explain_step(args, make_clients, make_logs_client)
+        diagnosis, notes = explained.diagnosis, explained.notes
     else:
         raise InputError("explain needs a log FILE, - for stdin, or --step-id with --cluster-id or --outputs")
-    print(json.dumps(diagnosis.to_dict(), indent=2) if args.json else render(diagnosis), file=stdout)
+    if args.json:
+        print(json.dumps({**diagnosis.to_dict(), "notes": list(notes)}, indent=2), file=stdout)
+    else:
+        print(render(diagnosis, notes), file=stdout)
     return diagnosis
 
 
@@ -81,7 +87,7 @@ def _read_input(name: str, stdin: TextIO) -> str:
     return sample.text()
 
 
-def _explain_step(args: argparse.Namespace, make_clients, make_logs_client) -> Diagnosis:
+def _explain_step(args: argparse.Namespace, make_clients, make_logs_client) -> Explained:
     if not args.step_id:
         raise InputError("--step-id is required to explain a step")
     outputs = load_outputs(args.outputs, args.stack) if args.outputs else {}
@@ -92,87 +98,25 @@ def _explain_step(args: argparse.Namespace, make_clients, make_logs_client) -> D
     adapter = EmrAdapter(emr_client)
     cluster = adapter.describe_cluster(cluster_id)
     obs, _args = adapter.describe_step(cluster_id, args.step_id)
-    logs = S3StepLogs(s3_client, cluster.log_uri or outputs.get(LOG_URI))
-    failure = obs.failure
-    stderr, stdout = _quiet(lambda: logs.read_stderr(cluster_id, args.step_id)), \
-        _quiet(lambda: logs.read_stdout(cluster_id, args.step_id))
-    sources = (["FailureDetails"] if failure else []) + \
-        [f"s3 {name}" for name, text in (("stderr", stderr), ("stdout", stdout)) if text is not None]
-    cloudwatch = None
-    if stderr is None and stdout is None:
-        cloudwatch = _cloudwatch(args, make_logs_client, cluster_id, outputs, cluster.tags)
-        if cloudwatch is not None:
-            stderr = cloudwatch.read(step_stream(cluster_id, args.step_id, "stderr"))
-            stdout = cloudwatch.read(step_stream(cluster_id, args.step_id, "stdout"))
-            sources += [f"cloudwatch {name}" for name, text in (("stderr", stderr), ("stdout", stdout)) if text]
-    reason = f"step {obs.state}" + (f": {obs.reason_code} {obs.reason_message or ''}".rstrip()
-                                    if obs.reason_code else "")
-    evidence = Evidence(stderr=stderr, stdout=stdout, failure_reason=failure.reason if failure else None,
-                        failure_message=failure.message if failure else None,
-                        failure_log_file=failure.log_file if failure else None, note=reason,
-                        sources=tuple(sources))
-    diagnosis = diagnose(evidence)
-    if diagnosis.needs_driver_log:
-        app = diagnosis.application_id
-        d_out, d_err = _quiet(lambda: logs.read_driver(cluster_id, app)) or (None, None)
-        where = "s3 driver"
-        if d_out is None and d_err is None:
-            cloudwatch = cloudwatch or _cloudwatch(args, make_logs_client, cluster_id, outputs, cluster.tags)
-            if cloudwatch is not None:
-                d_out = cloudwatch.read(driver_stream(cluster_id, app, "stdout"))
-                d_err = cloudwatch.read(driver_stream(cluster_id, app, "stderr"))
-                where = "cloudwatch driver"
-        if d_out is not None or d_err is not None:
-            evidence = replace(evidence, driver_stdout=d_out, driver_stderr=d_err, sources=evidence.sources + tuple(
-                f"{where} {name}" for name, text in (("stderr", d_err), ("stdout", d_out)) if text is not None))
-            diagnosis = diagnose(evidence)
-    return diagnosis
-
-
-def _quiet(read: Callable[[], Any]) -> Any:
-    """A log read that fails (no object, no permission) is evidence missing, not an error of explain."""
-    try:
-        return read()
-    except StepRunnerError:
-        raise
-    except Exception:
-        return None
-
-
-class _CloudWatchReader:
-    def __init__(self, logs: CloudWatchLogs, group: str) -> None:
-        self.logs = logs
-        self.group = group
-
-    def read(self, stream: str, max_pages: int = 50) -> str | None:
-        lines: list[str] = []
-        token = None
-        try:
-            for _ in range(max_pages):
-                events, token = self.logs.filter_events(self.group, [stream], None, token)
-                lines += [e.message.rstrip("\n") for e in events]
-                if not token:
-                    break
-        except StepRunnerError:
-            return None
-        return "\n".join(lines) if lines else None
-
-
-def _cloudwatch(args, make_logs_client, cluster_id: str, outputs: dict, tags: dict) -> _CloudWatchReader | None:
-    """The step's CloudWatch Logs streams, from the group the run would follow (log_naming.choose_log_group; an
-    invalid name is bad input, as in `emr-steps --follow`); None when no Logs client can be made."""
     try:
         group, _ = choose_log_group(cluster_id, flag=args.log_group, output=outputs.get(LOG_GROUP),
-                                    tag=tags.get(LOG_GROUP_TAG))
-    except ValueError as exc:
+                                    tag=cluster.tags.get(LOG_GROUP_TAG))
+    except ValueError as exc:  # as in `emr-steps --follow`: a bad --log-group is bad input
         raise InputError(str(exc)) from exc
-    try:
-        return _CloudWatchReader(CloudWatchLogs(make_logs_client(args.region, args.profile)), group)
-    except Exception:  # no region or credentials for Logs: the other sources still explain the step
-        return None
+    reader = EvidenceReader([
+        LogPlace("s3", S3StepLogs(s3_client, cluster.log_uri or outputs.get(LOG_URI))),
+        LogPlace("cloudwatch", CloudWatchStepLogs(
+            lambda: CloudWatchLogs(make_logs_client(args.region, args.profile)), group)),
+    ])
+    failure = obs.failure
+    reason = f"step {obs.state}" + (f": {obs.reason_code} {obs.reason_message or ''}".rstrip()
+                                    if obs.reason_code else "")
+    return reader.explain(cluster_id, args.step_id, StepFailure(
+        failure.reason if failure else None, failure.message if failure else None,
+        failure.log_file if failure else None, reason))
 
 
-def render(d: Diagnosis) -> str:
+def render(d: Diagnosis, notes: tuple[str, ...] = ()) -> str:
     out = []
     if d.hint is not None:
         out += [f"kind: {d.hint.kind}", f"hint: {d.hint.title}", f"advice: {d.hint.advice}",
@@ -188,6 +132,7 @@ def render(d: Diagnosis) -> str:
         out.append(f"application: {d.application_id}")
     if d.sources:
         out.append(f"read: {', '.join(d.sources)}")
+    out += [f"note: {note}" for note in notes]
     return "\n".join(out)
 
 

@@ -4,7 +4,7 @@ results.py.
 
     runner = StepRunner(adapter, clock=time.monotonic, sleep=time.sleep)
     cluster = runner.wait_for_cluster("j-...")
-    report = runner.run(plan, cluster, run_id, logs=S3StepLogs(s3, cluster.log_uri))
+    report = runner.run(plan, cluster, run_id, logs=EvidenceReader([LogPlace("s3", S3StepLogs(s3, cluster.log_uri))]))
     report = runner.resume(plan, cluster, run_id)        # re-attach; never submits a step twice
 
 It stays one module: it is the one loop (poll, submit, cancel, follow, sleep), and its parts share the
@@ -24,11 +24,11 @@ from .emr_adapter import EmrAdapter
 from .errors import (AwsCallError, ClusterDiedError, ClusterFullError, ClusterWaitTimeout, ResumeError,
                      RunAbandoned, RunCancelled, StepRunnerError, TransientAwsError)
 from .follow import FollowTarget, LogFollower
-from .log_source import StepLogSource
 from .machine import ClusterEnd, Event, Phase, RunMachine, RunOutcome, StepRecord
 from .poll_policy import PollPolicy
 from .report import ERROR_OUTCOME, RunReport
 from .results import build_report
+from .step_evidence import EvidenceReader
 from .spec import StepPlan, check_against_cluster, parse_tag, step_config
 from .state import (CLUSTER_DEAD, LIST_STEPS_MAX_IDS, MAX_ACTIVE_STEPS, STEP_TERMINAL, ClusterInfo, ClusterVerdict,
                     Outcome, StepObservation, cluster_verdict)
@@ -76,7 +76,7 @@ class _Run:
     machine: RunMachine
     cluster: ClusterInfo
     run_id: str
-    logs: StepLogSource | None
+    logs: EvidenceReader | None
     follower: LogFollower | None
     progress: ProgressHook
     full: bool = False  # EMR refused steps for the 256-active limit; the rest is retried every fast interval
@@ -147,7 +147,7 @@ class StepRunner:
 
     # --- run -------------------------------------------------------------------------------
 
-    def run(self, plan: StepPlan, cluster: ClusterInfo, run_id: str, *, logs: StepLogSource | None = None,
+    def run(self, plan: StepPlan, cluster: ClusterInfo, run_id: str, *, logs: EvidenceReader | None = None,
             follower: LogFollower | None = None, on_progress: ProgressHook | None = None) -> RunReport:
         """Submit, monitor and (if asked) cancel every step of `plan` on `cluster`. `logs` gives the probable
         cause of failures, `follower` prints log lines while steps run, `on_progress` sees the machine after
@@ -156,7 +156,7 @@ class StepRunner:
 
     def resume(self, plan: StepPlan, cluster: ClusterInfo, run_id: str, *,
                known_step_ids: Mapping[str, Sequence[str]] | None = None, created_after: datetime | None = None,
-               logs: StepLogSource | None = None, follower: LogFollower | None = None,
+               logs: EvidenceReader | None = None, follower: LogFollower | None = None,
                on_progress: ProgressHook | None = None) -> RunReport:
         """Re-attach to the steps run `run_id` submitted (found on the cluster by their run token, and by the
         ids a state file recorded in `known_step_ids`), then go on like `run`, submitting only steps never
@@ -166,7 +166,7 @@ class StepRunner:
         return self._drive(plan, cluster, run_id, logs, follower, on_progress,
                            resume=(dict(known_step_ids) if known_step_ids is not None else None, created_after))
 
-    def _drive(self, plan: StepPlan, cluster: ClusterInfo, run_id: str, logs: StepLogSource | None,
+    def _drive(self, plan: StepPlan, cluster: ClusterInfo, run_id: str, logs: EvidenceReader | None,
                follower: LogFollower | None, on_progress: ProgressHook | None,
                resume: tuple[dict[str, Sequence[str]] | None, datetime | None] | None) -> RunReport:
         check_against_cluster(plan, cluster.step_concurrency_level, cluster.auto_terminate)

@@ -25,7 +25,6 @@ from emr_contract.log_naming import WATCHER_MIN_APPLY_SECONDS, WATCHER_SCAN_SECO
 
 from ..cloudwatch_logs import LogsUnavailable
 from ..errors import ThrottledError, TransientAwsError
-from ..log_source import StepLogSource
 from ..poll_policy import PollPolicy
 from .lines import DRIVER_PREFIX, FollowTarget, LineSource, LogLine
 
@@ -174,39 +173,21 @@ class LogFollower:
         self.on_line(line)
 
 
-class FollowedLogs:
-    """A StepLogSource that prefers the full stderr in S3 and falls back to what the follower printed
-    (S3 gets step logs minutes after the end; the follower has them now)."""
+class FollowedLines:
+    """The lines the follower printed, as a place to read a step's logs from: S3 gets step logs minutes after
+    the end; the follower has them now."""
 
-    def __init__(self, inner: StepLogSource | None, follower: LogFollower) -> None:
-        self.inner = inner
+    def __init__(self, follower: LogFollower) -> None:
         self.follower = follower
 
     def location(self, cluster_id: str, step_id: str) -> str | None:
-        return self.inner.location(cluster_id, step_id) if self.inner else None
+        return None
 
     def read_stderr(self, cluster_id: str, step_id: str) -> str | None:
-        text = None
-        if self.inner is not None:
-            try:
-                text = self.inner.read_stderr(cluster_id, step_id)
-            except Exception:  # the captured lines are still worth a probable cause
-                text = None
-        return text if text is not None else self.follower.captured_stderr(step_id)
+        return self.follower.captured_stderr(step_id)
 
     def read_stdout(self, cluster_id: str, step_id: str) -> str | None:
-        text = None
-        reader = getattr(self.inner, "read_stdout", None)
-        if reader is not None:
-            try:
-                text = reader(cluster_id, step_id)
-            except Exception:
-                text = None
-        return text if text is not None else self.follower.captured_stdout(step_id)
-
-    def read_driver(self, cluster_id: str, application_id: str) -> tuple[str | None, str | None]:
-        reader = getattr(self.inner, "read_driver", None)
-        return reader(cluster_id, application_id) if reader is not None else (None, None)
+        return self.follower.captured_stdout(step_id)
 
 
-__all__ = ["LogFollower", "FollowedLogs"]
+__all__ = ["LogFollower", "FollowedLines"]

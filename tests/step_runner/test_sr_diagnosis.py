@@ -18,6 +18,7 @@ from step_runner.machine import StepRecord
 from step_runner.results import step_result
 from step_runner.s3_logs import S3StepLogs
 from step_runner.spec import StepSpec
+from step_runner.step_evidence import EvidenceReader, LogPlace
 from step_runner.state import FailureInfo, Outcome
 
 from .conftest import FIXTURES
@@ -56,6 +57,10 @@ class FakeLogs:
         return self.driver
 
 
+def s3_only(logs) -> EvidenceReader:
+    return EvidenceReader([LogPlace("s3", logs)])
+
+
 def failed(failure=None) -> StepRecord:
     return StepRecord(StepSpec(name="job", entry_point="s3://code/job.py"), step_ids=["s-1"], state="FAILED",
                       outcome=Outcome.FAILED, failure=failure)
@@ -64,21 +69,21 @@ def failed(failure=None) -> StepRecord:
 def test_a_traceback_in_stdout_is_found_when_stderr_has_none():
     logs = FakeLogs(stderr="26/11/25 12:01:07 INFO SparkContext: Running Spark version 3.5.2\n",
                     stdout=TRACEBACK_IN_STDOUT)
-    res = step_result(failed(FailureInfo("Unknown Error.")), "j-1", logs, True)
+    res = step_result(failed(FailureInfo("Unknown Error.")), "j-1", s3_only(logs), True)
     assert res.hint.kind == "missing_dependency" and res.hint.title == "Python module numpy not found"
     assert res.probable_cause.summary == "ModuleNotFoundError: No module named 'numpy'"
 
 
 def test_cluster_mode_reads_the_driver_log_when_stderr_only_says_the_application_failed():
     logs = FakeLogs(stderr=CLUSTER_MODE_STDERR, driver=(TRACEBACK_IN_STDOUT, "INFO driver started"))
-    res = step_result(failed(), "j-1", logs, True)
+    res = step_result(failed(), "j-1", s3_only(logs), True)
     assert logs.driver_reads == ["application_1764072000000_0011"]
     assert res.hint.kind == "missing_dependency"
     assert "No module named 'numpy'" in res.probable_cause.summary
 
 
 def test_without_the_driver_log_the_hint_says_where_to_look():
-    res = step_result(failed(), "j-1", FakeLogs(stderr=CLUSTER_MODE_STDERR), True)
+    res = step_result(failed(), "j-1", s3_only(FakeLogs(stderr=CLUSTER_MODE_STDERR)), True)
     assert res.hint.kind == "see_driver_log"
     assert "containers/<application>" in res.hint.advice and "emr-steps explain" in res.hint.advice
     assert "finished with failed status" in res.probable_cause.summary
@@ -193,6 +198,34 @@ def test_explain_a_step_reads_cloudwatch_when_s3_has_nothing_yet(monkeypatch):
     assert code == 0, err.getvalue()
     assert found["kind"] == "missing_dependency" and "numpy" in found["cause"]["summary"], found
     assert "cloudwatch stdout" in found["sources"]
+
+
+def test_explain_says_which_log_it_could_not_read_and_still_explains(monkeypatch):
+    """One error behaviour with the run's report: a log that cannot be read is a note, never a failed explain."""
+    def no_logs_client(region, profile):
+        raise RuntimeError("no region for CloudWatch Logs")
+
+    with mock_aws():
+        emr, s3, cluster_id, step_id = _moto_step(monkeypatch)
+        out, err = io.StringIO(), io.StringIO()
+        code = cli.main(["explain", "--cluster-id", cluster_id, "--step-id", step_id, "--json"],
+                        cli.Deps(stdout=out, stderr=err, install_signals=False,
+                                 make_clients=lambda region, profile: (emr, s3), make_logs_client=no_logs_client))
+    found = json.loads(out.getvalue())
+    assert code == 0, err.getvalue()
+    assert found["notes"][0] == "could not read the step's stderr (cloudwatch): no region for CloudWatch Logs"
+
+
+def test_the_report_keeps_the_runs_note_beside_a_log_it_could_not_read():
+    class Broken(FakeLogs):
+        def read_stderr(self, cluster_id, step_id):
+            raise OSError("AccessDenied")
+
+    rec = failed()
+    rec.note = "retried once"
+    res = step_result(rec, "j-1", s3_only(Broken(stdout=TRACEBACK_IN_STDOUT)), True)
+    assert res.note == "retried once; could not read the step's stderr (s3): AccessDenied"
+    assert res.hint.kind == "missing_dependency"
 
 
 def test_explain_a_step_refuses_an_invalid_log_group_as_the_run_does(monkeypatch):

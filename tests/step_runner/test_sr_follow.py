@@ -4,7 +4,8 @@ cluster-mode driver streams, and the fallback to the next source."""
 import pytest
 
 from step_runner.cloudwatch_logs import CloudWatchLogs, LogsUnavailable
-from step_runner.follow import CloudWatchSource, FollowedLogs, FollowTarget, LogFollower, LogLine
+from step_runner.follow import CloudWatchSource, FollowedLines, FollowTarget, LogFollower, LogLine
+from step_runner.step_evidence import EvidenceReader, LogPlace, StepFailure
 
 
 G = "/aws/emr/j-TEST"
@@ -247,7 +248,7 @@ def test_client_mode_steps_do_not_follow_containers(logs_stub, clock):
     follower.poll([INGEST])
 
 
-def test_followed_logs_prefers_s3_and_falls_back_to_printed_stderr(logs_stub, clock):
+def test_the_report_reads_s3_first_then_the_printed_lines(logs_stub, clock):
     client, stub = logs_stub
     follower, _, _, _ = make(client, clock)
     streams(stub, f"{J}/steps/s-1/", ERR)
@@ -267,10 +268,18 @@ def test_followed_logs_prefers_s3_and_falls_back_to_printed_stderr(logs_stub, cl
                 raise self.text
             return self.text
 
-    assert FollowedLogs(S3("full copy"), follower).read_stderr(J, "s-1") == "full copy"
-    assert FollowedLogs(S3(None), follower).read_stderr(J, "s-1").endswith("ValueError: bad row")
-    assert FollowedLogs(S3(OSError("x")), follower).read_stderr(J, "s-1").startswith("Traceback")
-    assert FollowedLogs(S3(None), follower).location(J, "s-1") == "s3://logs/j-TEST/steps/s-1/"
+    def read(s3):
+        reader = EvidenceReader([LogPlace("s3", S3(s3)), LogPlace("followed", FollowedLines(follower))])
+        explained = reader.explain(J, "s-1", StepFailure())
+        return explained.evidence.stderr, explained.diagnosis.sources, explained.notes
+
+    assert read("full copy") == ("full copy", ("s3 stderr",), ())
+    stderr, sources, notes = read(None)
+    assert stderr.endswith("ValueError: bad row") and sources == ("followed stderr",) and notes == ()
+    stderr, sources, notes = read(OSError("x"))
+    assert stderr.startswith("Traceback") and notes == ("could not read the step's stderr (s3): x",)
+    assert EvidenceReader([LogPlace("followed", FollowedLines(follower)), LogPlace("s3", S3(None))]).location(
+        J, "s-1") == "s3://logs/j-TEST/steps/s-1/"
 
 
 def test_unavailable_is_raised_for_a_missing_group(logs_stub):
