@@ -15,7 +15,7 @@ from typing import Any, Optional
 from . import facts
 from .validation import Checker, is_token
 
-# The facts (each with its AWS page) live in facts.py; these names are kept for callers.
+# The facts (each with its AWS page) live in facts/; these names are kept for callers.
 PERIOD_SECONDS = facts.AUTOSCALING_PERIOD_SECONDS
 NAMESPACE = facts.AUTOSCALING_NAMESPACE
 COMPARISONS = facts.AUTOSCALING_COMPARISONS

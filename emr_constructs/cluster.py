@@ -15,7 +15,7 @@ from typing import Any, Mapping, Optional, Sequence
 from .cdk import Annotations, TerraformProvider
 from constructs import Construct
 
-from . import defaults
+from . import defaults, facts
 from ._tf import Scope
 from .checks import absorb, check_props
 from .cluster_rules import validate_cluster_props
@@ -235,7 +235,7 @@ def cluster_attributes(props: ClusterProps, *, service_role_arn: str, instance_p
         "tags": {**props.tags, **step_log_tags, **defaults.MANAGED_POLICY_TAG},
         "additional_info": _compact_json(props.additional_info),
         "placement_group_config": (
-            [{"instance_role": "MASTER", "placement_strategy": props.placement_strategy}]
+            [{"instance_role": facts.PLACEMENT_GROUP_ROLES[0], "placement_strategy": props.placement_strategy}]
             if props.placement_strategy else None
         ),
         "kerberos_attributes": _kerberos(props.kerberos),

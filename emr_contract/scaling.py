@@ -20,12 +20,9 @@ from .releases import Gate, ReleaseLike, release
 
 # Managed scaling (MSP). ComputeLimits.UnitType: Instances or VCPU for instance groups, InstanceFleetUnits
 # for fleets ("measured through vCPU cores or instances for instance groups and measured through units for
-# instance fleets"). UtilizationPerformanceIndex: "Possible values are 1, 25, 50, 75, and 100";
-# ScalingStrategy DEFAULT or ADVANCED.
+# instance fleets").
 MANAGED_SCALING_GROUP_UNITS = ("Instances", "VCPU")
 MANAGED_SCALING_FLEET_UNITS = ("InstanceFleetUnits",)
-UTILIZATION_PERFORMANCE_INDEX = (1, 25, 50, 75, 100)
-SCALING_STRATEGIES = ("DEFAULT", "ADVANCED")
 
 # Custom automatic scaling (CWAD and friends). MG emr-scale-on-demand: "Instance groups only"; the
 # AutoScalingPolicy is "for a core instance group or task instance group" (IGC).
@@ -36,7 +33,6 @@ AUTOSCALING_STATISTICS = ("SAMPLE_COUNT", "AVERAGE", "SUM", "MINIMUM", "MAXIMUM"
 AUTOSCALING_COMPARISONS = ("GREATER_THAN_OR_EQUAL", "GREATER_THAN", "LESS_THAN", "LESS_THAN_OR_EQUAL")
 AUTOSCALING_ADJUSTMENT_TYPES = ("CHANGE_IN_CAPACITY", "PERCENT_CHANGE_IN_CAPACITY", "EXACT_CAPACITY")
 AUTOSCALING_DEFAULT_COOLDOWN_SECONDS = 0  # SimpleScalingPolicyConfiguration CoolDown: "The default value is 0."
-AUTOSCALING_ROLES = ("CORE", "TASK")
 # CWAD Unit enum, spelled as the AutoScalingPolicy takes it.
 AUTOSCALING_UNITS = (
     "NONE", "SECONDS", "MICRO_SECONDS", "MILLI_SECONDS", "BYTES", "KILO_BYTES", "MEGA_BYTES", "GIGA_BYTES",

@@ -1,7 +1,7 @@
 """Each EMR rule the constructs enforce, with an input that breaks it and one EMR accepts next to it.
 
 The rule tables below are data: (field refused, input, words of the rule, the AWS page the rule comes from).
-The pages are the ones ``emr_constructs/facts.py`` cites for each fact.
+The pages are the ones ``emr_constructs/facts/`` cites for each fact.
 """
 from __future__ import annotations
 
