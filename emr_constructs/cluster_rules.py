@@ -88,7 +88,7 @@ def _check_release(c: Checker, label: Any) -> Optional[facts.Release]:
         return None
     if facts.known_release(release) is False:
         c.fail("release_label", label, f"no such release: the {release.major}.x line ended with "
-               f"{facts.LINE_LAST[release.major]} (RG emr-release-components)")
+               f"{facts.LINES[release.major].last} (RG emr-release-components)")
         return None
     return release
 

@@ -1,8 +1,9 @@
-"""EMR release labels and release gates: which release gained a feature.
+"""EMR release labels, release gates (which release gained a feature) and release spans (which releases list
+something: an application, a classification, a line).
 
 Shared by the constructs (which refuse a feature the release lacks) and the scaling model (which behaves as
-the release does). Each gate is declared where its fact lives, with the AWS page it comes from; this module
-holds only the mechanism. Pure standard library.
+the release does). Each gate and span is declared where its fact lives, with the AWS page it comes from; this
+module holds only the mechanism, and is the one place that compares releases. Pure standard library.
 """
 from __future__ import annotations
 
@@ -34,9 +35,6 @@ class Release:
         if isinstance(value, tuple) and len(value) == 3 and all(isinstance(v, int) for v in value):
             return cls(*value)
         return cls.parse(value)
-
-    def at_least(self, major: int, minor: int, patch: int = 0) -> bool:
-        return self >= Release(major, minor, patch)
 
     def __str__(self) -> str:
         return f"emr-{self.major}.{self.minor}.{self.patch}"
@@ -88,3 +86,28 @@ class Gate:
         if self.excluded:
             parts.append("except " + ", ".join(str(r) for r in sorted(self.excluded)))
         return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Span:
+    """The releases of a table that lists something, ``first`` to ``last`` inclusive. An open span (no ``last``)
+    is known up to ``seen``, the newest release we saw list it: past that, or with no ``seen``, unknown."""
+
+    first: Release
+    last: Optional[Release] = None
+    seen: Optional[Release] = None
+
+    def contains(self, release: ReleaseLike) -> Optional[bool]:
+        r = Release.of(release)
+        if r is None:
+            return None
+        if r < self.first:
+            return False
+        if self.last is not None:
+            return r <= self.last
+        return True if self.seen is not None and r <= self.seen else None
+
+
+def span(first: str, last: Optional[str] = None, seen: Optional[str] = None) -> Span:
+    """``span("6.0.0", last="6.15.0")``: a Span from X.Y.Z numbers (for fact tables)."""
+    return Span(release(first), release(last) if last else None, release(seen) if seen else None)

@@ -2,11 +2,10 @@
 comments cite are listed in the package docstring."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Mapping, Optional
 
-from emr_contract.releases import Release, ReleaseLike
-from emr_contract.releases import release as _r
+from emr_contract.releases import Release, ReleaseLike, Span
+from emr_contract.releases import span as _span
 
 from .releases import known_release
 
@@ -14,27 +13,8 @@ from .releases import known_release
 APPLICATION_NAMES_CASE_SENSITIVE = False
 
 
-@dataclass(frozen=True)
-class AppSpan:
-    """Releases of one major line that ship an application: ``first`` .. ``last`` when the application
-    left the line, else ``first`` .. ``seen`` (the newest release we saw it in; past it: unknown)."""
-
-    first: Release
-    last: Optional[Release] = None
-    seen: Optional[Release] = None
-
-    def contains(self, r: Release) -> Optional[bool]:
-        if r < self.first:
-            return False
-        if self.last is not None:
-            return r <= self.last
-        return True if self.seen is not None and r <= self.seen else None
-
-
-def _span(first: str, last: Optional[str] = None, seen: Optional[str] = None) -> AppSpan:
-    return AppSpan(_r(first), _r(last) if last else None, _r(seen) if seen else None)
-
-
+# Each application's releases, per major line, as a Span: ``first`` .. ``last`` when the application left the
+# line, else ``first`` .. ``seen`` (the newest release we saw it in; past it: unknown).
 # Abbreviations of the evidence behind each span:
 #   T5, T6 = RG emr-release-app-versions-5.x / 6.x as archived (every release to 5.34.0 / 6.5.0);
 #   T7 = RG emr-release-app-versions-7.x (rows to HBase read: AmazonCloudWatchAgent, Delta, Flink,
@@ -46,7 +26,7 @@ def _span(first: str, last: Optional[str] = None, seen: Optional[str] = None) ->
 # Where a line's key is missing, nothing we read says either way: the answer is None.
 _C6 = dict(seen="6.15.0")  # continuity through the end of the 6.x line (guess, see above)
 
-APPLICATIONS: Mapping[str, Mapping[int, Optional[AppSpan]]] = {
+APPLICATIONS: Mapping[str, Mapping[int, Optional[Span]]] = {
     # T5, T6; H(Spark) newest row emr-7.13.0.
     "Spark": {5: _span("5.0.0", seen="5.34.0"), 6: _span("6.0.0", **_C6), 7: _span("7.0.0", seen="7.13.0")},
     # T5, T6; C(Spark): hadoop-client, hadoop-hdfs-*, hadoop-yarn-* at emr-7.13.0.

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Mapping, Optional
 
-from emr_contract.releases import Release, ReleaseLike
+from emr_contract.releases import Gate, Release, ReleaseLike, Span, span
 from emr_contract.releases import release as _r
 
-from .releases import ARCHIVED_WINDOW, known_release
 from .applications import application_available
+from .releases import in_archived_window, known_release
 
 # guess: classifications are matched exactly, case and all. Every page spells them in lower case, RJF
 # documents Applications as case-insensitive but says nothing of Configuration.Classification (a plain
@@ -69,30 +69,33 @@ _CLASSIFICATION_TABLE = """
 """
 
 
-def _parse_classification_table(text: str) -> dict[str, tuple[tuple[Release, Release], ...]]:
-    spans: dict[str, tuple[tuple[Release, Release], ...]] = {}
+def _parse_classification_table(text: str) -> dict[str, tuple[Span, ...]]:
+    spans: dict[str, tuple[Span, ...]] = {}
     for entry in re.split(r"\n(?=\S)", text.strip()):
         head, names = entry.split(":", 1)
-        ranges = tuple((_r(lo), _r(hi)) for lo, hi in (part.split("..") for part in head.split()))
+        ranges = tuple(span(lo, last=hi) for lo, hi in (part.split("..") for part in head.split()))
         for name in names.split():
             spans[name] = ranges
     return spans
 
 
 # name -> the archived-window ranges of releases that list it.
-CLASSIFICATION_SPANS: Mapping[str, tuple[tuple[Release, Release], ...]] = _parse_classification_table(
+CLASSIFICATION_SPANS: Mapping[str, tuple[Span, ...]] = _parse_classification_table(
     _CLASSIFICATION_TABLE)
 
-# Classifications documented for releases after the archived window, with the first release that takes
-# them. guess: once added they stay (no page we read removes them).
-CLASSIFICATIONS_SINCE: Mapping[str, Release] = {
+# Classifications documented for releases after the archived window, each a gate from the first release that
+# takes it. guess: once added they stay (no page we read removes them).
+CLASSIFICATIONS_SINCE: Mapping[str, Gate] = {
     # RG emr-iceberg-create-cluster (iceberg-defaults, {"iceberg.enabled": "true"}); the first 6.x release
     # that lists it is 6.5.0 (RG emr-650-release).
-    "iceberg-defaults": _r("6.5.0"),
+    "iceberg-defaults": Gate("the iceberg-defaults classification", "configurations", ((6, _r("6.5.0")),),
+                             source="RG emr-iceberg-create-cluster, emr-650-release"),
     # RG Deltausing-cluster-spark: "Starting with Amazon EMR version 6.9.0 ... delta-defaults".
-    "delta-defaults": _r("6.9.0"),
+    "delta-defaults": Gate("the delta-defaults classification", "configurations", ((6, _r("6.9.0")),),
+                           source="RG Deltausing-cluster-spark"),
     # RG Deltacluster-trino: "With Amazon EMR releases 6.9.0 and higher ... trino-connector-delta".
-    "trino-connector-delta": _r("6.9.0"),
+    "trino-connector-delta": Gate("the trino-connector-delta classification", "configurations",
+                                  ((6, _r("6.9.0")),), source="RG Deltacluster-trino"),
 }
 
 ALL_CLASSIFICATIONS = frozenset(CLASSIFICATION_SPANS) | frozenset(CLASSIFICATIONS_SINCE)
@@ -106,10 +109,6 @@ CLASSIFICATION_APPLICATION = {
     "pig": "Pig", "presto": "Presto", "prestosql": "PrestoSQL", "spark": "Spark", "sqoop": "Sqoop",
     "tez": "Tez", "trino": "Trino", "zeppelin": "Zeppelin", "zookeeper": "ZooKeeper",
 }
-
-
-def _in_archived_window(r: Release) -> bool:
-    return any(lo <= r <= hi for lo, hi in ARCHIVED_WINDOW)
 
 
 def classification_application(name: str) -> Optional[str]:
@@ -126,10 +125,10 @@ def classification_available(name: str, release: ReleaseLike) -> Optional[bool]:
     r = Release.of(release)
     if r is None or not isinstance(name, str) or known_release(r) is not True:
         return None
-    if _in_archived_window(r):
-        return any(lo <= r <= hi for lo, hi in CLASSIFICATION_SPANS.get(name, ()))
+    if in_archived_window(r):
+        return any(listed.contains(r) for listed in CLASSIFICATION_SPANS.get(name, ()))
     if name in CLASSIFICATIONS_SINCE:
-        return r >= CLASSIFICATIONS_SINCE[name]
+        return CLASSIFICATIONS_SINCE[name].allows(r)
     app = classification_application(name)
     if app is not None and application_available(app, r) is False:
         return False

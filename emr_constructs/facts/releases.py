@@ -4,30 +4,30 @@ from __future__ import annotations
 
 from typing import Mapping, Optional
 
-from emr_contract.releases import Gate, Release, ReleaseLike
+from emr_contract.releases import Gate, Release, ReleaseLike, Span, span
 from emr_contract.releases import release as _r
 
 
 # The lines this module knows. RG emr-release-components: the latest releases are 7.12.0 (7.x), 6.15.0
 # (6.x) and 5.36.2 (5.x); RG Ganglia-release-history: "releases higher than 6.15.0" are 7.x. The 5.x and
 # 6.x lines are closed: a label past their last release names no release we know of.
-LINE_FIRST = {5: _r("5.0.0"), 6: _r("6.0.0"), 7: _r("7.0.0")}
-LINE_LAST = {5: _r("5.36.2"), 6: _r("6.15.0")}
-# The newest 7.x release any page we read lists (RG TensorFlow-release-history shows emr-7.14.0).
-NEWEST_SEEN = _r("7.14.0")
-# The archived release guide (awsdocs/amazon-emr-release-guide) documents every release up to these.
-ARCHIVED_WINDOW = ((_r("5.0.0"), _r("5.34.0")), (_r("6.0.0"), _r("6.5.0")))
+# The 7.x line is open: it is known up to the newest release any page we read lists (RG
+# TensorFlow-release-history shows emr-7.14.0).
+LINES: Mapping[int, Span] = {5: span("5.0.0", last="5.36.2"), 6: span("6.0.0", last="6.15.0"),
+                             7: span("7.0.0", seen="7.14.0")}
+# The archived release guide (awsdocs/amazon-emr-release-guide) documents every release in these.
+ARCHIVED_WINDOW = (span("5.0.0", last="5.34.0"), span("6.0.0", last="6.5.0"))
 
 
 def known_release(release: ReleaseLike) -> Optional[bool]:
     """False for labels past the end of a closed line (emr-6.16.0), True inside a known line, None for
     other lines or 7.x past the newest release we saw."""
     r = Release.of(release)
-    if r is None or r.major not in LINE_FIRST:
-        return None
-    if r.major in LINE_LAST:
-        return r <= LINE_LAST[r.major]
-    return True if r <= NEWEST_SEEN else None
+    return LINES[r.major].contains(r) if r is not None and r.major in LINES else None
+
+
+def in_archived_window(release: ReleaseLike) -> bool:
+    return any(window.contains(release) for window in ARCHIVED_WINDOW)
 
 
 STEP_CONCURRENCY = Gate(
@@ -213,11 +213,17 @@ def three_masters_allowed(release: ReleaseLike, *, fleets: bool) -> Optional[boo
 # Release-dependent defaults.
 
 
+PRICE_CAPACITY_OPTIMIZED_DEFAULT = Gate(
+    "price-capacity-optimized as the default Spot allocation strategy", "spot_allocation_strategy",
+    ((6, _r("6.9.0")),),
+    # RESIZE SpotResizingSpecification.AllocationStrategy: "If you run Amazon EMR releases 6.9.0 or higher, the
+    # default is price-capacity-optimized. If you run Amazon EMR releases 6.8.0 or lower, the default is
+    # capacity-optimized." (6.8.1, between the two, is not named: answered by ordering, as "lower".)
+    source="RESIZE")
+
+
 def default_spot_allocation_strategy(release: ReleaseLike) -> Optional[str]:
-    """RESIZE SpotResizingSpecification.AllocationStrategy: "If you run Amazon EMR releases 6.9.0 or higher,
-    the default is price-capacity-optimized. If you run Amazon EMR releases 6.8.0 or lower, the default is
-    capacity-optimized." (6.8.1, between the two, is not named: answered by ordering, as "lower".)"""
-    r = Release.of(release)
-    if r is None:
+    allows = PRICE_CAPACITY_OPTIMIZED_DEFAULT.allows(release)
+    if allows is None:
         return None
-    return "price-capacity-optimized" if r >= _r("6.9.0") else "capacity-optimized"
+    return "price-capacity-optimized" if allows else "capacity-optimized"

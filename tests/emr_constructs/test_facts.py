@@ -81,6 +81,45 @@ def test_release_dependent_defaults():
     assert facts.default_root_volume_type("emr-6.15.0") == "gp3"
     assert facts.root_volume_size_range("emr-7.2.0") == (15, 100)
     assert facts.default_spot_allocation_strategy("x") is None
+    assert facts.default_spot_allocation_strategy("emr-6.8.1") == "capacity-optimized"
+    assert facts.default_spot_allocation_strategy("emr-5.36.2") == "capacity-optimized"
+    assert facts.default_spot_allocation_strategy("emr-7.0.0") == "price-capacity-optimized"
+
+
+def test_a_span_is_the_releases_from_its_first_to_its_last_or_to_the_newest_seen():
+    from emr_contract.releases import span
+
+    closed, open_ = span("6.0.0", last="6.15.0"), span("7.0.0", seen="7.12.0")
+    assert [closed.contains(f"emr-{v}") for v in ("5.36.2", "6.0.0", "6.15.0", "6.16.0")] == [False, True, True, False]
+    assert [open_.contains(f"emr-{v}") for v in ("6.15.0", "7.12.0", "7.13.0")] == [False, True, None]
+    assert span("7.0.0").contains("emr-7.1.0") is None and closed.contains("6.1") is None
+    assert [facts.known_release(f"emr-{v}") for v in ("6.15.0", "6.16.0", "7.14.0", "7.15.0", "8.0.0")] == [
+        True, False, True, None, None]
+
+
+def test_release_comparisons_live_in_the_contract_alone():
+    """A release ordered (<, <=, >, >=) anywhere but emr_contract/releases.py is a gate or a span said twice."""
+    def release_like(node: ast.expr) -> bool:
+        if isinstance(node, ast.Call):
+            func = node.func
+            return getattr(func, "id", getattr(func, "attr", "")) in ("_r", "release", "Release", "of", "parse")
+        if isinstance(node, ast.Attribute):
+            return node.attr in ("first", "last", "seen")
+        return isinstance(node, ast.Name) and node.id in ("r", "rel", "release", "label_release")
+
+    ordering = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+    root = Path(facts.__file__).parents[2]
+    found = []
+    for package in ("emr_constructs", "emr_contract", "emr_cost", "emr_scaling", "step_runner", "local_emr", "stacks"):
+        for module in (root / package).rglob("*.py"):
+            if module.relative_to(root).as_posix() == "emr_contract/releases.py":
+                continue
+            for node in ast.walk(ast.parse(module.read_text())):
+                if isinstance(node, ast.Compare) and any(isinstance(op, ordering) for op in node.ops) and \
+                        any(release_like(side) for side in [node.left, *node.comparators]):
+                    found.append(f"{module.relative_to(root)}:{node.lineno}")
+    assert found == []
+    assert release_like(ast.parse("r >= _r('6.9.0')", mode="eval").body.comparators[0])  # the check can fail
 
 
 # --- applications -----------------------------------------------------------------------------------------
@@ -254,12 +293,10 @@ def test_application_table_consistency():
         for major, span in lines.items():
             if span is None:
                 continue
-            assert span.first.major == major and span.first >= facts.LINE_FIRST[major], name
             end = span.last or span.seen
-            assert end is not None and end.major == major and span.first <= end, name
-            if major in facts.LINE_LAST:
-                assert end <= facts.LINE_LAST[major], name
-            assert end <= facts.NEWEST_SEEN, name
+            assert span.first.major == major and facts.LINES[major].contains(span.first), name
+            assert end is not None and end.major == major and span.contains(end), name
+            assert facts.LINES[major].contains(end), name
     lowered = {n.lower() for n in facts.APPLICATIONS}
     assert not lowered & {n.lower() for n in facts.NOT_APPLICATIONS}
     for pair in facts.EXCLUSIVE_APPLICATIONS:
@@ -270,9 +307,10 @@ def test_classification_table_consistency():
     assert len(facts.CLASSIFICATION_SPANS) > 150
     for name, ranges in facts.CLASSIFICATION_SPANS.items():
         assert name == name.lower(), name
-        for lo, hi in ranges:
-            assert lo <= hi and lo.major == hi.major, name
-            assert any(a <= lo and hi <= b for a, b in facts.ARCHIVED_WINDOW), name
+        for listed in ranges:
+            lo, hi = listed.first, listed.last
+            assert listed.contains(hi) and lo.major == hi.major, name
+            assert any(window.contains(lo) and window.contains(hi) for window in facts.ARCHIVED_WINDOW), name
             app = facts.classification_application(name)
             if app is not None:  # a classification only where its application ships
                 assert application_available(app, lo) is True, (name, str(lo))
