@@ -9,10 +9,10 @@ import json
 from collections import Counter
 from typing import Any
 
-from step_runner.emr_adapter import EmrAdapter
-from step_runner.machine import RunMachine
-from step_runner.runner import StepRunner
-from step_runner.spec import parse_spec
+from step_runner.aws.emr_adapter import EmrAdapter
+from step_runner.run.machine import RunMachine
+from step_runner.run.runner import StepRunner
+from step_runner.plan.spec import parse_spec
 
 TRACKED = 256
 CLUSTER = "j-BENCH"

@@ -24,9 +24,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeVar
 
-from . import state_file
-from .cloudwatch_logs import CloudWatchLogs, make_logs_client
-from .emr_adapter import EmrAdapter, make_clients, make_submit_client
+from .run import state_file
+from .aws.cloudwatch_logs import CloudWatchLogs, make_logs_client
+from .aws.emr_adapter import EmrAdapter, make_clients, make_submit_client
 from .explain import explain_main
 from .errors import (AwsCallError, ClusterDiedError, ClusterWaitTimeout, InputError, Problem, ResumeError,
                      RunAbandoned, RunCancelled, SpecError, StepRunnerError)
@@ -35,15 +35,15 @@ from .follow import LiveTailSource
 from .follow import S3TailSource
 from emr_contract.log_naming import LOG_GROUP_TAG, choose_log_group, log_group_problem
 from emr_contract.outputs import CLUSTER_ID, CLUSTER_NAME, LOG_GROUP, LOG_URI
-from .machine import Event, RunMachine, RunOutcome
-from .outputs import load_outputs
-from .report import ERROR_OUTCOME, RunReport, render_table, to_dict, to_junit
-from .results import plan_report
-from .run_cost import price_run
-from .runner import CancelToken, RunnerConfig, StepRunner
-from .s3_logs import S3StepLogs
-from .step_evidence import EvidenceReader, LogPlace
-from .spec import StepPlan, check_against_cluster, load_spec_file, parse_duration, run_id_problems, step_config
+from .run.machine import Event, RunMachine, RunOutcome
+from .plan.stack_outputs import load_outputs
+from .report.run_report import ERROR_OUTCOME, RunReport, render_table, to_dict, to_junit
+from .run.results import plan_report
+from .report.run_cost import price_run
+from .run.runner import CancelToken, RunnerConfig, StepRunner
+from .aws.s3_logs import S3StepLogs
+from .report.step_evidence import EvidenceReader, LogPlace
+from .plan.spec import StepPlan, check_against_cluster, load_spec_file, parse_duration, run_id_problems, step_config
 from .state import Outcome
 from .diagnosis.triage import triage
 

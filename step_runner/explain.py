@@ -19,14 +19,14 @@ from typing import Any, TextIO
 from emr_contract.log_naming import LOG_GROUP_TAG, choose_log_group
 from emr_contract.outputs import CLUSTER_ID, LOG_GROUP, LOG_URI
 
-from .cloudwatch_logs import CloudWatchLogs
+from .aws.cloudwatch_logs import CloudWatchLogs
 from .diagnosis import Diagnosis, Evidence, diagnose
 from .diagnosis.log_sample import LogSample
-from .emr_adapter import EmrAdapter
+from .aws.emr_adapter import EmrAdapter
 from .errors import InputError
-from .outputs import load_outputs
-from .s3_logs import S3StepLogs
-from .step_evidence import CloudWatchStepLogs, EvidenceReader, Explained, LogPlace, StepFailure
+from .plan.stack_outputs import load_outputs
+from .aws.s3_logs import S3StepLogs
+from .report.step_evidence import CloudWatchStepLogs, EvidenceReader, Explained, LogPlace, StepFailure
 
 
 def build_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:

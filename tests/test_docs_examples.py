@@ -79,7 +79,7 @@ def _constructs_example(code: str, tmp_path: Path, monkeypatch) -> None:
 
 def _library_example(code: str, tmp_path: Path, monkeypatch) -> None:
     """The step runner's library use, with the strict EMR fake behind make_clients and fake time."""
-    from step_runner import emr_adapter
+    from step_runner.aws import emr_adapter
 
     from tests.step_runner.conftest import FakeClock
     from tests.step_runner.strict_emr import StrictEmr
@@ -208,7 +208,7 @@ def test_the_foreground_emulator_prints_what_the_docs_show():
 
 def test_yaml_step_specs_and_workloads_load(tmp_path):
     from emr_scaling.workload.file import load_workload
-    from step_runner.spec import load_spec_file
+    from step_runner.plan.spec import load_spec_file
 
     specs = [(p, c) for p, _, lang, c in BLOCKS if lang == "yaml" and not c.startswith("runners:")]
     workloads = [(p, c) for p, c in specs if re.search(r"^applications:", c, re.M)]

@@ -81,26 +81,63 @@ def test_a_breach_is_reported(tmp_path, monkeypatch) -> None:
     assert breaches("emr_constructs") == ["emr_constructs/bad.py imports step_runner"]
 
 
-# Subpackages with a rule of their own: what each may import (absolute top-level names, and whether it may reach
-# its parent package with `from .. import`).
+# Subpackages with a rule of their own: the absolute top-level names each may import, and what of its parent
+# package it may reach with ``from ..X import`` (modules and sibling subpackages). They form a graph without
+# cycles: the shared vocabulary (errors, state, retry, poll_policy) at the bottom, the run on top.
+_STEP_VOCABULARY = {"errors", "state", "retry", "poll_policy"}
 SUBPACKAGES = {
     # the diagnosis is pure: logs in, a hint and a cause out, no AWS call and nothing of the runner around it
-    "step_runner/diagnosis": {"allowed": set(), "parent": False},
+    "step_runner/diagnosis": {"allowed": set(), "parent": set()},
+    # the spec file and the stack's outputs: parsed and checked, no AWS call
+    "step_runner/plan": {"allowed": {"yaml", "emr_contract"}, "parent": {"errors"}},
+    # the thin boto3 adapters: they speak the run's vocabulary and nothing else of it
+    "step_runner/aws": {"allowed": {"boto3", "botocore", "emr_contract", "emr_cost"}, "parent": _STEP_VOCABULARY},
+    "step_runner/follow": {"allowed": {"botocore", "emr_contract"}, "parent": _STEP_VOCABULARY | {"aws"}},
+    # what a run produced and why a step failed; it never drives a run
+    "step_runner/report": {"allowed": {"emr_contract", "emr_cost"},
+                           "parent": _STEP_VOCABULARY | {"aws", "diagnosis"}},
+    "step_runner/run": {"allowed": {"emr_contract"},
+                        "parent": _STEP_VOCABULARY | {"aws", "follow", "plan", "report", "diagnosis"}},
 }
 
 
-@pytest.mark.parametrize("subpackage", sorted(SUBPACKAGES))
-def test_subpackages_keep_their_own_rules(subpackage: str) -> None:
+def _parent_names(node: ast.ImportFrom) -> list[str]:
+    """What ``from ..X import y`` (or ``from .. import y``) takes from the parent package."""
+    return [node.module.split(".")[0]] if node.module else [alias.name for alias in node.names]
+
+
+def subpackage_breaches(subpackage: str) -> list[str]:
     rule = SUBPACKAGES[subpackage]
     problems = []
     for path in sorted((ROOT / subpackage).rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level > 1 and not rule["parent"]:
-                problems.append(f"{path.relative_to(ROOT)} imports from its parent package")
+            if isinstance(node, ast.ImportFrom) and node.level > 1:
+                problems += [f"{path.relative_to(ROOT)} imports ..{name}" for name in _parent_names(node)
+                             if name not in rule["parent"]]
             names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
                      [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
             for name in names:
                 top = name.split(".")[0]
                 if top not in sys.stdlib_module_names and top not in rule["allowed"]:
                     problems.append(f"{path.relative_to(ROOT)} imports {name}")
-    assert problems == []
+    return problems
+
+
+@pytest.mark.parametrize("subpackage", sorted(SUBPACKAGES))
+def test_subpackages_keep_their_own_rules(subpackage: str) -> None:
+    assert subpackage_breaches(subpackage) == []
+
+
+def test_a_subpackage_reaching_up_the_graph_is_reported(tmp_path, monkeypatch) -> None:
+    (tmp_path / "step_runner" / "aws").mkdir(parents=True)
+    (tmp_path / "step_runner" / "aws" / "bad.py").write_text("from ..run.runner import StepRunner\nimport yaml\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert subpackage_breaches("step_runner/aws") == ["step_runner/aws/bad.py imports ..run",
+                                                      "step_runner/aws/bad.py imports yaml"]
+
+
+def test_every_subpackage_has_a_rule() -> None:
+    """A new folder in a layered package is placed in SUBPACKAGES (and CONTRIBUTING's map) first."""
+    found = {p.parent.relative_to(ROOT).as_posix() for package in ("step_runner",)
+             for p in (ROOT / package).glob("*/__init__.py")}
+    assert found == set(SUBPACKAGES)

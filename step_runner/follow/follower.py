@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from emr_contract.log_naming import WATCHER_MIN_APPLY_SECONDS, WATCHER_SCAN_SECONDS
 
-from ..cloudwatch_logs import LogsUnavailable
+from ..aws.cloudwatch_logs import LogsUnavailable
 from ..errors import ThrottledError, TransientAwsError
 from ..poll_policy import PollPolicy
 from .lines import DRIVER_PREFIX, FollowTarget, LineSource, LogLine

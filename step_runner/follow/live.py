@@ -28,7 +28,7 @@ from typing import Any
 from emr_contract.log_naming import (container_stream_prefix, driver_container_id, driver_stream, step_stream,
                                      step_stream_prefix)
 
-from ..cloudwatch_logs import (MAX_LIVE_TAIL_PREFIXES, CloudWatchLogs, CwEvent, LiveTail, LiveTailEnded,
+from ..aws.cloudwatch_logs import (MAX_LIVE_TAIL_PREFIXES, CloudWatchLogs, CwEvent, LiveTail, LiveTailEnded,
                               LiveTailUpdate, LogsUnavailable)
 from .lines import DRIVER_PREFIX, FollowTarget, LogLine, split_message
 from .polling import CloudWatchSource

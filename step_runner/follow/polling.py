@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from emr_contract.log_naming import (AGENT_FLUSH_SECONDS, container_stream_prefix, driver_container_id, driver_stream,
                                      step_stream, step_stream_prefix)
 
-from ..cloudwatch_logs import MAX_STREAM_NAMES, CloudWatchLogs, CwEvent, StreamGone
+from ..aws.cloudwatch_logs import MAX_STREAM_NAMES, CloudWatchLogs, CwEvent, StreamGone
 from .lines import DRIVER_PREFIX, FollowTarget, LogLine, split_message
 
 

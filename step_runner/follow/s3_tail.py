@@ -20,11 +20,11 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from emr_contract.s3_layout import step_log_prefix
 
-from ..cloudwatch_logs import LogsUnavailable
+from ..aws.cloudwatch_logs import LogsUnavailable
 from ..errors import ThrottledError, TransientAwsError
 from .lines import FollowTarget, LogLine
 from ..retry import is_retriable_client_error, is_throttle
-from ..s3_logs import split_s3_uri
+from ..aws.s3_logs import split_s3_uri
 
 STREAMS = ("stdout", "stderr")
 UNAVAILABLE_CODES = frozenset({"AccessDenied", "NoSuchBucket", "AllAccessDisabled", "InvalidBucketName",

@@ -150,7 +150,7 @@ def test_a_run_without_commands_or_runs_is_refused(tmp_path):
 def test_make_demo_scalings_burst_asks_for_more_than_emr_autoscalings_core_nodes_hold():
     """examples/scaling-burst.yaml drives `make demo-scaling`: its steps, as emr-steps submits them, must read (as
     the emulator reads them) as far more YARN memory than emr-autoscaling's 3 r5.xlarge core nodes (72 GiB)."""
-    from step_runner.spec import load_spec_file, step_config
+    from step_runner.plan.spec import load_spec_file, step_config
 
     plan = load_spec_file(ROOT / "examples" / "scaling-burst.yaml")
     asked = 0

@@ -5,7 +5,7 @@ import io
 from pathlib import Path
 
 from step_runner.cli import Deps, main
-from step_runner.spec import load_spec_file, step_config
+from step_runner.plan.spec import load_spec_file, step_config
 
 from .conftest import T0, FakeClock
 

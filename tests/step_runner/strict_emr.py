@@ -16,7 +16,7 @@ from botocore.config import Config
 
 from local_emr.fake_emr import FakeCluster, FakeEmr
 from step_runner import cli
-from step_runner.spec import parse_tag
+from step_runner.plan.spec import parse_tag
 
 from .conftest import T0, FakeClock
 

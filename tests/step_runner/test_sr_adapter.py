@@ -1,7 +1,7 @@
 """EmrAdapter against botocore Stubber: exact call sequences, batching, pagination, errors."""
 import pytest
 
-from step_runner.emr_adapter import EmrAdapter
+from step_runner.aws.emr_adapter import EmrAdapter
 from step_runner.errors import AwsCallError, ClusterNotFoundError, ThrottledError, TransientAwsError
 from step_runner.state import FailureInfo
 

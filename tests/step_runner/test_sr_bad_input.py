@@ -7,7 +7,7 @@ import pytest
 
 from step_runner import cli
 from step_runner.errors import SpecError
-from step_runner.spec import parse_spec
+from step_runner.plan.spec import parse_spec
 
 OK = {"name": "etl", "entry_point": "s3://bucket/etl.py"}
 

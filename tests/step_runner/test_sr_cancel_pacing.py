@@ -27,11 +27,11 @@ from botocore.config import Config
 
 from local_emr.fake_emr import FakeEmr as StrictFake
 from step_runner import cli
-from step_runner.emr_adapter import EmrAdapter
-from step_runner.machine import RunMachine
+from step_runner.aws.emr_adapter import EmrAdapter
+from step_runner.run.machine import RunMachine
 from step_runner.poll_policy import PollPolicy
-from step_runner.runner import CancelToken, RunnerConfig, StepRunner
-from step_runner.spec import parse_spec
+from step_runner.run.runner import CancelToken, RunnerConfig, StepRunner
+from step_runner.plan.spec import parse_spec
 from step_runner.state import ClusterInfo
 
 from .conftest import T0, FakeClock

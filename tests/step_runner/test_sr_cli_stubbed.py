@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from botocore.stub import ANY
 
 from step_runner import cli
-from step_runner.state_file import load as load_state, state_path
+from step_runner.run.state_file import load as load_state, state_path
 
 from .conftest import cluster, gz, stderr_sample, summary
 from .helpers import EXAMPLE, configs, run_cli
@@ -73,8 +73,8 @@ def test_waits_through_starting_and_bootstrapping(emr_stub, s3_stub, clock, tmp_
                       {"ClusterId": J, "StepStates": ["CANCEL_PENDING", "PENDING", "RUNNING"]})
     code, out, _ = run_cli([str(EXAMPLE), "--cluster-id", J, "--run-id", RUN, "--validate"], emr, s3, clock, tmp_path)
     assert code == 0  # --validate never calls AWS; now wait for real:
-    from step_runner.emr_adapter import EmrAdapter
-    from step_runner.runner import StepRunner
+    from step_runner.aws.emr_adapter import EmrAdapter
+    from step_runner.run.runner import StepRunner
     info = StepRunner(EmrAdapter(emr), clock=clock, sleep=clock.sleep).wait_for_cluster(J)
     assert info.state == "RUNNING" and clock.sleeps == [20.0, 20.0]
 

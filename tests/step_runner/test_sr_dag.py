@@ -1,4 +1,4 @@
-from step_runner.dag import descendants, find_cycle, topological_order
+from step_runner.plan.dag import descendants, find_cycle, topological_order
 
 
 def test_topological_order_keeps_file_order_for_ties():

@@ -14,11 +14,11 @@ from moto import mock_aws
 
 from step_runner import cli
 from step_runner.diagnosis import Evidence, diagnose
-from step_runner.machine import StepRecord
-from step_runner.results import step_result
-from step_runner.s3_logs import S3StepLogs
-from step_runner.spec import StepSpec
-from step_runner.step_evidence import EvidenceReader, LogPlace
+from step_runner.run.machine import StepRecord
+from step_runner.run.results import step_result
+from step_runner.aws.s3_logs import S3StepLogs
+from step_runner.plan.spec import StepSpec
+from step_runner.report.step_evidence import EvidenceReader, LogPlace
 from step_runner.state import FailureInfo, Outcome
 
 from .conftest import FIXTURES

@@ -8,13 +8,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from step_runner import cli, state_file
-from step_runner.emr_adapter import EmrAdapter
+from step_runner import cli
+from step_runner.run import state_file
+from step_runner.aws.emr_adapter import EmrAdapter
 from step_runner.errors import ResumeError
-from step_runner.report import RunReport, StepResult, to_junit
+from step_runner.report.run_report import RunReport, StepResult, to_junit
 from step_runner.diagnosis.probable_cause import ProbableCause
-from step_runner.runner import CancelToken, RunnerConfig, StepRunner
-from step_runner.spec import load_spec_file, parse_spec, parse_tag, tag_name
+from step_runner.run.runner import CancelToken, RunnerConfig, StepRunner
+from step_runner.plan.spec import load_spec_file, parse_spec, parse_tag, tag_name
 
 from .strict_emr import StrictEmr, run_cli, spec_file
 
@@ -304,7 +305,7 @@ def no_aws_config(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    from step_runner import emr_adapter
+    from step_runner.aws import emr_adapter
     emr_adapter._session.cache_clear()
     yield
     emr_adapter._session.cache_clear()
@@ -443,7 +444,7 @@ def test_the_last_step_ending_between_list_steps_and_describe_cluster_is_still_s
 def test_log_reads_happen_when_due_not_at_the_next_poll(clock):
     """A read due during the runner's poll sleep happens then (reads every 5 s stay every 5 s)."""
     from step_runner.follow import LogFollower
-    from step_runner.machine import RunMachine
+    from step_runner.run.machine import RunMachine
 
     class Source:
         name, interval, reads = "test", 5.0, []
@@ -485,7 +486,8 @@ def test_every_client_of_a_run_comes_from_one_session(no_aws_config, monkeypatch
     asks once, not once per client."""
     import boto3
 
-    from step_runner import cloudwatch_logs, emr_adapter
+    from step_runner.aws import cloudwatch_logs
+    from step_runner.aws import emr_adapter
 
     made = []
     real = boto3.session.Session

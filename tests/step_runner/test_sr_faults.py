@@ -29,11 +29,13 @@ from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 from local_emr.fake_emr import FakeEmr as StrictFake
 from local_emr.step_model import EmrApiError, ModelStep
-from step_runner import cli, emr_adapter, state_file
-from step_runner.emr_adapter import SDK_RETRY_CONFIG, EmrAdapter
+from step_runner import cli
+from step_runner.aws import emr_adapter
+from step_runner.run import state_file
+from step_runner.aws.emr_adapter import SDK_RETRY_CONFIG, EmrAdapter
 from step_runner.errors import TransientAwsError
-from step_runner.runner import CancelToken, RunnerConfig, StepRunner
-from step_runner.spec import load_spec_file
+from step_runner.run.runner import CancelToken, RunnerConfig, StepRunner
+from step_runner.plan.spec import load_spec_file
 
 from .conftest import T0, FakeClock
 from .helpers import EXAMPLE, configs

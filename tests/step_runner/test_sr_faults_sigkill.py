@@ -22,7 +22,7 @@ import requests
 from moto.emr.responses import ElasticMapReduceResponse
 from moto.server import ThreadedMotoServer
 
-from step_runner import state_file
+from step_runner.run import state_file
 
 from .helpers import EXAMPLE
 from .test_sr_moto import REGION, Progress, make_cluster
@@ -38,7 +38,8 @@ import os
 import signal
 import time
 
-from step_runner import cli, state_file
+from step_runner import cli
+from step_runner.run import state_file
 
 if os.environ.get("SR_FAULT") == "kill-before-saving-step-ids":
     _save = state_file.save

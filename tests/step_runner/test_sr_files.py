@@ -7,10 +7,10 @@ import pytest
 from step_runner import cli
 from step_runner.errors import OutputsError, ResumeError
 from step_runner.diagnosis.probable_cause import ProbableCause
-from step_runner.outputs import load_outputs, parse_outputs
-from step_runner.report import RunReport, StepResult, render_table, to_dict, to_junit
+from step_runner.plan.stack_outputs import load_outputs, parse_outputs
+from step_runner.report.run_report import RunReport, StepResult, render_table, to_dict, to_junit
 from step_runner.state import FailureInfo
-from step_runner.state_file import RunState, load, save
+from step_runner.run.state_file import RunState, load, save
 
 from .conftest import at, cluster
 from .helpers import EXAMPLE, run_cli

@@ -3,9 +3,9 @@ nextToken pagination, eventId de-duplication, ordering, batching of 100 streams,
 cluster-mode driver streams, and the fallback to the next source."""
 import pytest
 
-from step_runner.cloudwatch_logs import CloudWatchLogs, LogsUnavailable
+from step_runner.aws.cloudwatch_logs import CloudWatchLogs, LogsUnavailable
 from step_runner.follow import CloudWatchSource, FollowedLines, FollowTarget, LogFollower, LogLine
-from step_runner.step_evidence import EvidenceReader, LogPlace, StepFailure
+from step_runner.report.step_evidence import EvidenceReader, LogPlace, StepFailure
 
 
 G = "/aws/emr/j-TEST"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from emr_contract.log_naming import step_stream
-from step_runner.cloudwatch_logs import CwEvent, LiveTailEnded, LiveTailUpdate, LogsUnavailable, is_aws_endpoint
+from step_runner.aws.cloudwatch_logs import CwEvent, LiveTailEnded, LiveTailUpdate, LogsUnavailable, is_aws_endpoint
 from step_runner.follow import CloudWatchSource, FollowTarget
 from step_runner.follow.live import QUICK_ENDS_TO_GIVE_UP, READ_INTERVAL, LiveTailSource
 
@@ -229,7 +229,7 @@ def test_emr_steps_follows_live_on_the_emulator(tmp_path):
 
 
 def test_the_runners_logs_client_drops_the_host_prefix_only_for_a_custom_endpoint(monkeypatch):
-    from step_runner.cloudwatch_logs import make_logs_client
+    from step_runner.aws.cloudwatch_logs import make_logs_client
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

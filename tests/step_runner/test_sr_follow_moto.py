@@ -17,7 +17,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.emr.models import emr_backends
 
 from step_runner import cli
-from step_runner.cloudwatch_logs import CloudWatchLogs
+from step_runner.aws.cloudwatch_logs import CloudWatchLogs
 from step_runner.follow import CloudWatchSource, FollowTarget, LogFollower
 from step_runner.follow.s3_tail import S3TailSource
 from emr_contract.log_naming import log_group_from_cluster_id, step_stream

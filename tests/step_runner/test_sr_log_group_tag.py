@@ -9,7 +9,7 @@ import pytest
 
 from step_runner import cli
 from emr_contract.log_naming import choose_log_group
-from step_runner.emr_adapter import EmrAdapter
+from step_runner.aws.emr_adapter import EmrAdapter
 from emr_contract.log_naming import LOG_GROUP_TAG, log_group_from_cluster_id
 
 from .test_sr_follow_moto import OUTPUTS, SPEC, StepWriter, run

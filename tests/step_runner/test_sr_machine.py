@@ -1,6 +1,6 @@
 """The pure run state machine, driven with observations and plain numbers for time."""
-from step_runner.machine import SEND_INTERRUPT, TERMINATE_PROCESS, RunMachine, RunOutcome
-from step_runner.spec import parse_spec
+from step_runner.run.machine import SEND_INTERRUPT, TERMINATE_PROCESS, RunMachine, RunOutcome
+from step_runner.plan.spec import parse_spec
 from step_runner.state import FailureInfo, Outcome, StepObservation
 
 

@@ -17,7 +17,7 @@ from moto.emr.responses import ElasticMapReduceResponse
 
 from step_runner import cli
 from step_runner.diagnosis.probable_cause import probable_cause
-from step_runner.s3_logs import S3StepLogs
+from step_runner.aws.s3_logs import S3StepLogs
 
 from .conftest import stderr_sample
 from .helpers import EXAMPLE, run_cli
@@ -124,9 +124,9 @@ def test_cancel_through_filled_cancel_steps(aws, clock, tmp_path):
     emr, s3 = aws
     cid = make_cluster(emr, concurrency=1)
     progress = Progress(cid, hold_running=True)
-    from step_runner.emr_adapter import EmrAdapter
-    from step_runner.runner import CancelToken, RunnerConfig, StepRunner
-    from step_runner.spec import load_spec_file
+    from step_runner.aws.emr_adapter import EmrAdapter
+    from step_runner.run.runner import CancelToken, RunnerConfig, StepRunner
+    from step_runner.plan.spec import load_spec_file
     token = CancelToken()
     clock.hooks += [progress, lambda c: token.cancel() if len(c.sleeps) == 2 else None]
     runner = StepRunner(EmrAdapter(emr), clock=clock, sleep=clock.sleep, rand=lambda: 0.5, cancel=token,

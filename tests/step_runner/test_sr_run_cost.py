@@ -10,8 +10,8 @@ from decimal import Decimal
 from emr_cost.prices import PriceNotFound
 from emr_cost.timelines import ClusterUsage
 from emr_cost.usage import Instance
-from step_runner.report import RunReport, StepResult, render_table, to_dict, to_junit
-from step_runner.run_cost import price_run
+from step_runner.report.run_report import RunReport, StepResult, render_table, to_dict, to_junit
+from step_runner.report.run_cost import price_run
 from step_runner.state import StepObservation
 from tests.emr_cost.fixed_book import FixedBook
 

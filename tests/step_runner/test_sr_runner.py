@@ -2,10 +2,10 @@
 import pytest
 from botocore.stub import ANY
 
-from step_runner.emr_adapter import EmrAdapter
-from step_runner.machine import RunMachine
-from step_runner.runner import RunnerConfig, StepRunner, poll_calls
-from step_runner.spec import parse_spec
+from step_runner.aws.emr_adapter import EmrAdapter
+from step_runner.run.machine import RunMachine
+from step_runner.run.runner import RunnerConfig, StepRunner, poll_calls
+from step_runner.plan.spec import parse_spec
 from step_runner.state import ClusterInfo
 
 from .conftest import cluster, summary

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from step_runner.errors import SpecError
-from step_runner.spec import (check_against_cluster, load_spec_file, parse_duration, parse_spec, parse_tag,
+from step_runner.plan.spec import (check_against_cluster, load_spec_file, parse_duration, parse_spec, parse_tag,
                               step_config, tag_name)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -92,7 +92,7 @@ def test_rules_are_data_and_a_kinds_rules_sit_together():
 def test_hint_shows_in_table_json_and_junit():
     import xml.etree.ElementTree as ET
 
-    from step_runner.report import RunReport, StepResult, render_table, to_dict, to_junit
+    from step_runner.report.run_report import RunReport, StepResult, render_table, to_dict, to_junit
     from step_runner.diagnosis.probable_cause import probable_cause
 
     text = sample("s3_access_denied.log")

@@ -5,9 +5,9 @@ from botocore.exceptions import (BotoCoreError, ClientError, CredentialRetrieval
                                  NoCredentialsError, NoRegionError, ParamValidationError, PartialCredentialsError,
                                  ProfileNotFound, SSOError, TokenRetrievalError)
 
-from .errors import (AwsCallError, AwsConfigError, CredentialsError, StepRunnerError, ThrottledError,
+from ..errors import (AwsCallError, AwsConfigError, CredentialsError, StepRunnerError, ThrottledError,
                      TransientAwsError)
-from .retry import is_retriable_client_error, is_throttle
+from ..retry import is_retriable_client_error, is_throttle
 
 CREDENTIAL_ERRORS = (NoCredentialsError, PartialCredentialsError, CredentialRetrievalError, SSOError,
                      TokenRetrievalError, NoAuthTokenError)

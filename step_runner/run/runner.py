@@ -20,17 +20,17 @@ from datetime import datetime
 
 from emr_contract.steps import SEND_INTERRUPT, TERMINATE_PROCESS
 
-from .emr_adapter import EmrAdapter
-from .errors import (AwsCallError, ClusterDiedError, ClusterFullError, ClusterWaitTimeout, ResumeError,
+from ..aws.emr_adapter import EmrAdapter
+from ..errors import (AwsCallError, ClusterDiedError, ClusterFullError, ClusterWaitTimeout, ResumeError,
                      RunAbandoned, RunCancelled, StepRunnerError, TransientAwsError)
-from .follow import FollowTarget, LogFollower
+from ..follow import FollowTarget, LogFollower
 from .machine import ClusterEnd, Event, Phase, RunMachine, RunOutcome, StepRecord
-from .poll_policy import PollPolicy
-from .report import ERROR_OUTCOME, RunReport
+from ..poll_policy import PollPolicy
+from ..report.run_report import ERROR_OUTCOME, RunReport
 from .results import build_report
-from .step_evidence import EvidenceReader
-from .spec import StepPlan, check_against_cluster, parse_tag, step_config
-from .state import (CLUSTER_DEAD, LIST_STEPS_MAX_IDS, MAX_ACTIVE_STEPS, STEP_TERMINAL, ClusterInfo, ClusterVerdict,
+from ..report.step_evidence import EvidenceReader
+from ..plan.spec import StepPlan, check_against_cluster, parse_tag, step_config
+from ..state import (CLUSTER_DEAD, LIST_STEPS_MAX_IDS, MAX_ACTIVE_STEPS, STEP_TERMINAL, ClusterInfo, ClusterVerdict,
                     Outcome, StepObservation, cluster_verdict)
 
 ProgressHook = Callable[[RunMachine], None]

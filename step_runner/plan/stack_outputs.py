@@ -8,7 +8,7 @@ from typing import Any
 
 from emr_contract.outputs import CLUSTER_ID
 
-from .errors import OutputsError
+from ..errors import OutputsError
 
 
 def load_outputs(path: str | Path, stack: str | None = None) -> dict[str, Any]:

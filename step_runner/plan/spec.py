@@ -22,8 +22,8 @@ from emr_contract.steps import (ACTIONS_ON_FAILURE, ACTIONS_WITH_CONCURRENCY, CA
                                 hadoop_jar_step_chars)
 
 from .dag import dependency_problems
-from .errors import Problem, SpecError
-from .written import as_written, load_toml, load_yaml
+from ..errors import Problem, SpecError
+from .as_written import as_written, load_toml, load_yaml
 
 COMMAND_RUNNER_JAR = "command-runner.jar"
 DEPLOY_MODES = ("client", "cluster")

@@ -13,10 +13,10 @@ from typing import Any
 
 from emr_cost import cost_report
 
-from .diagnosis.probable_cause import ProbableCause
+from ..diagnosis.probable_cause import ProbableCause
 from .run_cost import CostSection
-from .state import FailureInfo
-from .diagnosis.triage import Hint
+from ..state import FailureInfo
+from ..diagnosis.triage import Hint
 
 
 @dataclass

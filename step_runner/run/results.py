@@ -4,10 +4,10 @@ runner.py."""
 from __future__ import annotations
 
 from .machine import Phase, RunMachine, StepRecord
-from .report import RunReport, StepResult
-from .spec import StepPlan
-from .state import STEP_TERMINAL, Outcome
-from .step_evidence import EvidenceReader, StepFailure
+from ..report.run_report import RunReport, StepResult
+from ..plan.spec import StepPlan
+from ..state import STEP_TERMINAL, Outcome
+from ..report.step_evidence import EvidenceReader, StepFailure
 
 EXPLAINED = (Outcome.FAILED, Outcome.INTERRUPTED, Outcome.TIMED_OUT)
 

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .errors import ResumeError
+from ..errors import ResumeError
 
 
 @dataclass

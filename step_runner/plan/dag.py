@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .errors import Problem
+from ..errors import Problem
 
 
 def dependency_problems(deps: Mapping[str, Sequence[str]]) -> list[Problem]:

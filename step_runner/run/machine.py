@@ -17,10 +17,10 @@ from enum import Enum
 from emr_contract.steps import (CANCEL_AND_WAIT, REASON_ALL_STEPS_COMPLETED, REASON_STEP_FAILURE,
                                 REASON_USER_REQUEST, SEND_INTERRUPT, TERMINATE_ACTIONS, TERMINATE_PROCESS)
 
-from .dag import descendants, topological_order
-from .retry import should_retry_step
-from .spec import StepPlan, StepSpec
-from .state import MAX_ACTIVE_STEPS, STEP_TERMINAL, FailureInfo, Outcome, StepObservation
+from ..plan.dag import descendants, topological_order
+from ..retry import should_retry_step
+from ..plan.spec import StepPlan, StepSpec
+from ..state import MAX_ACTIVE_STEPS, STEP_TERMINAL, FailureInfo, Outcome, StepObservation
 
 
 class Phase(str, Enum):

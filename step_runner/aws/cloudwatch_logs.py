@@ -19,8 +19,8 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from emr_contract.live_tail import MAX_LOG_GROUPS as MAX_LIVE_TAIL_GROUPS
 from emr_contract.live_tail import MAX_STREAM_FILTERS as MAX_LIVE_TAIL_PREFIXES
 
-from .aws_errors import error_parts, transient_error
-from .errors import AwsCallError, StepRunnerError, TransientAwsError
+from .botocore_errors import error_parts, transient_error
+from ..errors import AwsCallError, StepRunnerError, TransientAwsError
 
 MAX_STREAM_NAMES = 100  # FilterLogEvents accepts up to 100 logStreamNames
 UNAVAILABLE_CODES = frozenset({
@@ -72,7 +72,7 @@ def make_logs_client(region: str | None = None, profile: str | None = None) -> A
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError
 
-    from .aws_errors import aws_config_error
+    from .botocore_errors import aws_config_error
     from .emr_adapter import SDK_RETRY_CONFIG, _session
 
     try:

@@ -20,8 +20,8 @@ from emr_cost.usage import RunCost, StepSpan, Window, run_cost
 if TYPE_CHECKING:
     from emr_cost.prices import PriceBook
 
-    from .emr_adapter import EmrAdapter
-    from .report import StepResult
+    from ..aws.emr_adapter import EmrAdapter
+    from .run_report import StepResult
 
 
 @dataclass

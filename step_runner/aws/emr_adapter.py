@@ -16,9 +16,9 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from emr_contract.steps import CANCEL_STEPS_MAX_IDS, ERR_MAX_ACTIVE, MAX_ACTIVE_PATTERN, MAX_ACTIVE_STEPS
 
-from .aws_errors import aws_config_error, botocore_error, error_parts, transient_error
-from .errors import AwsCallError, ClusterFullError, ClusterNotFoundError, TransientAwsError
-from .state import CLUSTER_ACTIVE, LIST_STEPS_MAX_IDS, STEP_ACTIVE, ClusterInfo, FailureInfo, StepObservation
+from .botocore_errors import aws_config_error, botocore_error, error_parts, transient_error
+from ..errors import AwsCallError, ClusterFullError, ClusterNotFoundError, TransientAwsError
+from ..state import CLUSTER_ACTIVE, LIST_STEPS_MAX_IDS, STEP_ACTIVE, ClusterInfo, FailureInfo, StepObservation
 
 MAX_STEPS_PER_CALL = MAX_ACTIVE_STEPS
 SDK_RETRY_CONFIG = {"mode": "adaptive", "max_attempts": 5}

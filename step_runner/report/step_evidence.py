@@ -14,8 +14,8 @@ from typing import Any
 
 from emr_contract.log_naming import driver_stream, step_stream
 
-from .cloudwatch_logs import CloudWatchLogs, StreamGone
-from .diagnosis import Diagnosis, Evidence, diagnose
+from ..aws.cloudwatch_logs import CloudWatchLogs, StreamGone
+from ..diagnosis import Diagnosis, Evidence, diagnose
 from .log_source import StepLogSource
 
 S3_LAG_NOTE = "stderr not in S3 yet (EMR uploads step logs about 5 minutes after the end)"
