@@ -152,23 +152,13 @@ def _fleet_id() -> str:
     return "if-" + "".join(random.choices(string.ascii_uppercase + string.digits, k=13))
 
 
-def ebs_block_devices(ebs_configuration: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """One EbsBlockDevice per attached volume, as EMR lists them (the provider counts them back)."""
-    devices = []
-    for config in (ebs_configuration or {}).get("EbsBlockDeviceConfigs", []):
-        for _ in range(int(config.get("VolumesPerInstance", 1))):
-            devices.append({"VolumeSpecification": dict(config.get("VolumeSpecification", {})),
-                            "Device": f"/dev/sd{chr(98 + len(devices))}"})
-    return devices
-
-
 def _instance_type_specification(cfg: dict[str, Any]) -> dict[str, Any]:
     spec: dict[str, Any] = {"InstanceType": cfg.get("InstanceType"), "WeightedCapacity": cfg.get("WeightedCapacity", 1)}
     for key in ("BidPrice", "BidPriceAsPercentageOfOnDemandPrice", "CustomAmiId", "Priority"):
         if key in cfg:
             spec[key] = cfg[key]
     spec["Configurations"] = cfg.get("Configurations", [])
-    spec["EbsBlockDevices"] = ebs_block_devices(cfg.get("EbsConfiguration"))
+    spec["EbsBlockDevices"] = instances.ebs_block_devices(cfg.get("EbsConfiguration"))
     spec["EbsOptimized"] = (cfg.get("EbsConfiguration") or {}).get("EbsOptimized", False)
     return spec
 

@@ -31,6 +31,17 @@ from moto.core.utils import utcnow
 from .models import ENDED_CLUSTER_STATES, EmulatedCluster, emr_timestamp
 
 
+def ebs_block_devices(ebs_configuration: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """One EbsBlockDevice per attached volume of an EbsConfiguration (API spelling), as EMR lists them: /dev/sdb,
+    /dev/sdc, ... (the provider counts them back)."""
+    devices = []
+    for config in (ebs_configuration or {}).get("EbsBlockDeviceConfigs", []):
+        for _ in range(int(config.get("VolumesPerInstance", 1))):
+            devices.append({"VolumeSpecification": dict(config.get("VolumeSpecification", {})),
+                            "Device": f"/dev/sd{chr(98 + len(devices))}"})
+    return devices
+
+
 @dataclass
 class InstanceRecord:
     id: str

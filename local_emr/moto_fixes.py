@@ -43,6 +43,8 @@ from moto.iam.models import AWSManagedPolicy, IAMBackend
 from moto.kms.responses import KmsResponse
 from moto.s3.models import FakeBucket
 
+from .instances import ebs_block_devices
+
 _AWS_POLICY_ARN = re.compile(r"^arn:aws[\w-]*:iam::aws:policy(/(?:[\w+=,.@-]+/)*)([\w+=,.@-]+)$")
 DEFAULT_ROTATION_DAYS = 365
 
@@ -225,14 +227,13 @@ VOLUME_FIELDS = {"volume_type": "VolumeType", "size_in_gb": "SizeInGB", "iops": 
 
 
 def _instance_group_ebs_block_devices(self: InstanceGroup) -> list[dict[str, Any]]:
-    """moto stores the request in snake_case; list one device per volume, as EMR does."""
-    devices: list[dict[str, Any]] = []
+    """moto stores the request in snake_case: spelled as the API, then listed one device per volume as EMR does."""
+    configs = []
     for config in (self.ebs_configuration or {}).get("ebs_block_device_configs", []):
         spec = config.get("volume_specification", {})
         volume = {api: spec[key] for key, api in VOLUME_FIELDS.items() if spec.get(key) is not None}
-        for _ in range(int(config.get("volumes_per_instance", 1))):
-            devices.append({"VolumeSpecification": dict(volume), "Device": f"/dev/sd{chr(98 + len(devices))}"})
-    return devices
+        configs.append({"VolumeSpecification": volume, "VolumesPerInstance": config.get("volumes_per_instance", 1)})
+    return ebs_block_devices({"EbsBlockDeviceConfigs": configs})
 
 
 def _instance_group_id(original: Callable[[], str]) -> Callable[[], str]:

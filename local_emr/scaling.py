@@ -127,7 +127,6 @@ class ClusterScaling:
     # ---- reading the cluster as EMR's API shows it -----------------------------------------------------
 
     def _api_views(self) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-        from .emr_handlers import ebs_block_devices
 
         c = self.cluster
         describe = {"Name": c.id, "ReleaseLabel": c.release_label, "Configurations": list(c.configurations or []),
@@ -142,7 +141,7 @@ class ClusterScaling:
                    "TargetOnDemandCapacity": req.get("TargetOnDemandCapacity", 0),
                    "TargetSpotCapacity": req.get("TargetSpotCapacity", 0),
                    "InstanceTypeSpecifications": [
-                       {**cfg, "EbsBlockDevices": ebs_block_devices(cfg.get("EbsConfiguration"))}
+                       {**cfg, "EbsBlockDevices": instances.ebs_block_devices(cfg.get("EbsConfiguration"))}
                        for cfg in req.get("InstanceTypeConfigs") or []]}
                   for fid, req in zip(c.fleet_ids, c.requested_fleets)]
         return describe, groups, fleets
