@@ -1,7 +1,7 @@
 """A local EMR endpoint for development and tests: moto's server plus real step processes.
 
 It is not a replacement for EMR: see docs/emulator.md for what is and is not emulated.
-``local_emr.fake_emr`` is the same step rules in process, for unit tests; importing it does not load moto.
+``local_emr.api.fake_emr`` is the same step rules in process, for unit tests; importing it does not load moto.
 """
 from __future__ import annotations
 

@@ -32,10 +32,10 @@ class EmulatorConfig:
     step_env: Mapping[str, str] = field(default_factory=dict)
     """Extra environment for step processes (e.g. PYSPARK_PYTHON)."""
     clock_factor: float = 60.0
-    """How much faster than the scheduler's clock the scaling model runs (local_emr/scaling.py): at 60, a
+    """How much faster than the scheduler's clock the scaling model runs (local_emr/cluster/scaling.py): at 60, a
     five-minute metric period passes in five seconds."""
     live_tail_session_seconds: float = live_tail.SESSION_SECONDS
-    """How long a Live Tail session lasts before its SessionTimeoutException (local_emr/live_tail.py)."""
+    """How long a Live Tail session lasts before its SessionTimeoutException (local_emr/api/live_tail.py)."""
     live_tail_max_sessions: int = live_tail.MAX_CONCURRENT_SESSIONS
     """Concurrent Live Tail sessions per account and Region before LimitExceededException."""
 

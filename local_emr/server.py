@@ -16,12 +16,13 @@ from typing import Any
 import moto
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from . import moto_fixes, s3_policy
-from .log_shipping import CloudWatchLogsSink
+from .api import moto_fixes
+from .api import s3_policy
+from .steps.log_shipping import CloudWatchLogsSink
 from .config import EmulatorConfig
-from .lifecycle import Lifecycle, LineSink
-from .pricing_api import PricingMiddleware
-from .wsgi import EmrMiddleware
+from .cluster.lifecycle import Lifecycle, LineSink
+from .api.pricing_api import PricingMiddleware
+from .api.wsgi import EmrMiddleware
 
 PINNED_MOTO_VERSION = "5.2.5"
 

@@ -98,6 +98,12 @@ SUBPACKAGES = {
                            "parent": _STEP_VOCABULARY | {"aws", "diagnosis"}},
     "step_runner/run": {"allowed": {"emr_contract"},
                         "parent": _STEP_VOCABULARY | {"aws", "follow", "plan", "report", "diagnosis"}},
+    # the emulator: a step's life on the node, a cluster's life around its steps, the APIs in front of both
+    "local_emr/steps": {"allowed": {"emr_contract", "moto"}, "parent": {"config", "s3_io"}},
+    "local_emr/cluster": {"allowed": {"emr_contract", "emr_cost", "emr_scaling", "moto"},
+                          "parent": {"config", "s3_io", "steps"}},
+    "local_emr/api": {"allowed": {"botocore", "emr_contract", "emr_cost", "moto"},
+                      "parent": {"config", "s3_io", "steps", "cluster"}},
 }
 
 
@@ -138,6 +144,6 @@ def test_a_subpackage_reaching_up_the_graph_is_reported(tmp_path, monkeypatch) -
 
 def test_every_subpackage_has_a_rule() -> None:
     """A new folder in a layered package is placed in SUBPACKAGES (and CONTRIBUTING's map) first."""
-    found = {p.parent.relative_to(ROOT).as_posix() for package in ("step_runner",)
+    found = {p.parent.relative_to(ROOT).as_posix() for package in ("step_runner", "local_emr")
              for p in (ROOT / package).glob("*/__init__.py")}
     assert found == set(SUBPACKAGES)

@@ -1,4 +1,4 @@
-"""The emulator scales (local_emr/scaling.py): emr-autoscaling's task policy on an emulated cluster, a burst of
+"""The emulator scales (local_emr/cluster/scaling.py): emr-autoscaling's task policy on an emulated cluster, a burst of
 spark-submit steps, and the group scaling out and back in, seen through the EMR and CloudWatch APIs alone; then
 `emr-scaling report` draws it and `simulate --from-cluster` replays it under emr-production's policy.
 
@@ -18,7 +18,7 @@ import boto3
 import pytest
 
 from local_emr import LocalEmr
-from local_emr.step_command import find_spark_submit
+from local_emr.steps.command import find_spark_submit
 
 pytestmark = [
     pytest.mark.integration,

@@ -1,4 +1,4 @@
-"""The engine as the emulator drives it (local_emr/scaling.py): applications that end from outside, resizes asked
+"""The engine as the emulator drives it (local_emr/cluster/scaling.py): applications that end from outside, resizes asked
 for by hand, groups added to a running cluster, policies put on it later; and the cluster read back from EMR's
 API (emr_cost.stack_model.cluster_from_api), which is what the engine is built from there."""
 from __future__ import annotations

@@ -18,7 +18,7 @@ TERMINAL_STEP = {"COMPLETED", "FAILED", "CANCELLED", "INTERRUPTED"}
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[LocalEmr]:
-    # clock_factor 600: a resize's six-minute provisioning takes 0.6 s (local_emr/scaling.py)
+    # clock_factor 600: a resize's six-minute provisioning takes 0.6 s (local_emr/cluster/scaling.py)
     with LocalEmr(port=0, boot_seconds=0.05, bootstrap_seconds=0.05, terminate_seconds=0.05,
                   tick_seconds=0.02, kill_grace_seconds=1.0, clock_factor=600) as emr:
         yield emr

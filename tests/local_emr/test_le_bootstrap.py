@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from local_emr import LocalEmr
-from local_emr.bootstrap import DOWNLOAD_MESSAGE, NONZERO_MESSAGE
+from local_emr.cluster.bootstrap import DOWNLOAD_MESSAGE, NONZERO_MESSAGE
 
 from .conftest import cluster_state, shell_step, wait_for, wait_step
 

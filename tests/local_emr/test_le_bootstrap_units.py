@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from local_emr.bootstrap import (
+from local_emr.cluster.bootstrap import (
     NOT_EMULATED,
     Action,
     Sandbox,

@@ -19,7 +19,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from moto.emr.responses import ElasticMapReduceResponse
 
-from local_emr.emr_handlers import OVERRIDES
+from local_emr.api.emr_handlers import OVERRIDES
 
 pytestmark = pytest.mark.integration  # an HTTP server
 

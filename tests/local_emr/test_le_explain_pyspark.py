@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from local_emr import LocalEmr
-from local_emr.step_command import find_spark_submit
+from local_emr.steps.command import find_spark_submit
 
 from .conftest import FAKE
 

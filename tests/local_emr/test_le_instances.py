@@ -71,7 +71,7 @@ def test_a_resize_adds_instances_then_ends_the_newest(emr: Any, make_cluster: An
     ready = _ms(_timeline(emr, cluster_id)["ReadyDateTime"])
     listed = lambda: emr.list_instances(ClusterId=cluster_id, InstanceGroupId=core)["Instances"]  # noqa: E731
     emr.modify_instance_groups(ClusterId=cluster_id, InstanceGroups=[{"InstanceGroupId": core, "InstanceCount": 3}])
-    # EMR provisions the new nodes (PROVISIONING, the group RESIZING), then they run (local_emr/scaling.py)
+    # EMR provisions the new nodes (PROVISIONING, the group RESIZING), then they run (local_emr/cluster/scaling.py)
     wait_for(lambda: len(listed()) == 3)
     added = [i for i in listed() if _ms(i["Status"]["Timeline"]["CreationDateTime"]) > ready]
     assert len(added) == 2 and all(len(i["EbsVolumes"]) == 2 for i in listed())

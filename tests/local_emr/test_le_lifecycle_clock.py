@@ -17,8 +17,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.emr.models import emr_backends
 
 from local_emr.config import EmulatorConfig
-from local_emr.lifecycle import Lifecycle
-from local_emr.models import EmulatedCluster, adopt_cluster
+from local_emr.cluster.lifecycle import Lifecycle
+from local_emr.cluster.models import EmulatedCluster, adopt_cluster
 
 REGION = "us-east-1"
 CONFIG = EmulatorConfig(boot_seconds=60, bootstrap_seconds=120, terminate_seconds=30)

@@ -1,4 +1,4 @@
-"""StartLiveTail, served live to a real boto3 client (local_emr/live_tail.py); its pure core on a fake clock."""
+"""StartLiveTail, served live to a real boto3 client (local_emr/api/live_tail.py); its pure core on a fake clock."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from botocore.parsers import ResponseParserError, create_parser
 
 from local_emr import LocalEmr
 from local_emr.config import EmulatorConfig
-from local_emr.live_tail import (
+from local_emr.api.live_tail import (
     LiveTailError,
     StreamView,
     TailCursor,

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from local_emr import LocalEmr
-from local_emr.log_shipping import CloudWatchLogsSink, log_group_for_cluster
+from local_emr.steps.log_shipping import CloudWatchLogsSink, log_group_for_cluster
 from emr_contract.log_naming import LOG_GROUP_TAG, log_group_from_cluster_id, step_stream, step_stream_prefix
 
 from .conftest import FAKE, shell_step, step_status, wait_for, wait_step
@@ -130,7 +130,7 @@ def test_tags_as_moto_lists_them() -> None:
 def test_a_new_steps_lines_ship_from_the_watchers_next_scan_then_one_flush_later() -> None:
     """scan 2 s, min apply 10 s, flush 1 s: a line printed at 10.3 waits for the scan at 12.0 and the batch
     timer it starts there."""
-    from local_emr.log_shipping import AgentShipping, ShippingTiming, _Stream
+    from local_emr.steps.log_shipping import AgentShipping, ShippingTiming, _Stream
 
     agent = AgentShipping(ShippingTiming(flush_seconds=1, scan_seconds=2.0, min_apply_seconds=10.0))
     stream = _Stream(shipped_from=agent.discovered("j-1", "s-1", 10.3))
@@ -146,7 +146,7 @@ def test_a_new_steps_lines_ship_from_the_watchers_next_scan_then_one_flush_later
 
 
 def test_the_agent_sends_a_lone_line_one_flush_after_it_and_a_burst_together() -> None:
-    from local_emr.log_shipping import AgentShipping, _Stream
+    from local_emr.steps.log_shipping import AgentShipping, _Stream
 
     agent = AgentShipping()
     stream = _Stream(shipped_from=0.0, last_sent=13.0)
@@ -163,7 +163,7 @@ def test_the_agent_sends_a_lone_line_one_flush_after_it_and_a_burst_together() -
 
 def test_a_timer_that_fires_within_a_flush_of_the_last_send_re_arms() -> None:
     """queue.go: send only if flushTimeout has passed since lastSentTime, else reset the timer."""
-    from local_emr.log_shipping import AgentShipping, _Stream
+    from local_emr.steps.log_shipping import AgentShipping, _Stream
 
     agent = AgentShipping()
     stream = _Stream(shipped_from=0.0, last_sent=13.0, timer_at=13.5)

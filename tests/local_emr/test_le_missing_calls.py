@@ -101,7 +101,7 @@ def test_add_and_modify_task_fleet(emr: Any, make_cluster: Any) -> None:
         "InstanceFleetId": added["InstanceFleetId"], "TargetOnDemandCapacity": 0, "TargetSpotCapacity": 0})
     fleet = lambda: {f["Id"]: f for f in emr.list_instance_fleets(  # noqa: E731
         ClusterId=cluster_id)["InstanceFleets"]}[added["InstanceFleetId"]]
-    # the fleet resizes (its nodes decommission) and then provisions nothing (local_emr/scaling.py)
+    # the fleet resizes (its nodes decommission) and then provisions nothing (local_emr/cluster/scaling.py)
     wait_for(lambda: (fleet()["TargetSpotCapacity"], fleet()["ProvisionedSpotCapacity"]) == (0, 0))
     assert fleet()["Status"]["State"] == "RUNNING"
     attributes = emr.describe_cluster(ClusterId=cluster_id)["Cluster"]["Ec2InstanceAttributes"]
@@ -151,7 +151,7 @@ def test_instance_group_autoscaling_and_ebs_read_back(emr: Any, make_cluster: An
 
 
 def test_a_group_added_to_a_running_cluster_provisions_then_runs(emr: Any, make_cluster: Any) -> None:
-    """The scaling engine provisions it (local_emr/scaling.py): PROVISIONING with no running instance until its
+    """The scaling engine provisions it (local_emr/cluster/scaling.py): PROVISIONING with no running instance until its
     nodes have joined (the provider's aws_emr_instance_group waits through PROVISIONING for RUNNING)."""
     cluster_id = make_cluster()
     group_id = emr.add_instance_groups(JobFlowId=cluster_id, InstanceGroups=[

@@ -1,4 +1,4 @@
-"""moto outside EMR, corrected where the shipped stacks need AWS's behaviour (local_emr.moto_fixes)."""
+"""moto outside EMR, corrected where the shipped stacks need AWS's behaviour (local_emr.api.moto_fixes)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from moto.s3.models import FakeBucket
 
-from local_emr import moto_fixes
+from local_emr.api import moto_fixes
 from local_emr.server import LocalEmr
 
 pytestmark = pytest.mark.integration  # starts the emulator's server

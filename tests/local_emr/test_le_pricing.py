@@ -1,4 +1,4 @@
-"""The emulator's Price List API and spot history (local_emr/pricing_api.py): real boto3 clients, and
+"""The emulator's Price List API and spot history (local_emr/api/pricing_api.py): real boto3 clients, and
 `emr-cost estimate --prices live` end to end, answered from emr_cost's snapshot."""
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from local_emr.release_applications import TABLES_PATH, application_version, concise, described_applications
+from local_emr.cluster.release_applications import TABLES_PATH, application_version, concise, described_applications
 
 
 def test_applications_are_listed_as_asked_for_with_their_versions() -> None:

@@ -7,7 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from emr_contract import steps as facts
-from local_emr.fake_emr import FakeEmr
+from local_emr.api.fake_emr import FakeEmr
 
 T0 = 1_764_072_000.0
 

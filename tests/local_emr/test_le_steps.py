@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from local_emr import LocalEmr
-from local_emr.step_command import SHORT_JOB_JVM_OPTIONS
+from local_emr.steps.command import SHORT_JOB_JVM_OPTIONS
 
 from .conftest import FAKE, cluster_state, shell_step, wait_for, wait_step
 

@@ -1,4 +1,4 @@
-"""command-runner.jar's hadoop-streaming on the emulator (local_emr/streaming.py): the word count of Hadoop
+"""command-runner.jar's hadoop-streaming on the emulator (local_emr/steps/streaming.py): the word count of Hadoop
 Streaming's documentation with a Python mapper and reducer shipped by -files, inputs and output in S3; the
 output directory must not exist; a failing mapper fails the step with Hadoop's PipeMapRed message."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from local_emr.step_command import StepCommandError, build_command
+from local_emr.steps.command import StepCommandError, build_command
 
 from .conftest import wait_step
 
@@ -33,7 +33,7 @@ def test_the_command_runs_streaming_on_the_mirror() -> None:
         "-output", "s3://b/out/", "-numReduceTasks", "0"], None, fetch=mirror.get)
     assert command.argv[2:] == ["-mapper", "python3 mapper.py", "-input", "/w/s3/b/in/", "-output", "/w/s3/b/out/",
                                 "-numReduceTasks", "0"]
-    assert command.argv[1].endswith("local_emr/streaming.py")
+    assert command.argv[1].endswith("local_emr/steps/streaming.py")
     assert [(r.kind, r.source, r.name) for r in command.resources] == [("file", "s3://b/m.py", "mapper.py")]
     with pytest.raises(StepCommandError, match="-inputformat is not emulated"):
         build_command("command-runner.jar", ["hadoop-streaming", "-inputformat", "x", "-mapper", "cat"], None,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from local_emr.config import EmulatorConfig
-from local_emr.failure import failure_details, last_error_line
-from local_emr.lifecycle import next_boot_state, step_log_prefix
+from local_emr.steps.failure import failure_details, last_error_line
+from local_emr.cluster.lifecycle import next_boot_state, step_log_prefix
 from local_emr.server import check_moto_version
-from local_emr.step_command import StepCommandError, build_command, localize_s3_args, localize_spark_args
+from local_emr.steps.command import StepCommandError, build_command, localize_s3_args, localize_spark_args
 
 
 def test_boot_phases_follow_configured_delays() -> None:
@@ -105,7 +105,7 @@ def test_moto_version_is_pinned() -> None:
 
 
 def test_tls_only_bucket_policy_does_not_deny_emulator_requests() -> None:
-    from local_emr.s3_policy import condition_holds, effective_policy
+    from local_emr.api.s3_policy import condition_holds, effective_policy
 
     assert condition_holds({"Bool": {"aws:SecureTransport": "true"}})
     assert not condition_holds({"Bool": {"aws:SecureTransport": "false"}})
@@ -129,7 +129,7 @@ def test_failure_details_find_a_pyspark_traceback_in_stdout():
 
 
 def test_private_dns_names_follow_ec2s_form_by_region() -> None:
-    from local_emr.instances import private_dns_name
+    from local_emr.cluster.instances import private_dns_name
 
     assert private_dns_name("10.0.3.7", "us-east-1") == "ip-10-0-3-7.ec2.internal"
     assert private_dns_name("10.0.3.7", "eu-west-1") == "ip-10-0-3-7.eu-west-1.compute.internal"

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from local_emr.step_command import find_spark_submit
+from local_emr.steps.command import find_spark_submit
 
 from .conftest import wait_for, wait_step
 from .test_le_bootstrap import make_wheel

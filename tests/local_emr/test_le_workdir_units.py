@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from local_emr.s3_io import S3Uri
-from local_emr.step_command import (
+from local_emr.steps.command import (
     Resource,
     StepCommandError,
     build_command,
@@ -24,7 +24,7 @@ from local_emr.step_command import (
     split_spark_submit,
     take_resources,
 )
-from local_emr.step_workdir import (
+from local_emr.steps.workdir import (
     StepWorkdir,
     archive_kind,
     is_checksum_file,

@@ -1,4 +1,4 @@
-"""The strict EMR fake (local_emr.fake_emr, the rules local_emr enforces) driven by the fake clock.
+"""The strict EMR fake (local_emr.api.fake_emr, the rules local_emr enforces) driven by the fake clock.
 
 `StrictEmr` owns a FakeEmr whose time is T0 + the fake clock, hands out botocore clients answered by it,
 and moves EMR along on every fake sleep, like mrjob's mock `_simulate_progress`: PENDING steps start
@@ -14,7 +14,7 @@ from collections.abc import Callable
 import boto3
 from botocore.config import Config
 
-from local_emr.fake_emr import FakeCluster, FakeEmr
+from local_emr.api.fake_emr import FakeCluster, FakeEmr
 from step_runner import cli
 from step_runner.plan.spec import parse_tag
 

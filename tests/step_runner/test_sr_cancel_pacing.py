@@ -25,7 +25,7 @@ import boto3
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 
-from local_emr.fake_emr import FakeEmr as StrictFake
+from local_emr.api.fake_emr import FakeEmr as StrictFake
 from step_runner import cli
 from step_runner.aws.emr_adapter import EmrAdapter
 from step_runner.run.machine import RunMachine

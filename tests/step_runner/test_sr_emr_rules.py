@@ -377,7 +377,7 @@ def test_yaml_1_1_numbers_in_other_fields_are_refused_not_reinterpreted(tmp_path
 def test_json_prints_one_object_when_the_run_ends_early(emr, tmp_path, death):
     c = emr.cluster(state="TERMINATED" if death == "at start" else "WAITING")
     if death == "AccessDenied":
-        from local_emr.step_model import EmrApiError
+        from local_emr.steps.model import EmrApiError
 
         def deny(params):
             raise EmrApiError("AccessDeniedException", "User is not authorized to perform AddJobFlowSteps")

@@ -27,8 +27,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
-from local_emr.fake_emr import FakeEmr as StrictFake
-from local_emr.step_model import EmrApiError, ModelStep
+from local_emr.api.fake_emr import FakeEmr as StrictFake
+from local_emr.steps.model import EmrApiError, ModelStep
 from step_runner import cli
 from step_runner.aws import emr_adapter
 from step_runner.run import state_file
@@ -73,7 +73,7 @@ def _response(request, status: int, payload: dict) -> AWSResponse:
 
 
 class FakeEmr:
-    """One EMR cluster under the strict step rules (local_emr.fake_emr, what local_emr enforces) behind
+    """One EMR cluster under the strict step rules (local_emr.api.fake_emr, what local_emr enforces) behind
     botocore's transport, with scripted faults and simulated progress."""
 
     def __init__(self, clock: FakeClock, concurrency: int = 2, release: str = "emr-7.5.0") -> None:

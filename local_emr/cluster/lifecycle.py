@@ -1,7 +1,7 @@
 """Background scheduler that moves clusters and steps through EMR's states.
 
 Cluster: STARTING -> BOOTSTRAPPING -> WAITING <-> RUNNING -> TERMINATING -> TERMINATED[_WITH_ERRORS].
-Steps follow the strict step model (``step_model.StepBook``, the rules the in-process fake enforces
+Steps follow the strict step model (``steps.model.StepBook``, the rules the in-process fake enforces
 too): which PENDING steps start (in order, within StepConcurrencyLevel), what a failure's
 ActionOnFailure does, when a cluster with KeepJobFlowAliveWhenNoSteps=false ends. This module runs the
 steps as processes and tells the book how they ended.
@@ -23,15 +23,15 @@ from dataclasses import dataclass, field
 from emr_contract import s3_layout
 
 from .bootstrap import Bootstrapper, emulator_env
-from .config import EmulatorConfig
-from .failure import failure_details, read_tail
+from ..config import EmulatorConfig
+from ..steps.failure import failure_details, read_tail
 from .models import EmulatedCluster
-from .s3_io import S3Store, S3Uri
+from ..s3_io import S3Store, S3Uri
 from .scaling import EmulatorScaling
-from .step_command import SHORT_JOB_JVM_OPTIONS, StepCommandError, build_command
-from .step_model import ModelStep, StepBook
-from .step_process import ProcessResult, StepProcess
-from .step_workdir import StepWorkdir
+from ..steps.command import SHORT_JOB_JVM_OPTIONS, StepCommandError, build_command
+from ..steps.model import ModelStep, StepBook
+from ..steps.process import ProcessResult, StepProcess
+from ..steps.workdir import StepWorkdir
 
 BUSY_STEP_STATES = frozenset({"RUNNING", "CANCEL_PENDING"})
 CANCEL_SIGNALS = {"SEND_INTERRUPT": signal.SIGTERM, "TERMINATE_PROCESS": signal.SIGKILL}

@@ -1,4 +1,4 @@
-"""A strict in-process EMR for unit tests: the step rules of ``step_model`` behind a real botocore client.
+"""A strict in-process EMR for unit tests: the step rules of ``steps.model`` behind a real botocore client.
 
     fake = FakeEmr(now=lambda: 1_764_072_000.0)
     cluster = fake.add_cluster(state="WAITING", step_concurrency_level=1, keep_alive=False)
@@ -26,7 +26,7 @@ from typing import Any
 from emr_contract import s3_layout
 from emr_contract import steps as emr
 
-from .step_model import EmrApiError, ModelStep, StepBook
+from ..steps.model import EmrApiError, ModelStep, StepBook
 
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 

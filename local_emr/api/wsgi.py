@@ -21,7 +21,7 @@ from moto.iam.models import get_account_id_from
 from .emr_handlers import OVERRIDES, POST_HOOKS, PRE_CHECKS, EmrError, RequestContext
 from .live_tail import LIVE_TAIL_TARGET, LiveTail, LiveTailError
 from .request_shape import check_request
-from .lifecycle import Lifecycle
+from ..cluster.lifecycle import Lifecycle
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 EMR_TARGET_PREFIX = "ElasticMapReduce."
@@ -123,7 +123,7 @@ class EmrMiddleware:
         return chunks
 
     def _live_tail(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        """CloudWatch Logs StartLiveTail, streamed live by local_emr/live_tail.py (moto's is one snapshot)."""
+        """CloudWatch Logs StartLiveTail, streamed live by local_emr/api/live_tail.py (moto's is one snapshot)."""
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         access_key, region = credential_scope(environ)

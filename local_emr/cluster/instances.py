@@ -54,7 +54,7 @@ class InstanceRecord:
     ended: datetime | None = None
     devices: list[str] = field(default_factory=list)
     volume_ids: list[str] = field(default_factory=list)
-    ready: datetime | None = None  # set by the scaling engine (local_emr/scaling.py) for the nodes it runs
+    ready: datetime | None = None  # set by the scaling engine (local_emr/cluster/scaling.py) for the nodes it runs
     scaled: bool = False  # its group or fleet is sized by the scaling engine, not by sync()
     private_ip: str = field(default_factory=lambda: "10.0.{}.{}".format(*random.choices(range(1, 255), k=2)))
 
@@ -107,7 +107,7 @@ def sync(cluster: EmulatedCluster, now: datetime | None = None) -> list[Instance
             r.ended = r.ended or cluster.end_datetime
         return records
     now = now or utcnow()
-    scaled = getattr(cluster, "scaled_pool_ids", set())  # sized by local_emr/scaling.py, record by record
+    scaled = getattr(cluster, "scaled_pool_ids", set())  # sized by local_emr/cluster/scaling.py, record by record
     for group in cluster.instance_groups:
         if group.id in scaled:
             continue

@@ -4,7 +4,7 @@ A session streams, in AWS's event-stream framing (``application/vnd.amazon.event
 (botocore's awsJson parser requires one first, botocore/parsers.py ``JSONParser._handle_event_stream``), one
 ``sessionStart``, then every second a ``sessionUpdate`` with the events ingested since the previous one, and after the
 session length a ``SessionTimeoutException``. Events come from moto's CloudWatch Logs backend in this process, where
-``local_emr/log_shipping.py`` writes step output and PutLogEvents lands.
+``local_emr/steps/log_shipping.py`` writes step output and PutLogEvents lands.
 
 The core is pure: request checks (``parse_request``), the per-stream cursor (``TailCursor``), sampling, framing and the
 session's timing (``session_frames``, clock and wait injected). ``LiveTail`` ties them to moto and counts sessions.

@@ -43,7 +43,7 @@ from moto.iam.models import AWSManagedPolicy, IAMBackend
 from moto.kms.responses import KmsResponse
 from moto.s3.models import FakeBucket
 
-from .instances import ebs_block_devices
+from ..cluster.instances import ebs_block_devices
 
 _AWS_POLICY_ARN = re.compile(r"^arn:aws[\w-]*:iam::aws:policy(/(?:[\w+=,.@-]+/)*)([\w+=,.@-]+)$")
 DEFAULT_ROTATION_DAYS = 365
@@ -247,7 +247,7 @@ def _instance_group_id(original: Callable[[], str]) -> Callable[[], str]:
 
 def _instance_group_running_count(self: InstanceGroup) -> int:
     """moto reports RunningInstanceCount = RequestedInstanceCount; while the scaling engine resizes a group
-    (local_emr/scaling.py) the running count is its own."""
+    (local_emr/cluster/scaling.py) the running count is its own."""
     return int(getattr(self, "running_count", self.num_instances))
 
 

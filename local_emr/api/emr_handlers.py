@@ -22,11 +22,11 @@ from moto.utilities.utils import CamelToUnderscoresWalker
 
 from emr_contract.steps import ERR_CLUSTER_NOT_FOUND, ERR_JOB_FLOW_NOT_FOUND
 
-from . import instances
-from .lifecycle import Lifecycle
-from .models import SHUTDOWN_MESSAGE, EmulatedCluster, adopt_cluster, emr_timestamp
-from .scaling import camel_keys
-from .step_model import EmrApiError as EmrError
+from ..cluster import instances
+from ..cluster.lifecycle import Lifecycle
+from ..cluster.models import SHUTDOWN_MESSAGE, EmulatedCluster, adopt_cluster, emr_timestamp
+from ..cluster.scaling import camel_keys
+from ..steps.model import EmrApiError as EmrError
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def remove_auto_termination_policy(ctx: RequestContext, params: dict[str, Any]) 
     return {}
 
 
-# ---- steps: the strict step model (step_model), the same rules as the in-process fake -------------
+# ---- steps: the strict step model (steps.model), the same rules as the in-process fake -------------
 
 def add_job_flow_steps(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return ctx.cluster(params, key="JobFlowId").book.add_job_flow_steps(params)
@@ -217,7 +217,7 @@ def add_instance_fleet(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     _ensure_fleet_ids(cluster)
     cluster.requested_fleets.append(fleet)
     cluster.fleet_ids.append(_fleet_id())
-    if cluster.scaling_active:  # the scaling engine provisions it (local_emr/scaling.py)
+    if cluster.scaling_active:  # the scaling engine provisions it (local_emr/cluster/scaling.py)
         cluster.scaled_pool_ids.add(cluster.fleet_ids[-1])
     instances.sync(cluster)
     return {"ClusterId": cluster.id, "InstanceFleetId": cluster.fleet_ids[-1], "ClusterArn": cluster.arn}
@@ -225,7 +225,7 @@ def add_instance_fleet(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
 
 def modify_instance_fleet(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """New target capacities; the scaling engine resizes the fleet to them (RESIZING until done), once the
-    cluster runs (local_emr/scaling.py)."""
+    cluster runs (local_emr/cluster/scaling.py)."""
     cluster = ctx.cluster(params)
     if cluster.state not in ("RUNNING", "WAITING"):
         raise EmrError("InvalidRequestException",
@@ -245,7 +245,7 @@ def modify_instance_fleet(ctx: RequestContext, params: dict[str, Any]) -> dict[s
 # ---- instance groups ----------------------------------------------------------------------------
 
 def put_auto_scaling_policy(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    """The policy is PENDING until the scaling engine has it (local_emr/scaling.py), then ATTACHED (API
+    """The policy is PENDING until the scaling engine has it (local_emr/cluster/scaling.py), then ATTACHED (API
     AutoScalingPolicyStatus; MG emr-manage-cloudwatch-events: "The policy is pending attachment"). An instance
     group the cluster does not have is refused (_group_of)."""
     cluster = ctx.active_cluster(params)
@@ -273,7 +273,7 @@ def add_instance_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str
             "auto_scaling_policy": group.get("AutoScalingPolicy"),
         })
     created = ctx.backend.add_instance_groups(cluster.id, groups)
-    if cluster.scaling_active:  # the scaling engine provisions them (local_emr/scaling.py)
+    if cluster.scaling_active:  # the scaling engine provisions them (local_emr/cluster/scaling.py)
         cluster.scaled_pool_ids.update(g.id for g in created)
         for group in created:  # a new group is PROVISIONING until its nodes run (API InstanceGroupStatus)
             group.state, group.running_count = "PROVISIONING", 0
@@ -282,7 +282,7 @@ def add_instance_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str
 
 
 def list_instances(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    """The cluster's instances with timelines that follow its lifecycle (local_emr/instances.py); one page."""
+    """The cluster's instances with timelines that follow its lifecycle (local_emr/cluster/instances.py); one page."""
     cluster = ctx.cluster(params)
     _ensure_fleet_ids(cluster)
     listed = [instances.view(cluster, r) for r in instances.sync(cluster)]
@@ -347,13 +347,13 @@ def check_remove_auto_scaling_policy(ctx: RequestContext, params: dict[str, Any]
 
 def after_modify_instance_groups(ctx: RequestContext, params: dict[str, Any], response: dict[str, Any]) -> None:
     """A resize adds or ends instances now, unless the scaling engine sizes the group (then it is a resize
-    through the engine: local_emr/scaling.py reads the new count)."""
+    through the engine: local_emr/cluster/scaling.py reads the new count)."""
     for change in params.get("InstanceGroups") or []:
         group = ctx.backend.instance_groups.get(change.get("InstanceGroupId"))
         cluster = ctx.backend.clusters.get(getattr(group, "cluster_id", ""))
         if isinstance(cluster, EmulatedCluster):
             if group.id in cluster.scaled_pool_ids and "InstanceCount" in change:
-                group.state = "RESIZING"  # the engine reaches the new size (local_emr/scaling.py)
+                group.state = "RESIZING"  # the engine reaches the new size (local_emr/cluster/scaling.py)
             instances.sync(cluster)
 
 

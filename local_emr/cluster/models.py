@@ -2,7 +2,7 @@
 
 moto creates clusters; we switch each new one to ``EmulatedCluster`` (``adopt_cluster``) so moto's
 own serializer returns what real EMR returns: StateChangeReason codes, TERMINATING, and fields moto
-does not parse. A cluster's steps live in its ``book``, the strict step model (``step_model``) the
+does not parse. A cluster's steps live in its ``book``, the strict step model (``steps.model``) the
 in-process fake uses too; moto's own step objects are not used. Only state lives here;
 ``lifecycle`` decides transitions.
 """
@@ -22,7 +22,7 @@ from emr_contract import s3_layout
 from emr_contract.steps import CLUSTER_ACCEPTS_STEPS, CLUSTER_ENDED, ERR_CLUSTER_SHUTTING_DOWN
 
 from .release_applications import described_applications
-from .step_model import StepBook
+from ..steps.model import StepBook
 
 ACTIVE_CLUSTER_STATES = CLUSTER_ACCEPTS_STEPS
 ENDED_CLUSTER_STATES = CLUSTER_ENDED
@@ -53,8 +53,8 @@ class EmulatedCluster(Cluster):
     requested_availability_zones: list[str]
     terminate_with_errors: bool
     book: StepBook
-    instance_records: list[Any]  # local_emr.instances.InstanceRecord, what ListInstances shows
-    scaled_pool_ids: set[str]  # groups and fleets the scaling engine sizes (local_emr/scaling.py)
+    instance_records: list[Any]  # local_emr.cluster.instances.InstanceRecord, what ListInstances shows
+    scaled_pool_ids: set[str]  # groups and fleets the scaling engine sizes (local_emr/cluster/scaling.py)
     fleet_progress: dict[str, dict[str, Any]]  # per fleet: State and Provisioned*Capacity, from the engine
     scaling_active: bool  # the scaling engine runs this cluster: groups and fleets added later are its too
     clock: Callable[[], float]  # the scheduler's clock (tests tick a fake one)
@@ -113,11 +113,11 @@ class EmulatedCluster(Cluster):
 
     @property
     def keep_alive(self) -> bool:
-        """KeepJobFlowAliveWhenNoSteps (step_model.ClusterPort)."""
+        """KeepJobFlowAliveWhenNoSteps (steps.model.ClusterPort)."""
         return bool(self.keep_job_flow_alive_when_no_steps)
 
     def end(self, code: str, message: str, with_errors: bool) -> None:
-        """step_model.ClusterPort: the step rules end the cluster (STEP_FAILURE, ALL_STEPS_COMPLETED)."""
+        """steps.model.ClusterPort: the step rules end the cluster (STEP_FAILURE, ALL_STEPS_COMPLETED)."""
         if self.is_active:
             self.begin_termination(code, message, with_errors)
 

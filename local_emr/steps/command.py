@@ -3,7 +3,7 @@
 Pure apart from the injected ``fetch`` (the local path standing for an s3:// URI) and the
 ``spark_submit`` lookup, so the translation rules can be unit-tested without processes or S3.
 ``--files`` and ``--archives`` of spark-submit come back as ``Resource``s: what YARN would put in
-the container's working directory; ``step_workdir`` puts them there.
+the container's working directory; ``steps.workdir`` puts them there.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from .s3_io import S3Uri
+from ..s3_io import S3Uri
 
 Fetch = Callable[[str], "str | None"]
 """The local path standing for an s3:// URI (the step's S3 mirror), or None to leave the URI as is."""
@@ -203,14 +203,14 @@ def localize_spark_options(options: Sequence[str], fetch: Fetch) -> list[str]:
     return out
 
 
-# Hadoop Streaming's options this emulator runs (local_emr/streaming.py); -D and the generic -files/-archives
+# Hadoop Streaming's options this emulator runs (local_emr/steps/streaming.py); -D and the generic -files/-archives
 # are handled here. Others (-inputformat, -combiner, -partitioner, ...) are refused by name.
 STREAMING_OPTIONS = frozenset({"-mapper", "-reducer", "-input", "-output", "-numReduceTasks", "-cmdenv"})
 
 
 def streaming_command(args: Sequence[str], fetch: Fetch) -> StepCommand:
     """command-runner.jar's ``hadoop-streaming ...``: its -input and -output on the S3 mirror, -files and -archives
-    in the working directory, run by local_emr/streaming.py with this Python."""
+    in the working directory, run by local_emr/steps/streaming.py with this Python."""
     from . import streaming
 
     out: list[str] = []
@@ -229,7 +229,7 @@ def streaming_command(args: Sequence[str], fetch: Fetch) -> StepCommand:
         elif option in STREAMING_OPTIONS:
             out += [option, value]
         elif option != "-D":
-            raise StepCommandError(f"hadoop-streaming option {option} is not emulated (local_emr/streaming.py)")
+            raise StepCommandError(f"hadoop-streaming option {option} is not emulated (local_emr/steps/streaming.py)")
         i += 2
     return StepCommand([sys.executable, streaming.__file__, *out], tuple(resources))
 

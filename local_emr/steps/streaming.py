@@ -6,7 +6,7 @@ The job as Hadoop Streaming runs it, in one process: every input file's lines (a
 output lines are sorted by key (the text before the first tab) and go through the reducer; the result is
 ``part-00000`` and an empty ``_SUCCESS`` in the output directory, which must not exist yet
 (FileAlreadyExistsException, as Hadoop). ``-numReduceTasks 0`` or ``-reducer NONE`` makes a map-only job (no
-sort). ``-files`` are in the working directory (local_emr/step_workdir.py links them), ``-cmdenv`` sets the
+sort). ``-files`` are in the working directory (local_emr/steps/workdir.py links them), ``-cmdenv`` sets the
 tasks' environment, ``-D`` properties are accepted and ignored. One task each: no partitioning or combiner.
 """
 from __future__ import annotations

@@ -6,7 +6,7 @@ AttributeError), which SDKs retry for seconds before showing.
   does not deserialize; botocore clients never send one);
 - a required member missing, a string or list too short or too long, a number out of range, a value outside an
   enum: ``ValidationException`` in the AWS-wide wording ("1 validation error detected: Value ... at '...' failed to
-  satisfy constraint: ..."; step_model.validation_error);
+  satisfy constraint: ..."; steps.model.validation_error);
 - a cluster the account does not have, named by ClusterId: the operation's declared ``InvalidRequestException``
   ("Cluster id '…' is not valid."), or ``ValidationException`` where it declares none (the AWS provider's
   findManagedScalingPolicy reads GetManagedScalingPolicy's answer so); by JobFlowId or JobFlowIds:
@@ -20,7 +20,7 @@ from typing import Any
 
 from emr_contract.steps import ERR_CLUSTER_NOT_FOUND, ERR_JOB_FLOW_NOT_FOUND
 
-from .step_model import EmrApiError, validation_error
+from ..steps.model import EmrApiError, validation_error
 
 
 @functools.cache
@@ -117,6 +117,6 @@ def _check_clusters(op: Any, params: dict[str, Any], cluster_exists: Callable[[s
 
 
 def _join(path: str, name: str) -> str:
-    """AWS names members in lowerCamel in these messages (step_model's checks do the same: 'stepIds')."""
+    """AWS names members in lowerCamel in these messages (steps.model's checks do the same: 'stepIds')."""
     name = name[:1].lower() + name[1:]
     return f"{path}.{name}" if path else name

@@ -2,7 +2,7 @@
 
 One implementation serves two fakes, so both refuse what EMR refuses:
 - ``local_emr``'s HTTP endpoint (steps run as real processes; ``lifecycle`` drives the transitions);
-- ``local_emr.fake_emr`` (in process, for unit tests: plugged into a botocore client, the test drives
+- ``local_emr.api.fake_emr`` (in process, for unit tests: plugged into a botocore client, the test drives
   the transitions).
 
 Requests and answers are EMR's JSON protocol (dicts with epoch-second timestamps), so botocore

@@ -24,8 +24,8 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .s3_io import S3_SCHEMES, S3Store, S3Uri
-from .step_command import Resource, StepCommandError
+from ..s3_io import S3_SCHEMES, S3Store, S3Uri
+from .command import Resource, StepCommandError
 
 GLOB_CHARS = "*?[{"
 STREAMS = ("stdout", "stderr")
@@ -145,7 +145,7 @@ class StepWorkdir:
     # ---- before the step -------------------------------------------------------------------
 
     def local_path(self, uri: str) -> str | None:
-        """The ``Fetch`` of step_command: the mirror path of ``uri``, filled from the emulator's S3."""
+        """The ``Fetch`` of steps.command: the mirror path of ``uri``, filled from the emulator's S3."""
         path = mirror_path(self.root, uri)
         loc = S3Uri.parse(uri)
         if path is None or loc is None:

@@ -34,8 +34,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .config import EmulatorConfig
-from .s3_io import S3Store, S3Uri
+from ..config import EmulatorConfig
+from ..s3_io import S3Store, S3Uri
 
 # ---- EMR's facts ---------------------------------------------------------------------------------
 # The reason code is ClusterStateChangeReasonCode BOOTSTRAP_FAILURE (EMR API reference,
