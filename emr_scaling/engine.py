@@ -2,7 +2,8 @@
 nodes join and leave, EMR's metrics are published and the policies act.
 
 Two drivers use it: simulate.py replays a workload (every application known in advance, each ending by its
-duration or its work), and the emulator (local_emr/scaling.py) feeds it the steps it runs as they start and end.
+duration or its work), and the emulator (local_emr/cluster/scaling.py) feeds it the steps it runs as they start
+and end.
 
 Each tick, in order: work done since the last tick (and applications that finish), new submissions, nodes that
 finish joining or leaving, executors released and containers placed, the metrics EMR would publish at this
