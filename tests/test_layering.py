@@ -98,6 +98,9 @@ SUBPACKAGES = {
                            "parent": _STEP_VOCABULARY | {"aws", "diagnosis"}},
     "step_runner/run": {"allowed": {"emr_contract"},
                         "parent": _STEP_VOCABULARY | {"aws", "follow", "plan", "report", "diagnosis"}},
+    # the commands: parse, wire, print, exit codes (everything below them, nothing above)
+    "step_runner/cli": {"allowed": {"emr_contract", "emr_cost"},
+                        "parent": _STEP_VOCABULARY | {"aws", "follow", "plan", "report", "run", "diagnosis"}},
     # the emulator: a step's life on the node, a cluster's life around its steps, the APIs in front of both
     "local_emr/steps": {"allowed": {"emr_contract", "moto"}, "parent": {"config", "s3_io"}},
     "local_emr/cluster": {"allowed": {"emr_contract", "emr_cost", "emr_scaling", "moto"},

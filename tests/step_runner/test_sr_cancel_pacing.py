@@ -6,7 +6,7 @@ the whole cancel phase (SEND_INTERRUPT, the grace period, TERMINATE_PROCESS, wai
 throttle backoffs skipped too, exactly when EMR's API is needed to cancel. The sleep must wake early
 only on the transition into cancelling; after that the runner's poll policy paces every cycle.
 
-These tests run the real `cli._interruptible_sleep` on fake time: `cli.time` is replaced by a
+These tests run the real `run_command._interruptible_sleep` on fake time: `run_command.time` is replaced by a
 namespace whose monotonic/sleep are the FakeClock, so its 0.5 s slices advance fake time.
 """
 from __future__ import annotations
@@ -27,6 +27,7 @@ from botocore.config import Config
 
 from local_emr.api.fake_emr import FakeEmr as StrictFake
 from step_runner import cli
+from step_runner.cli import run_command
 from step_runner.aws.emr_adapter import EmrAdapter
 from step_runner.run.machine import RunMachine
 from step_runner.poll_policy import PollPolicy
@@ -117,7 +118,7 @@ class _Raw:
 @pytest.fixture
 def fake_time(monkeypatch, clock):
     """The CLI's wall clock becomes the fake clock: `_interruptible_sleep` naps advance fake time."""
-    monkeypatch.setattr(cli, "time", types.SimpleNamespace(monotonic=clock, sleep=clock.sleep, strftime=time.strftime))
+    monkeypatch.setattr(run_command, "time", types.SimpleNamespace(monotonic=clock, sleep=clock.sleep, strftime=time.strftime))
     return clock
 
 
@@ -228,7 +229,7 @@ def test_a_second_ctrl_c_while_cancelling_abandons_at_once_exit_130(fake_time, t
 def test_interruptible_sleep_wakes_early_only_on_the_transition(fake_time):
     clock = fake_time
     token = CancelToken()
-    sleep = cli._interruptible_sleep(token)
+    sleep = run_command._interruptible_sleep(token)
     clock.hooks.append(lambda c: token.cancel() if c.t >= 2.0 else None)
 
     sleep(30.0)  # the first cancel ends this sleep within one slice
@@ -242,8 +243,8 @@ def test_interruptible_sleep_wakes_early_only_on_the_transition(fake_time):
 @pytest.mark.integration  # real signals in real time
 def test_interruptible_sleep_with_real_time_second_sigint_interrupts_at_once(restore_signals):
     token = CancelToken()
-    cli._install_signals(token, io.StringIO(), RUN)
-    sleep = cli._interruptible_sleep(token)
+    run_command._install_signals(token, io.StringIO(), RUN)
+    sleep = run_command._interruptible_sleep(token)
     main = threading.main_thread().ident
 
     def ctrl_c_soon() -> threading.Timer:  # SIGINT aimed at the main thread, as a terminal's Ctrl-C lands
@@ -318,7 +319,7 @@ def test_following_logs_wakes_on_the_first_cancel_then_keeps_reading_at_its_pace
     clock = fake_time
     token = CancelToken()
     follower = _FakeFollower(clock)
-    r = StepRunner(EmrAdapter(FakeEmrClient(clock).client), clock=clock, sleep=cli._interruptible_sleep(token),
+    r = StepRunner(EmrAdapter(FakeEmrClient(clock).client), clock=clock, sleep=run_command._interruptible_sleep(token),
                    cancel=token)
     machine = RunMachine(parse_spec({"steps": [{"name": "a", "entry_point": "s3://b/a.py"}]}))
     clock.hooks.append(lambda c: token.cancel() if c.t >= 7.0 else None)

@@ -39,6 +39,7 @@ import signal
 import time
 
 from step_runner import cli
+from step_runner.cli import run_command
 from step_runner.run import state_file
 
 if os.environ.get("SR_FAULT") == "kill-before-saving-step-ids":
@@ -51,8 +52,8 @@ if os.environ.get("SR_FAULT") == "kill-before-saving-step-ids":
 
     state_file.save = save
 
-# Poll every few ms instead of every 5 s (the runner sleeps through cli._interruptible_sleep).
-cli._interruptible_sleep = lambda cancel: (lambda seconds: time.sleep(min(seconds, 0.01)))
+# Poll every few ms instead of every 5 s (the runner sleeps through run_command._interruptible_sleep).
+run_command._interruptible_sleep = lambda cancel: (lambda seconds: time.sleep(min(seconds, 0.01)))
 '''
 
 

@@ -19,14 +19,15 @@ from typing import Any, TextIO
 from emr_contract.log_naming import LOG_GROUP_TAG, choose_log_group
 from emr_contract.outputs import CLUSTER_ID, LOG_GROUP, LOG_URI
 
-from .aws.cloudwatch_logs import CloudWatchLogs
-from .diagnosis import Diagnosis, Evidence, diagnose
-from .diagnosis.log_sample import LogSample
-from .aws.emr_adapter import EmrAdapter
-from .errors import InputError
-from .plan.stack_outputs import load_outputs
-from .aws.s3_logs import S3StepLogs
-from .report.step_evidence import CloudWatchStepLogs, EvidenceReader, Explained, LogPlace, StepFailure
+from ..aws.cloudwatch_logs import CloudWatchLogs
+from ..aws.emr_adapter import EmrAdapter
+from ..aws.s3_logs import S3StepLogs
+from ..diagnosis.log_sample import LogSample
+from ..plan.stack_outputs import load_outputs
+from ..report.step_evidence import CloudWatchStepLogs, EvidenceReader, Explained, LogPlace, StepFailure
+from ..diagnosis import Diagnosis, Evidence, diagnose
+from ..errors import InputError
+from .shell import Deps, EXIT_INTERNAL, EXIT_OK, guarded, RaisingParser
 
 
 def build_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -45,6 +46,20 @@ def build_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.Argume
     p.add_argument("--profile", help="AWS profile")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
+
+
+def explain(argv: list[str], deps: Deps) -> int:
+    """`emr-steps explain`: 0 when explained (a kind or not), 2 bad input, 7 an AWS error, 1 a bug."""
+    _, code, error = guarded(lambda: explain_main(argv, stdin=deps.stdin, stdout=deps.stdout,
+                                                   make_clients=deps.make_clients,
+                                                   make_logs_client=deps.make_logs_client, parser_class=RaisingParser),
+                              deps)
+    if error is None:
+        return EXIT_OK
+    if "--json" in argv:
+        print(json.dumps({"kind": None, "error": {"type": type(error).__name__, "message": str(error)}}, indent=2),
+              file=deps.stdout)
+    return code if code is not None else EXIT_INTERNAL
 
 
 def explain_main(argv: list[str], *, stdin: TextIO, stdout: TextIO,
