@@ -24,7 +24,7 @@ from ..aws.emr_adapter import EmrAdapter
 from ..aws.s3_logs import S3StepLogs
 from ..diagnosis.log_sample import LogSample
 from ..plan.stack_outputs import load_outputs
-from ..report.step_evidence import CloudWatchStepLogs, EvidenceReader, Explained, LogPlace, StepFailure
+from ..report.step_evidence import CloudWatchStepLogs, EvidenceReader, Explained, LogPlace
 from ..diagnosis import Diagnosis, Evidence, diagnose
 from ..errors import InputError
 from .shell import Deps, EXIT_INTERNAL, EXIT_OK, guarded, RaisingParser
@@ -123,12 +123,9 @@ def _explain_step(args: argparse.Namespace, make_clients, make_logs_client) -> E
         LogPlace("cloudwatch", CloudWatchStepLogs(
             lambda: CloudWatchLogs(make_logs_client(args.region, args.profile)), group)),
     ])
-    failure = obs.failure
     reason = f"step {obs.state}" + (f": {obs.reason_code} {obs.reason_message or ''}".rstrip()
                                     if obs.reason_code else "")
-    return reader.explain(cluster_id, args.step_id, StepFailure(
-        failure.reason if failure else None, failure.message if failure else None,
-        failure.log_file if failure else None, reason))
+    return reader.explain(cluster_id, args.step_id, obs.failure, reason)
 
 
 def render(d: Diagnosis, notes: tuple[str, ...] = ()) -> str:

@@ -16,6 +16,7 @@ from emr_contract.log_naming import driver_stream, step_stream
 
 from ..aws.cloudwatch_logs import CloudWatchLogs, StreamGone
 from ..diagnosis import Diagnosis, Evidence, diagnose
+from ..state import FailureInfo
 from .log_source import StepLogSource
 
 S3_LAG_NOTE = "stderr not in S3 yet (EMR uploads step logs about 5 minutes after the end)"
@@ -28,16 +29,6 @@ class LogPlace:
 
     label: str
     source: StepLogSource
-
-
-@dataclass(frozen=True)
-class StepFailure:
-    """What EMR says of the step: DescribeStep's FailureDetails, and the run's own note on it."""
-
-    reason: str | None = None
-    message: str | None = None
-    log_file: str | None = None
-    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,11 +54,14 @@ class EvidenceReader:
         return next((found for place in self.places
                      if (found := place.source.location(cluster_id, step_id)) is not None), None)
 
-    def explain(self, cluster_id: str, step_id: str | None, failure: StepFailure) -> Explained:
+    def explain(self, cluster_id: str, step_id: str | None, failure: FailureInfo | None = None,
+                note: str | None = None) -> Explained:
+        """What EMR says of the step (DescribeStep's FailureDetails, and the run's own ``note`` on it) and its logs."""
         notes: list[str] = []
-        evidence = Evidence(failure_reason=failure.reason, failure_message=failure.message,
-                            failure_log_file=failure.log_file, note=failure.note,
-                            sources=("FailureDetails",) if failure.reason or failure.message else ())
+        evidence = Evidence(failure_reason=failure.reason if failure else None,
+                            failure_message=failure.message if failure else None,
+                            failure_log_file=failure.log_file if failure else None, note=note,
+                            sources=("FailureDetails",) if failure else ())
         if step_id is not None:
             evidence = self._with_step_logs(evidence, cluster_id, step_id, notes)
         diagnosis = diagnose(evidence)
@@ -159,4 +153,4 @@ class CloudWatchStepLogs:
         return "\n".join(lines) if lines else None
 
 
-__all__ = ["CloudWatchStepLogs", "EvidenceReader", "Explained", "LogPlace", "StepFailure", "S3_LAG_NOTE"]
+__all__ = ["CloudWatchStepLogs", "EvidenceReader", "Explained", "LogPlace", "S3_LAG_NOTE"]

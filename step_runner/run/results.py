@@ -7,7 +7,7 @@ from .machine import Phase, RunMachine, StepRecord
 from ..report.run_report import RunReport, StepResult
 from ..plan.spec import StepPlan
 from ..state import STEP_TERMINAL, Outcome
-from ..report.step_evidence import EvidenceReader, StepFailure
+from ..report.step_evidence import EvidenceReader
 
 EXPLAINED = (Outcome.FAILED, Outcome.INTERRUPTED, Outcome.TIMED_OUT)
 
@@ -49,10 +49,8 @@ def step_result(rec: StepRecord, cluster_id: str, logs: EvidenceReader | None, f
         res.log_location = logs.location(cluster_id, rec.step_id)
     if rec.outcome in EXPLAINED:
         read = fetch_logs and rec.step_id is not None and logs is not None
-        failure = rec.failure
-        known = StepFailure(failure.reason if failure else None, failure.message if failure else None,
-                            failure.log_file if failure else None, rec.note)
-        explained = (logs if read else EvidenceReader(())).explain(cluster_id, rec.step_id if read else None, known)
+        explained = (logs if read else EvidenceReader(())).explain(cluster_id, rec.step_id if read else None,
+                                                                   rec.failure, rec.note)
         res.hint = explained.diagnosis.hint
         if explained.read_any_log:
             res.probable_cause = explained.diagnosis.cause

@@ -5,7 +5,7 @@ import pytest
 
 from step_runner.aws.cloudwatch_logs import CloudWatchLogs, LogsUnavailable
 from step_runner.follow import CloudWatchSource, FollowedLines, FollowTarget, LogFollower, LogLine
-from step_runner.report.step_evidence import EvidenceReader, LogPlace, StepFailure
+from step_runner.report.step_evidence import EvidenceReader, LogPlace
 
 
 G = "/aws/emr/j-TEST"
@@ -270,7 +270,7 @@ def test_the_report_reads_s3_first_then_the_printed_lines(logs_stub, clock):
 
     def read(s3):
         reader = EvidenceReader([LogPlace("s3", S3(s3)), LogPlace("followed", FollowedLines(follower))])
-        explained = reader.explain(J, "s-1", StepFailure())
+        explained = reader.explain(J, "s-1")
         return explained.evidence.stderr, explained.diagnosis.sources, explained.notes
 
     assert read("full copy") == ("full copy", ("s3 stderr",), ())
