@@ -30,20 +30,15 @@ from typing import Any, NamedTuple
 from moto.logs.models import logs_backends
 from moto.logs.utils import EventMessageFilter
 
-from emr_contract.live_tail import MAX_EVENTS_PER_UPDATE, MAX_LOG_GROUPS, MAX_STREAM_FILTERS, UPDATE_SECONDS
+from emr_contract.live_tail import MAX_EVENTS_PER_UPDATE, UPDATE_SECONDS
+
+from ..steps.model import EmrApiError, validation_message
+from .request_shape import check_against_model
 
 LIVE_TAIL_TARGET = "Logs_20140328.StartLiveTail"
 EVENT_STREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
 
 # Which 500 events AWS keeps when it samples is not documented: ours are spread evenly over the second's (sample).
-MAX_IDENTIFIER_CHARS = 2048
-IDENTIFIER_CHARS = re.compile(r"[\w#+=/:,.@-]*")
-"""LogGroupIdentifier: 1 to 2048 characters of this pattern (model)."""
-MAX_STREAM_NAME_CHARS = 512
-STREAM_NAME_CHARS = re.compile(r"[^:*]*")
-"""LogStreamName: 1 to 512 characters, no ':' or '*' (model)."""
-MAX_PATTERN_CHARS = 1024
-"""FilterPattern: at most 1024 characters (model)."""
 GROUP_ARN = re.compile(r"arn:[^:]+:logs:(?P<region>[^:]+):(?P<account>[^:]+):log-group:(?P<name>[^:]+)")
 """"Specify each log group by its ARN ... the ARN can't end with an asterisk (*)" (StartLiveTailRequest,
 logGroupIdentifiers). A plain name is refused: the request's documentation allows only ARNs."""
@@ -98,23 +93,21 @@ class TailRequest:
         return start
 
 
-def _string_list(params: dict[str, Any], field: str, low: int, high: int) -> list[str]:
-    value = params[field]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _invalid(f"{field} must be a list of strings")
-    if not low <= len(value) <= high:
-        raise _invalid(f"1 validation error detected: Value at '{field}' failed to satisfy constraint: "
-                       f"Member must have length between {low} and {high}")
-    return value
+def _model_constraint(path: str, value: Any, constraint: str) -> LiveTailError:
+    return _invalid(validation_message(path, value, constraint))
+
+
+def _refuse_a_starred_arn(params: Any) -> None:
+    """Said before the model's pattern refuses the '*': DescribeLogGroups' ``arn`` ends with ':*', the form
+    StartLiveTail refuses, and the message says which to use."""
+    identifiers = params.get("logGroupIdentifiers") if isinstance(params, dict) else None
+    for identifier in identifiers if isinstance(identifiers, list) else []:
+        if isinstance(identifier, str) and identifier.endswith("*"):
+            raise _invalid(f"logGroupIdentifiers: the ARN can't end with an asterisk (*): {identifier!r} "
+                           "(DescribeLogGroups' logGroupArn is the form without it)")
 
 
 def _group(identifier: str) -> tuple[str, str, str]:
-    if identifier.endswith("*"):
-        raise _invalid(f"logGroupIdentifiers: the ARN can't end with an asterisk (*): {identifier!r} "
-                       "(DescribeLogGroups' logGroupArn is the form without it)")
-    if not 1 <= len(identifier) <= MAX_IDENTIFIER_CHARS or not IDENTIFIER_CHARS.fullmatch(identifier):
-        raise _invalid(f"logGroupIdentifiers: {identifier!r} must be 1 to {MAX_IDENTIFIER_CHARS} characters "
-                       r"matching [\w#+=/:,.@-]*")
     match = GROUP_ARN.fullmatch(identifier)
     if match is None:
         raise _invalid(f"logGroupIdentifiers: specify each log group by its ARN "
@@ -130,24 +123,22 @@ def _stream_filters(params: dict[str, Any], groups: int) -> tuple[tuple[str, ...
         return (), ()
     if groups != 1:
         raise _invalid(f"{given[0]} can be specified only with a single log group in logGroupIdentifiers")
-    names = _string_list(params, given[0], 1, MAX_STREAM_FILTERS)
-    for name in names:
-        if not 1 <= len(name) <= MAX_STREAM_NAME_CHARS or not STREAM_NAME_CHARS.fullmatch(name):
-            raise _invalid(f"{given[0]}: {name!r} must be 1 to {MAX_STREAM_NAME_CHARS} characters without ':' or '*'")
-    return (tuple(names), ()) if given[0] == "logStreamNames" else ((), tuple(names))
+    names = tuple(params[given[0]])
+    return (names, ()) if given[0] == "logStreamNames" else ((), names)
 
 
 def parse_request(params: Any) -> TailRequest:
-    """Check a StartLiveTail request as the API model and reference do; raise InvalidParameterException."""
-    if not isinstance(params, dict) or params.get("logGroupIdentifiers") is None:
-        raise _invalid("logGroupIdentifiers is required")
-    identifiers = _string_list(params, "logGroupIdentifiers", 1, MAX_LOG_GROUPS)
+    """Check a StartLiveTail request against CloudWatch Logs' API model (types, lengths, patterns: an
+    InvalidParameterException in the AWS-wide wording), then the rules its reference adds."""
+    _refuse_a_starred_arn(params)
+    try:
+        check_against_model("logs", "StartLiveTail", params, _model_constraint)
+    except EmrApiError as exc:  # a value of the wrong JSON type
+        raise LiveTailError(exc.code, exc.message) from None
+    identifiers = tuple(params["logGroupIdentifiers"])
     groups = tuple(_group(identifier) for identifier in identifiers)
     names, prefixes = _stream_filters(params, len(identifiers))
-    pattern = params.get("logEventFilterPattern")
-    if pattern is not None and (not isinstance(pattern, str) or len(pattern) > MAX_PATTERN_CHARS):
-        raise _invalid(f"logEventFilterPattern must be a string of at most {MAX_PATTERN_CHARS} characters")
-    return TailRequest(tuple(identifiers), groups, names, prefixes, pattern)
+    return TailRequest(identifiers, groups, names, prefixes, params.get("logEventFilterPattern"))
 
 
 # ---- new events, per stream -----------------------------------------------------------------------------------

@@ -34,12 +34,16 @@ class EmrApiError(Exception):
         return cls(code, message.format(**values))
 
 
-def validation_error(field_path: str, value: Any, constraint: str) -> EmrApiError:
-    """The AWS-wide wording of a model constraint EMR checks on the server (botocore checks only
+def validation_message(field_path: str, value: Any, constraint: str) -> str:
+    """The AWS-wide wording of a broken model constraint the service checks on the server (botocore checks only
     required members, types and minimums)."""
     shown = "null" if value is None else value if isinstance(value, (int, float)) else f"'{value}'"
-    return EmrApiError("ValidationException", f"1 validation error detected: Value {shown} at '{field_path}' "
-                                              f"failed to satisfy constraint: {constraint}")
+    return f"1 validation error detected: Value {shown} at '{field_path}' failed to satisfy constraint: {constraint}"
+
+
+def validation_error(field_path: str, value: Any, constraint: str) -> EmrApiError:
+    """EMR answers a broken model constraint with ValidationException."""
+    return EmrApiError("ValidationException", validation_message(field_path, value, constraint))
 
 
 class ClusterPort(Protocol):

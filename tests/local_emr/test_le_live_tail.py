@@ -346,20 +346,46 @@ def test_sampling_keeps_500_spread_over_the_second_in_order() -> None:
 
 
 @pytest.mark.parametrize("request_, words", [
-    ({}, "logGroupIdentifiers is required"),
-    ({"logGroupIdentifiers": []}, "between 1 and 10"),
+    ({}, "Value null at 'logGroupIdentifiers' failed to satisfy constraint: Member must not be null"),
+    ({"logGroupIdentifiers": []}, "at 'logGroupIdentifiers' failed to satisfy constraint: Member must have length "
+                                  "greater than or equal to 1"),
+    ({"logGroupIdentifiers": [ARN.format("g")] * 11}, "Member must have length less than or equal to 10"),
     ({"logGroupIdentifiers": ["my-group"]}, "by its ARN"),
     ({"logGroupIdentifiers": [ARN.format("g") + ":*"]}, "asterisk"),
     ({"logGroupIdentifiers": [ARN.format("g")], "logStreamNames": ["a"], "logStreamNamePrefixes": ["a"]},
      "can't both"),
     ({"logGroupIdentifiers": [ARN.format("g"), ARN.format("h")], "logStreamNamePrefixes": ["a"]}, "single log group"),
-    ({"logGroupIdentifiers": [ARN.format("g")], "logStreamNames": ["a:b"]}, "without ':'"),
-    ({"logGroupIdentifiers": [ARN.format("g")], "logEventFilterPattern": "x" * 1025}, "at most 1024"),
+    ({"logGroupIdentifiers": [ARN.format("g")], "logStreamNames": ["a:b"]},
+     r"at 'logStreamNames.1.member' failed to satisfy constraint: Member must satisfy regular expression pattern: "
+     r"\[\^:\*\]\*"),
+    ({"logGroupIdentifiers": [ARN.format("g")], "logStreamNamePrefixes": [""]}, "greater than or equal to 1"),
+    ({"logGroupIdentifiers": [ARN.format("g")], "logEventFilterPattern": "x" * 1025},
+     "Member must have length less than or equal to 1024"),
+    ({"logGroupIdentifiers": ["arn:aws:logs:us-east-1:123456789012:log-group:a b"]}, "regular expression pattern"),
 ])
 def test_bad_requests_are_invalid_parameters(request_: dict[str, Any], words: str) -> None:
     with pytest.raises(LiveTailError, match=words) as caught:
         parse_request(request_)
     assert caught.value.code == "InvalidParameterException"
+
+
+def test_a_value_of_the_wrong_type_is_a_serialization_error() -> None:
+    with pytest.raises(LiveTailError) as caught:
+        parse_request({"logGroupIdentifiers": "arn:aws:logs:us-east-1:123456789012:log-group:g"})
+    assert caught.value.code == "SerializationException"
+
+
+def test_the_runners_live_tail_limits_are_the_models() -> None:
+    """emr_contract.live_tail's limits (the step runner reads them) are the ones the emulator checks: the model's."""
+    import botocore.session
+
+    from emr_contract import live_tail
+
+    members = botocore.session.get_session().get_service_model("logs").operation_model(
+        "StartLiveTail").input_shape.members
+    assert live_tail.MAX_LOG_GROUPS == members["logGroupIdentifiers"].metadata["max"]
+    assert live_tail.MAX_STREAM_FILTERS == members["logStreamNamePrefixes"].metadata["max"] == \
+        members["logStreamNames"].metadata["max"]
 
 
 def test_the_settings_default_to_aws_and_read_the_environment() -> None:
