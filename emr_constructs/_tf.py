@@ -1,16 +1,21 @@
-"""The two cdktf core classes every resource here is built on.
+"""The cdktf core classes every resource here is built on.
 
 We never import the prebuilt AWS provider bindings: they cost 8-13 s and 1.7 GB per synth.
-A resource is a ``TerraformResource`` whose ``_synthesize_attributes`` (the exact name jsii
-calls) returns a plain dict; the provider schema checks it in tests via ``terraform validate``.
+A resource is a ``TerraformResource`` whose attributes are a plain dict held in Python; the provider
+schema checks them in tests via ``terraform validate``. A stack's ``StackAttributes`` writes the
+attributes of all its resources in one jsii callback; a resource whose logical id Python cannot know
+writes its own (``_synthesize_attributes``, the exact name jsii calls), one callback each.
 """
 from __future__ import annotations
 
 import hashlib
 import re
+import weakref
 from typing import Any, ClassVar, Mapping, Optional, Sequence
 
-from .cdk import ITerraformDependable, TerraformDataSource, TerraformProvider, TerraformResource, TerraformStack
+from .cdk import (
+    ITerraformDependable, TerraformDataSource, TerraformElement, TerraformProvider, TerraformResource, TerraformStack,
+)
 from constructs import Construct
 
 _AWS_METADATA = {"provider_name": "aws"}
@@ -48,6 +53,43 @@ def path_in_stack(scope: Construct) -> Optional[tuple[str, ...]]:
     return getattr(scope, "_path_in_stack", None)
 
 
+class StackAttributes(TerraformElement):
+    """The attributes of every resource and data source of ours in one stack whose logical id Python knows,
+    written as one fragment: one jsii callback per stack at synth instead of one per resource.
+
+    It is created before the first of them (``attributes_of``), so cdktf merges each element's own fragment
+    (meta-arguments, overrides, metadata) over its attributes, as it does over ``synthesizeAttributes``."""
+
+    ID: ClassVar[str] = "emr_constructs_attributes"
+
+    def __init__(self, stack: TerraformStack) -> None:
+        super().__init__(stack, self.ID)
+        self._members: dict[Any, None] = {}
+
+    def add(self, element: "_Attributed") -> None:
+        self._members[element] = None
+
+    def discard(self, element: "_Attributed") -> None:
+        self._members.pop(element, None)
+
+    def to_terraform(self) -> Mapping[str, Any]:
+        blocks: dict[str, dict[str, dict[str, Any]]] = {}
+        for element in self._members:
+            kind, type_, name = element._address
+            blocks.setdefault(kind, {}).setdefault(type_, {})[name] = prune(element._attributes)
+        return blocks
+
+
+_STACK_ATTRIBUTES: "weakref.WeakKeyDictionary[Any, StackAttributes]" = weakref.WeakKeyDictionary()
+
+
+def attributes_of(stack: TerraformStack) -> StackAttributes:
+    found = _STACK_ATTRIBUTES.get(stack)
+    if found is None:
+        found = _STACK_ATTRIBUTES[stack] = StackAttributes(stack)
+    return found
+
+
 class Scope(Construct):
     """A construct that remembers its path and its stack, so references need no jsii round trip.
 
@@ -56,6 +98,8 @@ class Scope(Construct):
 
     def __init__(self, scope: Construct, id: str, *, provider: Optional[TerraformProvider] = None,
                  tags: Optional[Mapping[str, str]] = None) -> None:
+        if isinstance(scope, TerraformStack):
+            attributes_of(scope)  # before this construct, hence before every resource under it
         super().__init__(scope, id)
         parent = path_in_stack(scope)
         self._path_in_stack = None if parent is None else (*parent, id)
@@ -74,10 +118,67 @@ def prune(value: Any) -> Any:
     return value
 
 
-class AwsResource(TerraformResource):
+class _SelfSynthesizing:
+    """Mixed into an element whose logical id Python does not know (created under a construct that is not a
+    ``Scope``): it gives cdktf its attributes itself."""
+
+    def _synthesize_attributes(self) -> Mapping[str, Any]:
+        return prune(self._attributes)
+
+
+_SELF_SYNTHESIZING: dict[type, type] = {}
+
+
+def _self_synthesizing(cls: type) -> type:
+    """``cls`` with ``_synthesize_attributes``: jsii registers the callback per class, so the choice is a class."""
+    variant = _SELF_SYNTHESIZING.get(cls)
+    if variant is None:
+        variant = _SELF_SYNTHESIZING[cls] = type(cls)(
+            cls.__name__, (_SelfSynthesizing, cls), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    return variant
+
+
+class _Attributed:
+    """What AwsResource and AwsDataSource share: attributes held in Python, written by their stack's
+    StackAttributes when the logical id is known here (``_address``), else by the element itself."""
+
+    KIND: ClassVar[str] = ""
+    TYPE: ClassVar[str] = ""
+    _address: Optional[tuple[str, str, str]] = None
+
+    def __new__(cls, scope: Construct, *args: Any, **kwargs: Any) -> Any:
+        return super().__new__(cls if path_in_stack(scope) is not None else _self_synthesizing(cls))
+
+    @staticmethod
+    def _batch_for(scope: Construct) -> Optional[StackAttributes]:
+        """The stack's StackAttributes, created before this element when it is the stack's own child."""
+        if path_in_stack(scope) is None:
+            return None
+        return attributes_of(scope if isinstance(scope, TerraformStack) else scope._stack)
+
+    def _join(self, batch: Optional[StackAttributes], scope: Construct, id: str, attributes: Mapping[str, Any]) -> None:
+        self._attributes = dict(attributes)
+        self._batch = batch
+        if batch is not None:
+            self._address = (self.KIND, self.TYPE, logical_id((*path_in_stack(scope), id)))
+            batch.add(self)
+
+    def override_logical_id(self, new_logical_id: str) -> None:
+        super().override_logical_id(new_logical_id)
+        if self._address is not None:
+            self._address = (self.KIND, self.TYPE, new_logical_id)
+
+    def reset_override_logical_id(self) -> None:
+        super().reset_override_logical_id()
+        if self._address is not None:
+            path = path_in_stack(self.node.scope)
+            self._address = (self.KIND, self.TYPE, logical_id((*path, self.node.id)))
+
+
+class AwsResource(_Attributed, TerraformResource):
     """A resource of the hashicorp/aws provider with attributes held as a dict."""
 
-    TYPE: ClassVar[str] = ""
+    KIND = "resource"
 
     def __init__(
         self,
@@ -88,6 +189,7 @@ class AwsResource(TerraformResource):
         depends_on: Optional[Sequence[ITerraformDependable]] = None,
         ignore_changes: Optional[Sequence[str]] = None,
     ) -> None:
+        batch = self._batch_for(scope)
         lifecycle = {"ignore_changes": list(ignore_changes)} if ignore_changes else None
         super().__init__(
             scope,
@@ -98,25 +200,20 @@ class AwsResource(TerraformResource):
             lifecycle=lifecycle,
             provider=getattr(scope, "_provider", None),
         )
-        self._attributes = dict(attributes)
+        self._join(batch, scope, id, attributes)
         inherited = getattr(scope, "_tags", None)
         if inherited and self.TYPE in TAGGABLE:
             self._attributes["tags"] = {**inherited, **(self._attributes.get("tags") or {})}
-        parent = path_in_stack(scope)
-        self._reference = None if parent is None else f"{self.TYPE}.{logical_id((*parent, id))}"
-
-    def _synthesize_attributes(self) -> Mapping[str, Any]:
-        return prune(self._attributes)
 
     def attr(self, name: str) -> str:
         """A reference to a computed attribute, e.g. ``bucket.attr("arn")``.
 
-        Built in Python when the path is known (a jsii round trip per reference is most of a
+        Built in Python when the logical id is known (a jsii round trip per reference is most of a
         synth's cost); otherwise cdktf's own token.
         """
-        if self._reference is None:
+        if self._address is None:
             return self.get_string_attribute(name)
-        return f"${{{self._reference}.{name}}}"
+        return f"${{{self.TYPE}.{self._address[2]}.{name}}}"
 
     @property
     def arn(self) -> str:
@@ -126,21 +223,30 @@ class AwsResource(TerraformResource):
     def resource_id(self) -> str:
         return self.attr("id")
 
+    def move_to(self, move_target: str, index: Any = None) -> None:
+        """A moved resource is not written under its own id: its attributes leave the stack's fragment too."""
+        super().move_to(move_target, index)
+        if self._batch is not None:
+            self._batch.discard(self)
 
-class AwsDataSource(TerraformDataSource):
+    def move_to_id(self, id: str) -> None:
+        super().move_to_id(id)
+        if self._batch is not None:
+            self._batch.discard(self)
+
+
+class AwsDataSource(_Attributed, TerraformDataSource):
     """A data source of the hashicorp/aws provider with arguments held as a dict."""
 
-    TYPE: ClassVar[str] = ""
+    KIND = "data"
 
     def __init__(self, scope: Construct, id: str, attributes: Optional[Mapping[str, Any]] = None) -> None:
+        batch = self._batch_for(scope)
         super().__init__(
             scope, id, terraform_resource_type=self.TYPE, terraform_generator_metadata=_AWS_METADATA,
             provider=getattr(scope, "_provider", None),
         )
-        self._attributes = dict(attributes or {})
-
-    def _synthesize_attributes(self) -> Mapping[str, Any]:
-        return prune(self._attributes)
+        self._join(batch, scope, id, attributes or {})
 
     def attr(self, name: str) -> str:
         return self.get_string_attribute(name)

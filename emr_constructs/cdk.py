@@ -59,6 +59,7 @@ ITerraformDependable = library.ITerraformDependable
 LocalBackend = library.LocalBackend
 S3Backend = library.S3Backend
 TerraformDataSource = library.TerraformDataSource
+TerraformElement = library.TerraformElement
 TerraformOutput = library.TerraformOutput
 TerraformProvider = library.TerraformProvider
 TerraformResource = library.TerraformResource
@@ -69,5 +70,5 @@ Token = library.Token
 __all__ = [
     "ENV", "LIBRARIES", "DEFAULT", "NAME", "CdkChoiceError", "choose", "library",
     "Annotations", "App", "Fn", "ITerraformDependable", "LocalBackend", "S3Backend", "TerraformDataSource",
-    "TerraformOutput", "TerraformProvider", "TerraformResource", "TerraformStack", "Testing", "Token",
+    "TerraformElement", "TerraformOutput", "TerraformProvider", "TerraformResource", "TerraformStack", "Testing", "Token",
 ]
