@@ -13,12 +13,30 @@ import re
 import weakref
 from typing import Any, ClassVar, Mapping, Optional, Sequence
 
+import jsii
+
 from .cdk import (
-    ITerraformDependable, TerraformDataSource, TerraformElement, TerraformProvider, TerraformResource, TerraformStack,
+    ITerraformDependable, TerraformDataSource, TerraformElement, TerraformProvider, TerraformProviderGeneratorMetadata,
+    TerraformResource, TerraformResourceConfig, TerraformResourceLifecycle, TerraformStack,
 )
 from constructs import Construct
 
-_AWS_METADATA = {"provider_name": "aws"}
+
+def struct(struct_type: type, **values: Any) -> Any:
+    """A jsii struct holding ``values`` (those not None), built without its generated constructor: that one
+    type-checks each field with typeguard after resolving all its annotations again, on every call."""
+    built = object.__new__(struct_type)
+    built._values = {name: value for name, value in values.items() if value is not None}
+    return built
+
+
+def create(element: Any, *args: Any) -> None:
+    """What the generated constructor of a construct does after its type checks (jsii's create): with
+    ``struct``, 0.25 ms less Python per resource than ``super().__init__``, a third of creating it."""
+    jsii.create(type(element), element, list(args))
+
+
+_AWS_METADATA = struct(TerraformProviderGeneratorMetadata, provider_name="aws")
 _DISALLOWED = re.compile(r"[^A-Za-z0-9_-]")
 # The resource types of ours that take `tags` in hashicorp/aws 5.100 (`terraform providers schema -json`);
 # terraform validate of the shipped stacks fails if one here does not.
@@ -100,7 +118,7 @@ class Scope(Construct):
                  tags: Optional[Mapping[str, str]] = None) -> None:
         if isinstance(scope, TerraformStack):
             attributes_of(scope)  # before this construct, hence before every resource under it
-        super().__init__(scope, id)
+        create(self, scope, id)
         parent = path_in_stack(scope)
         self._path_in_stack = None if parent is None else (*parent, id)
         self._stack = scope if isinstance(scope, TerraformStack) else getattr(scope, "_stack", None)
@@ -190,16 +208,11 @@ class AwsResource(_Attributed, TerraformResource):
         ignore_changes: Optional[Sequence[str]] = None,
     ) -> None:
         batch = self._batch_for(scope)
-        lifecycle = {"ignore_changes": list(ignore_changes)} if ignore_changes else None
-        super().__init__(
-            scope,
-            id,
-            terraform_resource_type=self.TYPE,
-            terraform_generator_metadata=_AWS_METADATA,
-            depends_on=list(depends_on) if depends_on else None,
-            lifecycle=lifecycle,
-            provider=getattr(scope, "_provider", None),
-        )
+        lifecycle = struct(TerraformResourceLifecycle, ignore_changes=list(ignore_changes)) if ignore_changes else None
+        create(self, scope, id, struct(
+            TerraformResourceConfig, terraform_resource_type=self.TYPE, terraform_generator_metadata=_AWS_METADATA,
+            depends_on=list(depends_on) if depends_on else None, lifecycle=lifecycle,
+            provider=getattr(scope, "_provider", None)))
         self._join(batch, scope, id, attributes)
         inherited = getattr(scope, "_tags", None)
         if inherited and self.TYPE in TAGGABLE:
@@ -242,11 +255,13 @@ class AwsDataSource(_Attributed, TerraformDataSource):
 
     def __init__(self, scope: Construct, id: str, attributes: Optional[Mapping[str, Any]] = None) -> None:
         batch = self._batch_for(scope)
-        super().__init__(
-            scope, id, terraform_resource_type=self.TYPE, terraform_generator_metadata=_AWS_METADATA,
-            provider=getattr(scope, "_provider", None),
-        )
+        create(self, scope, id, struct(
+            TerraformResourceConfig, terraform_resource_type=self.TYPE, terraform_generator_metadata=_AWS_METADATA,
+            provider=getattr(scope, "_provider", None)))
         self._join(batch, scope, id, attributes or {})
 
     def attr(self, name: str) -> str:
-        return self.get_string_attribute(name)
+        """Like ``AwsResource.attr``: built in Python when the logical id is known."""
+        if self._address is None:
+            return self.get_string_attribute(name)
+        return f"${{data.{self.TYPE}.{self._address[2]}.{name}}}"

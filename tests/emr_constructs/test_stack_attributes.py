@@ -62,12 +62,14 @@ def test_an_overridden_logical_id_carries_the_attributes_and_references():
         SnsTopic(stack, "topic", {"name": bucket.attr("id")})
         data = CallerIdentity(Scope(stack, "who"), "current", {"id": "x"})
         data.override_logical_id("me")
+        SnsTopic(stack, "account", {"name": data.attr("account_id")})
 
     synthesized = synth(build)
     assert list(synthesized["resource"]["aws_s3_bucket"]) == ["logs"]
     assert synthesized["resource"]["aws_s3_bucket"]["logs"]["bucket"] == "logs"
     assert synthesized["resource"]["aws_sns_topic"]["topic"]["name"] == "${aws_s3_bucket.logs.id}"
     assert without_metadata(synthesized["data"]["aws_caller_identity"]["me"]) == {"id": "x"}
+    assert synthesized["resource"]["aws_sns_topic"]["account"]["name"] == "${data.aws_caller_identity.me.account_id}"
 
 
 def test_a_moved_resource_leaves_no_attributes_behind():
