@@ -73,7 +73,8 @@ def path_in_stack(scope: Construct) -> Optional[tuple[str, ...]]:
 
 class StackAttributes(TerraformElement):
     """The attributes of every resource and data source of ours in one stack whose logical id Python knows,
-    written as one fragment: one jsii callback per stack at synth instead of one per resource.
+    and the stack's outputs added here, written as one fragment: one jsii callback per stack at synth instead
+    of one per resource, and no construct per output.
 
     It is created before the first of them (``attributes_of``), so cdktf merges each element's own fragment
     (meta-arguments, overrides, metadata) over its attributes, as it does over ``synthesizeAttributes``."""
@@ -82,7 +83,9 @@ class StackAttributes(TerraformElement):
 
     def __init__(self, stack: TerraformStack) -> None:
         super().__init__(stack, self.ID)
+        self._stack = stack
         self._members: dict[Any, None] = {}
+        self._outputs: dict[str, dict[str, Any]] = {}
 
     def add(self, element: "_Attributed") -> None:
         self._members[element] = None
@@ -90,12 +93,29 @@ class StackAttributes(TerraformElement):
     def discard(self, element: "_Attributed") -> None:
         self._members.pop(element, None)
 
+    def add_output(self, name: str, value: Any, description: Optional[str] = None) -> None:
+        """What ``TerraformOutput(stack, name, value=value, description=description)`` writes, for a value that
+        is JSON or a token (a resource object is no such value: give its ``attr(...)``)."""
+        if name in self._outputs:
+            raise ValueError(f"the stack already has an output named {name!r}")
+        self._outputs[name] = prune({"value": value, "description": description})
+
     def to_terraform(self) -> Mapping[str, Any]:
-        blocks: dict[str, dict[str, dict[str, Any]]] = {}
+        blocks: dict[str, Any] = {}
         for element in self._members:
             kind, type_, name = element._address
             blocks.setdefault(kind, {}).setdefault(type_, {})[name] = prune(element._attributes)
+        if self._outputs:
+            blocks["output"] = {logical_id((name,)): body for name, body in self._outputs.items()}
+            blocks["//"] = {"outputs": self._outputs_metadata()}
         return blocks
+
+    def _outputs_metadata(self) -> dict[str, Any]:
+        """cdktf's ``//.outputs``: each output's logical id under the ids of its path (the CLI reads it)."""
+        tree: dict[str, Any] = {name: logical_id((name,)) for name in self._outputs}
+        for part in reversed(self._stack.node.path.split("/")):
+            tree = {part: tree}
+        return tree
 
 
 _STACK_ATTRIBUTES: "weakref.WeakKeyDictionary[Any, StackAttributes]" = weakref.WeakKeyDictionary()
@@ -106,6 +126,12 @@ def attributes_of(stack: TerraformStack) -> StackAttributes:
     if found is None:
         found = _STACK_ATTRIBUTES[stack] = StackAttributes(stack)
     return found
+
+
+def stack_output(stack: TerraformStack, name: str, value: Any, description: Optional[str] = None) -> None:
+    """The output ``TerraformOutput(stack, name, value=value, description=description)`` writes, without its
+    construct's jsii round trip (``StackAttributes.add_output``)."""
+    attributes_of(stack).add_output(name, value, description)
 
 
 class Scope(Construct):

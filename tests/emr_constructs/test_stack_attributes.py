@@ -7,8 +7,8 @@ import json
 
 from constructs import Construct
 
-from emr_constructs._tf import Scope, StackAttributes, logical_id
-from emr_constructs.cdk import TerraformStack, Testing
+from emr_constructs._tf import Scope, StackAttributes, logical_id, stack_output
+from emr_constructs.cdk import App, TerraformOutput, TerraformStack, Testing
 from emr_constructs.resources import CallerIdentity, S3Bucket, SnsTopic
 
 BUCKET = {"bucket": "logs", "tags": {"Name": "a", "Team": "data"}, "force_destroy": None}
@@ -80,3 +80,23 @@ def test_a_moved_resource_leaves_no_attributes_behind():
     synthesized = synth(build)
     assert list(synthesized["resource"]["aws_s3_bucket"]) == ["new"]
     assert synthesized["moved"] == [{"from": "aws_s3_bucket.old", "to": "aws_s3_bucket.new"}]
+
+
+def test_outputs_added_to_the_stack_are_written_as_terraform_outputs_are(tmp_path):
+    def with_constructs(stack):
+        TerraformOutput(stack, "bucket_arn", value="${aws_s3_bucket.logs.arn}", description="The bucket")
+        TerraformOutput(stack, "odd.name", value="x")
+
+    def added(stack):
+        stack_output(stack, "bucket_arn", "${aws_s3_bucket.logs.arn}", "The bucket")
+        stack_output(stack, "odd.name", "x")
+
+    def written(build, name: str) -> str:
+        app = App(outdir=str(tmp_path / name))
+        build(TerraformStack(app, "stack"))
+        app.synth()
+        return (tmp_path / name / "stacks" / "stack" / "cdk.tf.json").read_text()
+
+    assert written(added, "added") == written(with_constructs, "constructs")
+    assert json.loads(written(added, "again"))["//"]["outputs"] == \
+        {"stack": {"bucket_arn": "bucket_arn", "odd.name": "oddname"}}
