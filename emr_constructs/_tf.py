@@ -38,6 +38,9 @@ def create(element: Any, *args: Any) -> None:
 
 
 _AWS_METADATA = struct(TerraformProviderGeneratorMetadata, provider_name="aws")
+# What a subclass sets as ``__jsii_ifaces__``: the jsii interfaces it implements besides its cdktf base's, none.
+# Inherited, the base's list made jsii send them again with every create, for the kernel to find them redundant.
+JSII_OWN_INTERFACES: list = []
 _DISALLOWED = re.compile(r"[^A-Za-z0-9_-]")
 # The resource types of ours that take `tags` in hashicorp/aws 5.100 (`terraform providers schema -json`);
 # terraform validate of the shipped stacks fails if one here does not.
@@ -141,6 +144,8 @@ class Scope(Construct):
     ``provider`` (a provider alias: another region or account) and ``tags`` apply to every resource created
     under it; both default to the parent construct's."""
 
+    __jsii_ifaces__: ClassVar[list] = JSII_OWN_INTERFACES
+
     def __init__(self, scope: Construct, id: str, *, provider: Optional[TerraformProvider] = None,
                  tags: Optional[Mapping[str, str]] = None) -> None:
         if isinstance(scope, TerraformStack):
@@ -202,6 +207,7 @@ class _Attributed:
 
     KIND: ClassVar[str] = ""
     TYPE: ClassVar[str] = ""
+    __jsii_ifaces__: ClassVar[list] = JSII_OWN_INTERFACES
     _address: Optional[tuple[str, str, str]] = None
 
     def __new__(cls, scope: Construct, *args: Any, **kwargs: Any) -> Any:
