@@ -117,7 +117,7 @@ class StackAttributes(TerraformElement):
     def _outputs_metadata(self) -> dict[str, Any]:
         """cdktf's ``//.outputs``: each output's logical id under the ids of its path (the CLI reads it)."""
         tree: dict[str, Any] = {name: logical_id((name,)) for name in self._outputs}
-        for part in reversed(self._stack.node.path.split("/")):
+        for part in reversed(self._stack.to_string().split("/")):  # the stack's node.path, in one round trip
             tree = {part: tree}
         return tree
 
@@ -161,8 +161,13 @@ class Scope(Construct):
 def prune(value: Any) -> Any:
     """Drop ``None`` values and empty blocks so the JSON holds only what was set."""
     if isinstance(value, Mapping):
-        pruned = {k: prune(v) for k, v in value.items() if v is not None}
-        return {k: v for k, v in pruned.items() if v != []}
+        pruned = {}
+        for key, item in value.items():
+            if item is not None:
+                item = prune(item)
+                if item != []:
+                    pruned[key] = item
+        return pruned
     if isinstance(value, (list, tuple)):
         return [prune(v) for v in value]
     return value
