@@ -12,6 +12,7 @@ import functools
 import hashlib
 import re
 import weakref
+from collections import abc
 from typing import Any, ClassVar, Mapping, Optional, Sequence
 
 import jsii
@@ -160,7 +161,7 @@ class Scope(Construct):
 
 def prune(value: Any) -> Any:
     """Drop ``None`` values and empty blocks so the JSON holds only what was set."""
-    if isinstance(value, Mapping):
+    if isinstance(value, abc.Mapping):  # typing.Mapping's isinstance is several times slower
         pruned = {}
         for key, item in value.items():
             if item is not None:
