@@ -27,6 +27,7 @@ from .network import EmrSecurityGroups, ExampleVpc, ExampleVpcProps, SecurityGro
 from .security_configuration import SecurityConfiguration, SecurityProps
 from .step_logs import StepLogShipping, StepLogsProps
 from .validation import ConfigError, Problem
+from ._tf import stack_output
 
 __all__ = [
     "AwsProvider", "BootstrapAction", "ClusterProps", "ConfigError", "Configuration", "EbsVolume",
@@ -35,5 +36,5 @@ __all__ = [
     "BlockPublicAccessProps", "EmrBlockPublicAccess", "PortRange", "EmrKmsKey", "KmsKeyProps", "EmrSecurityGroups",
     "ExampleVpc", "ExampleVpcProps", "SecurityGroupsProps", "SecurityConfiguration", "SecurityProps",
     "StepLogShipping", "StepLogsProps", "KerberosAttributes", "SecurityGroupRule",
-    "EmrReleaseLookup",
+    "EmrReleaseLookup", "stack_output",
 ]

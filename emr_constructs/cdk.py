@@ -59,9 +59,13 @@ ITerraformDependable = library.ITerraformDependable
 LocalBackend = library.LocalBackend
 S3Backend = library.S3Backend
 TerraformDataSource = library.TerraformDataSource
+TerraformElement = library.TerraformElement
 TerraformOutput = library.TerraformOutput
 TerraformProvider = library.TerraformProvider
+TerraformProviderGeneratorMetadata = library.TerraformProviderGeneratorMetadata
 TerraformResource = library.TerraformResource
+TerraformResourceConfig = library.TerraformResourceConfig
+TerraformResourceLifecycle = library.TerraformResourceLifecycle
 TerraformStack = library.TerraformStack
 Testing = library.Testing
 Token = library.Token
@@ -69,5 +73,6 @@ Token = library.Token
 __all__ = [
     "ENV", "LIBRARIES", "DEFAULT", "NAME", "CdkChoiceError", "choose", "library",
     "Annotations", "App", "Fn", "ITerraformDependable", "LocalBackend", "S3Backend", "TerraformDataSource",
-    "TerraformOutput", "TerraformProvider", "TerraformResource", "TerraformStack", "Testing", "Token",
+    "TerraformElement", "TerraformOutput", "TerraformProvider", "TerraformProviderGeneratorMetadata", "TerraformResource",
+    "TerraformResourceConfig", "TerraformResourceLifecycle", "TerraformStack", "Testing", "Token",
 ]

@@ -44,55 +44,75 @@ def _forward_refs() -> dict[str, Any]:
             "ScaleIn": ScaleIn, "StepLogsProps": StepLogsProps, "ClusterProps": ClusterProps}
 
 
+@functools.lru_cache(maxsize=None)
+def _origin_args(hint: Any) -> tuple[Any, tuple[Any, ...]]:
+    """typing's view of ``hint``, once per hint: asking it again for every value was most of a check's cost."""
+    return typing.get_origin(hint), typing.get_args(hint)
+
+
+_MAPPING_ORIGINS = (dict, Mapping, typing.get_origin(Mapping[str, str]))
+
+
+@functools.lru_cache(maxsize=None)
+def _kind(hint: Any) -> tuple[str, Any]:
+    """How ``_check`` goes into a value of ``hint`` ("union", "sequence", "mapping", "dataclass" or "leaf"),
+    with what it needs for that, once per hint."""
+    origin, args = _origin_args(hint)
+    if origin in (Union, types.UnionType):
+        return "union", args
+    if origin in (tuple, list):
+        return "sequence", args[0] if args else Any
+    if origin in _MAPPING_ORIGINS or hint in (dict, Mapping):
+        return "mapping", args or (Any, Any)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        hints = _hints(hint)
+        return "dataclass", tuple((f.name, hints[f.name]) for f in dataclasses.fields(hint))
+    return "leaf", None
+
+
 def _field(where: str, name: str) -> str:
     return f"{where}.{name}" if where else name
 
 
 def _check(c: Checker, where: str, value: Any, hint: Any) -> None:
-    if hint is Any or (is_token(value) and _scalar(hint)):
+    if hint is Any or (_scalar(hint) and is_token(value)):
         return
-    origin = typing.get_origin(hint)
-    if origin in (Union, types.UnionType):
-        arms = typing.get_args(hint)
-        matching = [arm for arm in arms if _matches(value, arm)]
+    kind, detail = _kind(hint)
+    if kind == "union":
+        matching = [arm for arm in detail if _matches(value, arm)]
         if not matching:
-            c.fail(where or "(props)", _shown(value), f"must be {' or '.join(_describe(a) for a in arms)}")
+            c.fail(where or "(props)", _shown(value), f"must be {' or '.join(_describe(a) for a in detail)}")
             return
         _check(c, where, value, matching[0])
-        return
-    if origin in (tuple, list):
-        args = typing.get_args(hint)
+    elif kind == "sequence":
         if not isinstance(value, (tuple, list)):
             c.fail(where, _shown(value), f"must be {_describe(hint)}")
             return
-        item = args[0] if args else Any
         for i, element in enumerate(value):
-            _check(c, f"{where}[{i}]", element, item)
-        return
-    if origin in (dict, Mapping) or hint in (dict, Mapping) or origin is typing.get_origin(Mapping[str, str]):
+            _check(c, f"{where}[{i}]", element, detail)
+    elif kind == "mapping":
         if not isinstance(value, Mapping):
             c.fail(where, _shown(value), f"must be {_describe(hint)}")
             return
-        key_hint, value_hint = (typing.get_args(hint) or (Any, Any))
+        key_hint, value_hint = detail
         for key, element in value.items():
             _check(c, f"{where}.key", key, key_hint)
             _check(c, f"{where}[{key}]", element, value_hint)
-        return
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+    elif kind == "dataclass":
         if not isinstance(value, hint):
             c.fail(where or "(props)", _shown(value), f"must be {_describe(hint)}")
             return
-        hints = _hints(hint)
-        for f in dataclasses.fields(hint):
-            _check(c, _field(where, f.name), getattr(value, f.name), hints[f.name])
-        return
-    if not _matches(value, hint):
+        for name, field_hint in detail:
+            _check(c, _field(where, name), getattr(value, name), field_hint)
+    elif not _matches(value, hint):
         c.fail(where, _shown(value), f"must be {_describe(hint)}")
 
 
+@functools.lru_cache(maxsize=None)
 def _scalar(hint: Any) -> bool:
-    if typing.get_origin(hint) in (Union, types.UnionType):
-        return any(_scalar(a) for a in typing.get_args(hint))
+    origin, args = _origin_args(hint)
+    if origin in (Union, types.UnionType):
+        return any(_scalar(a) for a in args)
     return hint in (str, int, float)
 
 
@@ -102,9 +122,9 @@ def _matches(value: Any, hint: Any) -> bool:
         return True
     if hint is type(None) or hint is None:
         return value is None
-    origin = typing.get_origin(hint)
+    origin, args = _origin_args(hint)
     if origin in (Union, types.UnionType):
-        return any(_matches(value, a) for a in typing.get_args(hint))
+        return any(_matches(value, a) for a in args)
     if origin in (tuple, list):
         return isinstance(value, (tuple, list))
     if origin is not None and isinstance(origin, type) and issubclass(origin, Mapping):

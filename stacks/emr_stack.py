@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from emr_constructs.cdk import LocalBackend, S3Backend, TerraformOutput, TerraformStack
+from emr_constructs.cdk import LocalBackend, S3Backend, TerraformStack
 from constructs import Construct
 
-from emr_constructs import EmrCluster, EmrRoles, IamProps
+from emr_constructs import EmrCluster, EmrRoles, IamProps, stack_output
 from emr_constructs.monitoring import EmrMonitoring, ScalingMode
 from emr_constructs.network import creates_security_groups
 from emr_constructs.provider import AwsProvider
@@ -147,4 +147,4 @@ class EmrStack(TerraformStack):
         }
         values.update({name: entry for name, entry in references.items() if entry[0] is not None})
         for name, (value, description) in values.items():
-            TerraformOutput(self, name, value=value, description=description)
+            stack_output(self, name, value, description)
