@@ -5,8 +5,8 @@ cdktf itself imports.
 """
 from .cluster import EmrCluster
 from .configurations import configurations_json, merge_configurations
-from .iam import EmrRoles, IamProps
-from .log_bucket import LogBucket, LogBucketProps
+from .security.iam import EmrRoles, IamProps
+from .logs.log_bucket import LogBucket, LogBucketProps
 from .props import (
     BootstrapAction,
     ClusterProps,
@@ -19,15 +19,15 @@ from .props import (
     Network,
     SecurityGroupRule,
 )
-from .provider import AwsProvider
-from .release_lookup import EmrReleaseLookup
-from .block_public_access import BlockPublicAccessProps, EmrBlockPublicAccess, PortRange
-from .kms import EmrKmsKey, KmsKeyProps
-from .network import EmrSecurityGroups, ExampleVpc, ExampleVpcProps, SecurityGroupsProps
-from .security_configuration import SecurityConfiguration, SecurityProps
-from .step_logs import StepLogShipping, StepLogsProps
-from .validation import ConfigError, Problem
-from ._tf import stack_output
+from .terraform.provider import AwsProvider
+from .terraform.release_lookup import EmrReleaseLookup
+from .security.block_public_access import BlockPublicAccessProps, EmrBlockPublicAccess, PortRange
+from .security.kms import EmrKmsKey, KmsKeyProps
+from .security.network import EmrSecurityGroups, ExampleVpc, ExampleVpcProps, SecurityGroupsProps
+from .security.security_configuration import SecurityConfiguration, SecurityProps
+from .logs.step_logs import StepLogShipping, StepLogsProps
+from .validation.checker import ConfigError, Problem
+from .terraform.base import stack_output
 
 __all__ = [
     "AwsProvider", "BootstrapAction", "ClusterProps", "ConfigError", "Configuration", "EbsVolume",

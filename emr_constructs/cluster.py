@@ -16,21 +16,21 @@ from .cdk import Annotations, TerraformProvider
 from constructs import Construct
 
 from . import defaults, facts
-from ._tf import Scope
-from .checks import absorb, check_props
-from .cluster_rules import validate_cluster_props
-from .cluster_security import ClusterSecurity, name_stem, validate_cluster_security
+from .terraform.base import Scope
+from .validation.construct_checks import absorb, check_props
+from .validation.cluster_rules import validate_cluster_props
+from .security.cluster_security import ClusterSecurity, name_stem, validate_cluster_security
 from .configurations import configurations_json
-from .resources import EmrManagedScalingPolicy
-from .scale_in import effective_configurations
-from .step_logs import StepLogShipping, validate_cluster_step_logs
-from .iam import IAM_ROLE_ARN, EmrRoles, IamProps, role_names, validate_iam_props
-from .log_bucket import LogBucket, LogBucketProps, validate_log_bucket_props
+from .terraform.resources import EmrManagedScalingPolicy
+from .scaling.scale_in import effective_configurations
+from .logs.step_logs import StepLogShipping, validate_cluster_step_logs
+from .security.iam import IAM_ROLE_ARN, EmrRoles, IamProps, role_names, validate_iam_props
+from .logs.log_bucket import LogBucket, LogBucketProps, validate_log_bucket_props
 from .props import ClusterProps, EbsVolume, InstanceFleet, InstanceGroup, KerberosAttributes
-from .resources import EmrClusterResource
-from .resources import EmrInstanceFleet, EmrInstanceGroup
-from .unique_names import check_unclaimed, claim
-from .validation import Checker, is_token
+from .terraform.resources import EmrClusterResource
+from .terraform.resources import EmrInstanceFleet, EmrInstanceGroup
+from .terraform.unique_names import check_unclaimed, claim
+from .validation.checker import Checker, is_token
 
 
 def _ebs(volumes: Sequence[EbsVolume]) -> list[dict[str, Any]]:

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, Optional
 
 from . import defaults
-from .security_configuration import SecurityProps
+from .security.security_configuration import SecurityProps
 
 if TYPE_CHECKING:
-    from .autoscaling import AutoScalingPolicy
-    from .managed_scaling import ManagedScaling
-    from .scale_in import ScaleIn
-    from .step_logs import StepLogsProps
+    from .scaling.automatic import AutoScalingPolicy
+    from .scaling.managed import ManagedScaling
+    from .scaling.scale_in import ScaleIn
+    from .logs.step_logs import StepLogsProps
 
 
 @dataclass(frozen=True, kw_only=True)

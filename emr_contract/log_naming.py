@@ -1,7 +1,7 @@
 """The CloudWatch Logs names of EMR step logs: what the nodes write, the emulator writes and the runner reads.
 
 The constructs' bootstrap script ships this very file to every node next to the watcher
-(emr_constructs/step_logs_agent.py), so it stays standard library only and runs on Python 3.7.
+(emr_constructs/logs/step_logs_agent.py), so it stays standard library only and runs on Python 3.7.
 
 - log group: the stack output `log_group` when there is one, else `/aws/emr/<cluster_id>` (log_group_from_cluster_id); clusters that
   ship step logs also carry the tag `emr-log-group=<group>` (`LOG_GROUP_TAG`)

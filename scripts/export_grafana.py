@@ -2,7 +2,7 @@
 dashboards/emr-grafana-<mode>.json. Stale exports (modes no longer exported) are removed."""
 from pathlib import Path
 
-from emr_constructs.grafana import exported_dashboards
+from emr_constructs.monitoring.grafana import exported_dashboards
 
 DIRECTORY = Path(__file__).resolve().parent.parent / "dashboards"
 PATTERN = "emr-grafana*.json"

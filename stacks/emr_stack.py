@@ -7,10 +7,10 @@ from emr_constructs.cdk import LocalBackend, S3Backend, TerraformStack
 from constructs import Construct
 
 from emr_constructs import EmrCluster, EmrRoles, IamProps, stack_output
-from emr_constructs.monitoring import EmrMonitoring, ScalingMode
-from emr_constructs.network import creates_security_groups
-from emr_constructs.provider import AwsProvider
-from emr_constructs.resources import CallerIdentity
+from emr_constructs.monitoring.emr_monitoring import EmrMonitoring, ScalingMode
+from emr_constructs.security.network import creates_security_groups
+from emr_constructs.terraform.provider import AwsProvider
+from emr_constructs.terraform.resources import CallerIdentity
 from emr_contract import outputs as contract_outputs
 
 from .environment import Environment

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
-from emr_constructs.validation import Checker
+from emr_constructs.validation.checker import Checker
 from emr_contract.emulator import DEFAULT_ENDPOINT
 
 LOCAL_ACCOUNT_ID = "123456789012"

@@ -1,10 +1,10 @@
 """The shipped examples: one stack each. Edit subnets and buckets to deploy them for real."""
 from __future__ import annotations
 
-from emr_constructs.autoscaling import core_policy, task_policy
-from emr_constructs.managed_scaling import ManagedScaling
-from emr_constructs.monitoring import MonitoringProps
-from emr_constructs.scale_in import ScaleIn
+from emr_constructs.scaling.automatic import core_policy, task_policy
+from emr_constructs.scaling.managed import ManagedScaling
+from emr_constructs.monitoring.emr_monitoring import MonitoringProps
+from emr_constructs.scaling.scale_in import ScaleIn
 from emr_constructs import (
     BootstrapAction,
     ClusterProps,
@@ -16,8 +16,8 @@ from emr_constructs import (
     LogBucketProps,
     Network,
 )
-from emr_constructs.security_configuration import SecurityProps
-from emr_constructs.step_logs import StepLogsProps
+from emr_constructs.security.security_configuration import SecurityProps
+from emr_constructs.logs.step_logs import StepLogsProps
 
 from .spec import AccessProps, StackSpec
 

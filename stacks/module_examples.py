@@ -50,9 +50,9 @@ from emr_constructs import (
     Network,
     SecurityGroupRule,
 )
-from emr_constructs.kms import EmrKmsKey, KmsKeyProps
-from emr_constructs.policy import Statement, policy_document, trust_policy
-from emr_constructs.resources import (
+from emr_constructs.security.kms import EmrKmsKey, KmsKeyProps
+from emr_constructs.security.policy import Statement, policy_document, trust_policy
+from emr_constructs.terraform.resources import (
     CallerIdentity,
     CloudwatchLogGroup,
     FlowLog,
@@ -62,7 +62,7 @@ from emr_constructs.resources import (
     SecurityGroupIngressRule,
     VpcEndpoint,
 )
-from emr_constructs.step_logs import LOGS_KEY_ACTIONS, log_group_arn, logs_service_principal
+from emr_constructs.logs.step_logs import LOGS_KEY_ACTIONS, log_group_arn, logs_service_principal
 
 from .emr_stack import aws_provider
 from .environment import Environment
@@ -74,7 +74,7 @@ UPSTREAM = "terraform-aws-modules/terraform-aws-emr"
 # The module's examples pick the newest label of a prefix at plan time (aws_emr_release_labels, prefix
 # "emr-7"). We pin one: release gates, applications and classifications are checked at synth only against a
 # label known then, and an offline plan (make security) cannot call ListReleaseLabels. EmrReleaseLookup
-# (emr_constructs.release_lookup) follows the newest label where that is the point.
+# (emr_constructs.terraform.release_lookup) follows the newest label where that is the point.
 RELEASE_LABEL = "emr-7.12.0"
 # RunJobFlow Applications are case-insensitive (RJF "Applications"); the module writes "spark", "trino".
 APPLICATIONS = ("Spark", "Trino")

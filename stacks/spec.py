@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from emr_constructs.checks import absorb, check_props
-from emr_constructs.cluster_rules import validate_cluster_props
-from emr_constructs.cluster_security import validate_cluster_security
-from emr_constructs.iam import IamProps, validate_iam_props
-from emr_constructs.log_bucket import LogBucketProps, validate_log_bucket_props
-from emr_constructs.monitoring import MonitoringProps, validate_monitoring_props
+from emr_constructs.validation.construct_checks import absorb, check_props
+from emr_constructs.validation.cluster_rules import validate_cluster_props
+from emr_constructs.security.cluster_security import validate_cluster_security
+from emr_constructs.security.iam import IamProps, validate_iam_props
+from emr_constructs.logs.log_bucket import LogBucketProps, validate_log_bucket_props
+from emr_constructs.monitoring.emr_monitoring import MonitoringProps, validate_monitoring_props
 from emr_constructs.props import ClusterProps
-from emr_constructs.step_logs import validate_cluster_step_logs
-from emr_constructs.typecheck import check_types
-from emr_constructs.validation import Checker
+from emr_constructs.logs.step_logs import validate_cluster_step_logs
+from emr_constructs.validation.typecheck import check_types
+from emr_constructs.validation.checker import Checker
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from emr_constructs.metrics import NAMESPACE, PERIOD_SECONDS
+from emr_constructs.monitoring.metrics import NAMESPACE, PERIOD_SECONDS
 
 Timeline = list[dict[str, float]]  # one {metric name: value} per five-minute period
 _OPERATORS = {

@@ -101,6 +101,20 @@ SUBPACKAGES = {
     # the commands: parse, wire, print, exit codes (everything below them, nothing above)
     "step_runner/cli": {"allowed": {"emr_contract", "emr_cost"},
                         "parent": _STEP_VOCABULARY | {"aws", "follow", "plan", "report", "run", "diagnosis"}},
+    # the constructs: EMR's facts (data, nothing of the cdk), the cdktf plumbing under everything, the checks that
+    # run before any jsii call, and one folder per feature of a cluster
+    "emr_constructs/facts": {"allowed": {"emr_contract"}, "parent": set()},
+    "emr_constructs/terraform": {"allowed": {"constructs", "jsii"}, "parent": {"cdk", "validation"}},
+    "emr_constructs/validation": {"allowed": {"botocore"},
+                                  "parent": {"facts", "props", "configurations", "scaling", "logs"}},
+    "emr_constructs/scaling": {"allowed": {"emr_contract"},
+                               "parent": {"facts", "validation", "configurations", "props"}},
+    "emr_constructs/security": {"allowed": {"constructs"},
+                                "parent": {"cdk", "defaults", "facts", "props", "terraform", "validation", "logs"}},
+    "emr_constructs/logs": {"allowed": {"constructs", "emr_contract", "log_naming"},
+                            "parent": {"cdk", "defaults", "props", "terraform", "validation", "security"}},
+    "emr_constructs/monitoring": {"allowed": {"constructs", "emr_contract"},
+                                  "parent": {"cdk", "facts", "props", "terraform", "validation", "security"}},
     # the emulator: a step's life on the node, a cluster's life around its steps, the APIs in front of both
     "local_emr/steps": {"allowed": {"emr_contract", "moto"}, "parent": {"config", "s3_io"}},
     "local_emr/cluster": {"allowed": {"emr_contract", "emr_cost", "emr_scaling", "moto"},
@@ -147,6 +161,6 @@ def test_a_subpackage_reaching_up_the_graph_is_reported(tmp_path, monkeypatch) -
 
 def test_every_subpackage_has_a_rule() -> None:
     """A new folder in a layered package is placed in SUBPACKAGES (and CONTRIBUTING's map) first."""
-    found = {p.parent.relative_to(ROOT).as_posix() for package in ("step_runner", "local_emr")
+    found = {p.parent.relative_to(ROOT).as_posix() for package in ("step_runner", "local_emr", "emr_constructs")
              for p in (ROOT / package).glob("*/__init__.py")}
     assert found == set(SUBPACKAGES)

@@ -5,7 +5,7 @@ import json
 
 from constructs import Construct
 
-from emr_constructs._tf import logical_id
+from emr_constructs.terraform.base import logical_id
 from emr_constructs.cdk import App, TerraformResource, TerraformStack, Testing
 
 PATHS = [

@@ -74,7 +74,7 @@ class AgentShipping:
     """When the agent sends each stream's lines; pure (``now`` is passed in), so tests walk it tick by tick.
 
     The watcher scans every ``scan_seconds`` and applies a config at most every ``min_apply_seconds`` per node
-    (emr_constructs/step_logs_agent.py ``Watcher``): a new stream is read from that apply on. The agent's queue
+    (emr_constructs/logs/step_logs_agent.py ``Watcher``): a new stream is read from that apply on. The agent's queue
     (plugins/outputs/cloudwatchlogs/internal/pusher/queue.go in aws/amazon-cloudwatch-agent) starts a batch's
     timer at its first event; when the timer fires it sends if ``flush_seconds`` have passed since its last
     send, else re-arms; a send re-arms it too.

@@ -6,22 +6,22 @@ import pytest
 from cdktf import Testing, TerraformStack
 
 from emr_constructs import ClusterProps, ConfigError, EmrCluster, IamProps, Network
-from emr_constructs.block_public_access import (
+from emr_constructs.security.block_public_access import (
     BlockPublicAccessProps,
     EmrBlockPublicAccess,
     PortRange,
     validate_block_public_access_props,
 )
-from emr_constructs.cluster_security import validate_cluster_security
-from emr_constructs.kms import KmsKeyProps, validate_kms_key_props
-from emr_constructs.log_bucket import LogBucketProps, validate_log_bucket_props
-from emr_constructs.network import (
+from emr_constructs.security.cluster_security import validate_cluster_security
+from emr_constructs.security.kms import KmsKeyProps, validate_kms_key_props
+from emr_constructs.logs.log_bucket import LogBucketProps, validate_log_bucket_props
+from emr_constructs.security.network import (
     ExampleVpcProps,
     SecurityGroupsProps,
     validate_example_vpc_props,
     validate_security_groups_props,
 )
-from emr_constructs.security_configuration import SecurityProps, validate_security_props
+from emr_constructs.security.security_configuration import SecurityProps, validate_security_props
 
 IAM = IamProps(name_prefix="c", account_id="123456789012", region="eu-west-1")
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"

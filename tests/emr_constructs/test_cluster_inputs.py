@@ -10,7 +10,7 @@ from cdktf import Testing, TerraformStack
 
 from emr_constructs import (ClusterProps, ConfigError, Configuration, EbsVolume, EmrCluster, EmrRoles, IamProps,
                             InstanceGroup, LogBucket, LogBucketProps, Network)
-from emr_constructs.autoscaling import AutoScalingPolicy, task_policy
+from emr_constructs.scaling.automatic import AutoScalingPolicy, task_policy
 
 from ..conftest import resources_of, synth_json
 
@@ -172,7 +172,7 @@ def test_throughput_on_master_and_core_groups_reaches_terraform():
 # --- D3: null configuration properties ------------------------------------------------------------------
 
 def test_a_null_configuration_property_is_refused():
-    from emr_constructs.cluster_rules import validate_cluster_props
+    from emr_constructs.validation.cluster_rules import validate_cluster_props
 
     props = ClusterProps(name="x", configurations=(Configuration(classification="spark-defaults",
                                                                  properties={"spark.x": None}),))
@@ -201,7 +201,7 @@ def test_inputs_emr_accepts_are_accepted():
 # --- D10: the field that sets the core minimum ----------------------------------------------------------
 
 def test_a_core_minimum_below_replication_names_the_managed_scaling_minimum():
-    from emr_constructs.managed_scaling import ManagedScaling
+    from emr_constructs.scaling.managed import ManagedScaling
 
     found = problems(lambda: EmrCluster(stack(), "emr", ClusterProps(
         name="x", core=InstanceGroup(instance_count=5),
@@ -216,7 +216,7 @@ def test_a_stack_reports_every_part_of_its_spec_at_once():
     from stacks.emr_stack import EmrStack
     from stacks.environment import Environment
     from stacks.spec import AccessProps, StackSpec
-    from emr_constructs.monitoring import MonitoringProps
+    from emr_constructs.monitoring.emr_monitoring import MonitoringProps
 
     spec = StackSpec(stack_name="bad", cluster=ClusterProps(name="x", step_concurrency_level=0),
                      log_bucket=LogBucketProps(expire_after_days=0), access=AccessProps(read_buckets=("s3://x",)),
@@ -241,8 +241,8 @@ def test_a_spec_of_the_wrong_type_is_a_problem():
 # --- tags on every taggable resource; a provider alias for everything -----------------------------------
 
 def test_cluster_tags_reach_every_taggable_resource_it_creates():
-    from emr_constructs._tf import TAGGABLE
-    from emr_constructs.step_logs import StepLogsProps
+    from emr_constructs.terraform.base import TAGGABLE
+    from emr_constructs.logs.step_logs import StepLogsProps
 
     s = stack()
     EmrCluster(s, "emr", ClusterProps(name="t", tags={"team": "data"}, step_logs=StepLogsProps(),

@@ -249,7 +249,7 @@ def test_a_cluster_with_groups_and_a_key_of_your_own_exposes_those():
     from dataclasses import replace as _replace
 
     from emr_constructs import Network
-    from emr_constructs.security_configuration import SecurityProps
+    from emr_constructs.security.security_configuration import SecurityProps
 
     key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     props = _replace(MINIMAL.cluster, network=Network(

@@ -14,9 +14,9 @@ from cdktf import Testing, TerraformStack
 from emr_constructs import (BootstrapAction, ClusterProps, ConfigError, Configuration, EbsVolume, EmrCluster,
                             IamProps, InstanceFleet, InstanceGroup, InstanceTypeConfig, KerberosAttributes, Network,
                             SecurityGroupRule, SecurityProps)
-from emr_constructs.autoscaling import AutoScalingPolicy, ScalingRule
-from emr_constructs.cluster_rules import validate_cluster_props
-from emr_constructs.managed_scaling import ManagedScaling
+from emr_constructs.scaling.automatic import AutoScalingPolicy, ScalingRule
+from emr_constructs.validation.cluster_rules import validate_cluster_props
+from emr_constructs.scaling.managed import ManagedScaling
 
 from ..conftest import resources_of, synth_json
 

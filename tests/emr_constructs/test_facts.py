@@ -257,7 +257,7 @@ def test_bid_prices_names_and_tags():
 # --- metrics ----------------------------------------------------------------------------------------------
 
 def test_every_autoscaling_metric_has_a_unit():
-    from emr_constructs import autoscaling
+    from emr_constructs.scaling import automatic as autoscaling
 
     for name in autoscaling.EMR_METRICS:
         assert facts.metric_unit(name) in facts.AUTOSCALING_UNITS, name

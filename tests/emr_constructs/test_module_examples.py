@@ -9,8 +9,8 @@ import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from emr_constructs import ClusterProps, ConfigError, InstanceGroup, Network
-from emr_constructs._tf import TAGGABLE
-from emr_constructs.cluster_rules import validate_cluster_props
+from emr_constructs.terraform.base import TAGGABLE
+from emr_constructs.validation.cluster_rules import validate_cluster_props
 from scripts import terraform as tf
 from stacks.module_examples import MODULE_EXAMPLES, build_module_example
 

@@ -8,10 +8,10 @@ import pytest
 from cdktf import Testing, TerraformStack
 
 from emr_constructs import ClusterProps, ConfigError, InstanceFleet, InstanceGroup, InstanceTypeConfig
-from emr_constructs.autoscaling import task_policy
-from emr_constructs.grafana import exported_dashboards, grafana_dashboard
-from emr_constructs.managed_scaling import ManagedScaling
-from emr_constructs.metrics import (
+from emr_constructs.scaling.automatic import task_policy
+from emr_constructs.monitoring.grafana import exported_dashboards, grafana_dashboard
+from emr_constructs.scaling.managed import ManagedScaling
+from emr_constructs.monitoring.metrics import (
     EXPORTED_MODES,
     INSTANCE_GROUP_ONLY,
     Panel,
@@ -21,7 +21,7 @@ from emr_constructs.metrics import (
     published_metrics,
     unpublished,
 )
-from emr_constructs.monitoring import (
+from emr_constructs.monitoring.emr_monitoring import (
     AUTO_TERMINATION_MARGIN_PERIODS,
     EmrMonitoring,
     MonitoringProps,

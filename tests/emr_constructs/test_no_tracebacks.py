@@ -12,10 +12,10 @@ from cdktf import Testing, TerraformStack
 
 from emr_constructs import (ClusterProps, ConfigError, EmrCluster, IamProps, InstanceFleet, InstanceGroup,
                             InstanceTypeConfig, KerberosAttributes, Network, SecurityGroupRule, SecurityProps)
-from emr_constructs.autoscaling import task_policy
-from emr_constructs.managed_scaling import ManagedScaling
-from emr_constructs.scale_in import ScaleIn
-from emr_constructs.step_logs import StepLogsProps
+from emr_constructs.scaling.automatic import task_policy
+from emr_constructs.scaling.managed import ManagedScaling
+from emr_constructs.scaling.scale_in import ScaleIn
+from emr_constructs.logs.step_logs import StepLogsProps
 
 IAM = IamProps(name_prefix="c", account_id="123456789012", region="eu-west-1")
 HOSTILE = (None, "${var.x}", -1, float("nan"), True, {"a": None}, ("x",), object(),

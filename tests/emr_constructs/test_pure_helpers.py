@@ -3,8 +3,8 @@ import json
 
 from emr_constructs import Configuration, configurations_json, merge_configurations
 from emr_constructs.facts import three_masters_allowed
-from emr_constructs.release import Release, allows
-from emr_constructs.validation import is_token
+from emr_constructs.validation.release_gates import Release, allows
+from emr_constructs.validation.checker import is_token
 
 
 def test_release_parse_and_order():

@@ -8,16 +8,16 @@ from botocore.validate import ParamValidator
 from cdktf import Testing, TerraformStack
 
 from emr_constructs import ClusterProps, ConfigError, Configuration, EmrCluster, IamProps, InstanceGroup
-from emr_constructs.autoscaling import (
+from emr_constructs.scaling.automatic import (
     AutoScalingPolicy,
     ScalingRule,
     core_policy,
     scale_out_on_low_yarn_memory,
     task_policy,
 )
-from emr_constructs.cluster_rules import validate_cluster_props
-from emr_constructs.managed_scaling import ManagedScaling
-from emr_constructs.scale_in import ScaleIn, replication_for
+from emr_constructs.validation.cluster_rules import validate_cluster_props
+from emr_constructs.scaling.managed import ManagedScaling
+from emr_constructs.scaling.scale_in import ScaleIn, replication_for
 from stacks.examples import AUTOSCALING, EXAMPLES, FLEETS, PRODUCTION
 
 from ..conftest import one_resource, resources_of, synth_json

@@ -5,8 +5,8 @@ import pytest
 from cdktf import Testing, TerraformStack
 
 from emr_constructs import AwsProvider
-from emr_constructs.block_public_access import BlockPublicAccessProps, EmrBlockPublicAccess, PortRange
-from emr_constructs.network import ExampleVpc, ExampleVpcProps
+from emr_constructs.security.block_public_access import BlockPublicAccessProps, EmrBlockPublicAccess, PortRange
+from emr_constructs.security.network import ExampleVpc, ExampleVpcProps
 from stacks.examples import EXAMPLES, MINIMAL, PRODUCTION
 
 from ..conftest import one_resource, resources_of, synth_json
@@ -105,7 +105,7 @@ def test_in_transit_off_warns_unless_acknowledged():
     from dataclasses import replace
 
     from emr_constructs import ClusterProps, EmrCluster, IamProps
-    from emr_constructs.security_configuration import SecurityProps
+    from emr_constructs.security.security_configuration import SecurityProps
 
     iam = IamProps(name_prefix="t", account_id="123456789012", region="eu-west-1")
     for security, warned in ((SecurityProps(), True), (SecurityProps(allow_no_in_transit_encryption=True), False)):
@@ -116,7 +116,7 @@ def test_in_transit_off_warns_unless_acknowledged():
 
 
 def test_old_release_drops_what_it_cannot_do_with_a_warning():
-    from emr_constructs.security_configuration import SecurityProps, for_release
+    from emr_constructs.security.security_configuration import SecurityProps, for_release
 
     props, warnings = for_release(SecurityProps(), "emr-5.30.0")
     assert props.ebs_encryption is True and props.imds_v2_required is False and len(warnings) == 1

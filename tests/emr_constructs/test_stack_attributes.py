@@ -7,9 +7,9 @@ import json
 
 from constructs import Construct
 
-from emr_constructs._tf import Scope, StackAttributes, logical_id, stack_output
+from emr_constructs.terraform.base import Scope, StackAttributes, logical_id, stack_output
 from emr_constructs.cdk import App, TerraformOutput, TerraformStack, Testing
-from emr_constructs.resources import CallerIdentity, S3Bucket, SnsTopic
+from emr_constructs.terraform.resources import CallerIdentity, S3Bucket, SnsTopic
 
 BUCKET = {"bucket": "logs", "tags": {"Name": "a", "Team": "data"}, "force_destroy": None}
 LOGS_BUCKET = logical_id(("logs", "bucket"))

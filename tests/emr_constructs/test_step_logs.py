@@ -9,8 +9,8 @@ import pytest
 from cdktf import Testing, TerraformStack
 
 from emr_constructs import BootstrapAction, ClusterProps, ConfigError, EmrCluster, IamProps, LogBucketProps
-from emr_constructs.security_configuration import SecurityProps
-from emr_constructs.step_logs import (RETENTION_DAYS, StepLogsProps, bootstrap_script, validate_step_logs_props)
+from emr_constructs.security.security_configuration import SecurityProps
+from emr_constructs.logs.step_logs import (RETENTION_DAYS, StepLogsProps, bootstrap_script, validate_step_logs_props)
 from emr_contract.log_naming import LOG_GROUP_TAG
 from emr_contract.outputs import LOG_GROUP as LOG_GROUP_OUTPUT
 from stacks.examples import MINIMAL, PRODUCTION

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from emr_constructs import step_logs_agent as agent
-from emr_constructs.step_logs import HEREDOC_END, bootstrap_script
+from emr_constructs.logs import step_logs_agent as agent
+from emr_constructs.logs.step_logs import HEREDOC_END, bootstrap_script
 from emr_contract import log_naming
 from emr_contract.log_naming import container_stream, parse_stream_name, step_stream
 

@@ -14,9 +14,9 @@ from emr_constructs import (
     InstanceTypeConfig,
     Network,
 )
-from emr_constructs.cluster_rules import validate_cluster_props
-from emr_constructs.iam import IamProps, validate_iam_props
-from emr_constructs.log_bucket import LogBucketProps, validate_log_bucket_props
+from emr_constructs.validation.cluster_rules import validate_cluster_props
+from emr_constructs.security.iam import IamProps, validate_iam_props
+from emr_constructs.logs.log_bucket import LogBucketProps, validate_log_bucket_props
 from stacks.environment import Environment
 
 BASE = ClusterProps(name="c")

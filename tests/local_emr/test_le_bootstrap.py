@@ -62,7 +62,7 @@ def _gz(s3: Any, bucket: str, key: str) -> str:
 def test_actions_run_in_order_and_steps_get_what_they_installed(emr: Any, s3: Any, make_cluster: Any,
                                                                 log_bucket: str, tmp_path: Path) -> None:
     """emr-production's two actions: the step-log shipper (yum is refused: it exits 0) and install-deps."""
-    from emr_constructs.step_logs import bootstrap_script
+    from emr_constructs.logs.step_logs import bootstrap_script
 
     wheel = make_wheel(tmp_path)
     first = "#!/bin/bash\necho first > \"$HOME/marker\"\n"

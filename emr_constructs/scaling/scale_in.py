@@ -11,9 +11,9 @@ from typing import Optional
 
 from emr_contract.scaling import decommission_timeout_property, default_replication
 
-from .configurations import all_configurations, merge_configurations
-from .props import ClusterProps, Configuration, InstanceGroup
-from .release import Release
+from ..configurations import all_configurations, merge_configurations
+from ..props import ClusterProps, Configuration, InstanceGroup
+from ..validation.release_gates import Release
 
 
 @dataclass(frozen=True, kw_only=True)

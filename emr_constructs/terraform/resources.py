@@ -1,5 +1,5 @@
 """The AWS resource types this library emits, one line each."""
-from ._tf import AwsDataSource, AwsResource
+from .base import AwsDataSource, AwsResource
 
 
 class S3Bucket(AwsResource):

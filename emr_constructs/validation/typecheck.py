@@ -13,7 +13,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any, Union
 
-from .validation import Checker, is_token
+from .checker import Checker, is_token
 
 _NAMES = {str: "a string", int: "an integer", float: "a number", bool: "True or False", type(None): "None"}
 
@@ -34,11 +34,11 @@ def _hints(cls: type) -> dict[str, Any]:
 
 def _forward_refs() -> dict[str, Any]:
     """Names the props modules only import for type checking."""
-    from .autoscaling import AutoScalingPolicy, ScalingRule
-    from .managed_scaling import ManagedScaling
-    from .props import ClusterProps
-    from .scale_in import ScaleIn
-    from .step_logs import StepLogsProps
+    from ..scaling.automatic import AutoScalingPolicy, ScalingRule
+    from ..scaling.managed import ManagedScaling
+    from ..props import ClusterProps
+    from ..scaling.scale_in import ScaleIn
+    from ..logs.step_logs import StepLogsProps
 
     return {"AutoScalingPolicy": AutoScalingPolicy, "ScalingRule": ScalingRule, "ManagedScaling": ManagedScaling,
             "ScaleIn": ScaleIn, "StepLogsProps": StepLogsProps, "ClusterProps": ClusterProps}

@@ -18,10 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
-from . import facts
+from .. import facts
 
 if TYPE_CHECKING:
-    from .props import ClusterProps
+    from ..props import ClusterProps
 
 NAMESPACE = facts.AUTOSCALING_NAMESPACE  # "AWS/ElasticMapReduce"
 # METRICS: "Metrics are updated every five minutes ... This interval is not configurable."

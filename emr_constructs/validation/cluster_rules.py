@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any, Optional, Sequence
 
-from . import facts
-from .autoscaling import check_autoscaling_policy
-from .configurations import raw_configurations
-from .managed_scaling import check_managed_scaling
-from .props import (
+from .. import facts
+from ..scaling.automatic import check_autoscaling_policy
+from ..configurations import raw_configurations
+from ..scaling.managed import check_managed_scaling
+from ..props import (
     BootstrapAction,
     ClusterProps,
     Configuration,
@@ -26,8 +26,8 @@ from .props import (
     Network,
 )
 from .raw_json import check_autoscaling_json, check_configurations_json, parse
-from .scale_in import check_scale_in, explicit_replication, min_core_nodes, replication_for
-from .validation import Checker, is_token
+from ..scaling.scale_in import check_scale_in, explicit_replication, min_core_nodes, replication_for
+from .checker import Checker, is_token
 
 INSTANCE_TYPE_PATTERN = r"[a-z][a-z0-9-]*\.[a-z0-9-]+"
 MAX_TASK_GROUPS = facts.MAX_TASK_INSTANCE_GROUPS

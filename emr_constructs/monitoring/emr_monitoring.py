@@ -24,12 +24,12 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from .cdk import Annotations
+from ..cdk import Annotations
 from constructs import Construct
 
 from emr_contract import events
 
-from ._tf import Scope
+from ..terraform.base import Scope
 from .metrics import (
     NAMESPACE,
     PERIOD_SECONDS,
@@ -39,8 +39,8 @@ from .metrics import (
     managed_capacity_metric,
     panels_for,
 )
-from .policy import Statement, policy_document
-from .resources import (
+from ..security.policy import Statement, policy_document
+from ..terraform.resources import (
     CloudwatchDashboard,
     CloudwatchEventRule,
     CloudwatchEventTarget,
@@ -50,7 +50,7 @@ from .resources import (
     SnsTopicPolicy,
     SnsTopicSubscription,
 )
-from .validation import Checker
+from ..validation.checker import Checker
 
 DEFAULT_IDLE_PERIODS = 6
 # PutMetricAlarm, EvaluationPeriods: "An alarm's total current evaluation period can be no longer than one

@@ -13,13 +13,13 @@ from typing import Optional
 
 from constructs import Construct
 
-from ._tf import Scope
+from ..terraform.base import Scope
 from .network import EmrSecurityGroups, SecurityGroupsProps, check_network_security, creates_security_groups
-from .props import ClusterProps
+from ..props import ClusterProps
 from .security_configuration import SecurityConfiguration, SecurityProps, check_security_props
-from .raw_json import check_security_configuration_json
-from .resources import EmrSecurityConfiguration as EmrSecurityConfigurationResource
-from .validation import Checker, is_token
+from ..validation.raw_json import check_security_configuration_json
+from ..terraform.resources import EmrSecurityConfiguration as EmrSecurityConfigurationResource
+from ..validation.checker import Checker, is_token
 
 
 def validate_cluster_security(props: ClusterProps) -> None:

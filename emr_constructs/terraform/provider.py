@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Sequence
 
-from .cdk import TerraformProvider
+from ..cdk import TerraformProvider
 from constructs import Construct
 
-from ._tf import prune
+from .base import prune
 
 DEFAULT_PROVIDER_CONSTRAINT = "~> 5.100"
 

@@ -18,16 +18,16 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional, Sequence
 
-from .cdk import Annotations
+from ..cdk import Annotations
 from constructs import Construct
 
-from . import defaults
-from . import release as rel
-from .facts import GATES
-from ._tf import Scope
+from .. import defaults
+from ..validation import release_gates as rel
+from ..facts import GATES
+from ..terraform.base import Scope
 from .kms import KMS_KEY_ARN, EmrKmsKey, KmsKeyProps, validate_kms_key_props
-from .resources import EmrSecurityConfiguration as EmrSecurityConfigurationResource
-from .validation import Checker
+from ..terraform.resources import EmrSecurityConfiguration as EmrSecurityConfigurationResource
+from ..validation.checker import Checker
 
 S3_ENCRYPTION_MODES = ("SSE-KMS", "SSE-S3")
 TLS_ZIP_URI = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^\s]+/)?[^\s/]+\.zip"

@@ -9,7 +9,7 @@ from typing import Optional
 
 from emr_contract.scaling import MANAGED_SCALING_FLEET_UNITS, MANAGED_SCALING_GROUP_UNITS
 
-from .validation import Checker
+from ..validation.checker import Checker
 
 GROUP_UNIT_TYPES = MANAGED_SCALING_GROUP_UNITS
 (FLEET_UNIT_TYPE,) = MANAGED_SCALING_FLEET_UNITS

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from .cdk import TerraformProvider
+from ..cdk import TerraformProvider
 from constructs import Construct
 
-from ._tf import Scope
-from .resources import EmrBlockPublicAccessConfiguration
-from .validation import Checker
+from ..terraform.base import Scope
+from ..terraform.resources import EmrBlockPublicAccessConfiguration
+from ..validation.checker import Checker
 
 
 @dataclass(frozen=True, kw_only=True)

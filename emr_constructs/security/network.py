@@ -22,13 +22,13 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
-from .cdk import TerraformProvider
+from ..cdk import TerraformProvider
 from constructs import Construct
 
-from . import defaults
-from ._tf import Scope
-from .props import Network, SecurityGroupRule
-from .resources import (
+from .. import defaults
+from ..terraform.base import Scope
+from ..props import Network, SecurityGroupRule
+from ..terraform.resources import (
     DefaultSecurityGroup,
     RouteTable,
     RouteTableAssociation,
@@ -39,7 +39,7 @@ from .resources import (
     Vpc,
     VpcEndpoint,
 )
-from .validation import Checker, is_token
+from ..validation.checker import Checker, is_token
 
 SG_ID = r"sg-[0-9a-f]{8,17}"
 VPC_ID = r"vpc-[0-9a-f]{8,17}"

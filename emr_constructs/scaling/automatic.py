@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from . import facts
-from .validation import Checker, is_token
+from .. import facts
+from ..validation.checker import Checker, is_token
 
 # The facts (each with its AWS page) live in facts/; these names are kept for callers.
 PERIOD_SECONDS = facts.AUTOSCALING_PERIOD_SECONDS

@@ -22,14 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
-from .cdk import TerraformProvider
+from ..cdk import TerraformProvider
 from constructs import Construct
 
-from . import defaults
-from ._tf import Scope
+from .. import defaults
+from ..terraform.base import Scope
 from .policy import Statement, policy_document
-from .resources import KmsAlias, KmsKey
-from .validation import Checker
+from ..terraform.resources import KmsAlias, KmsKey
+from ..validation.checker import Checker
 
 KEY_USE_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey")
 GRANT_ACTIONS = ("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
-from .cdk import TerraformProvider
+from ..cdk import TerraformProvider
 from constructs import Construct
 
-from . import defaults
-from ._tf import Scope
-from .policy import Statement, policy_document
-from .resources import (
+from .. import defaults
+from ..terraform.base import Scope
+from ..security.policy import Statement, policy_document
+from ..terraform.resources import (
     IamRole,
     IamRolePolicy,
     S3Bucket,
@@ -29,7 +29,7 @@ from .resources import (
     S3BucketPublicAccessBlock,
     S3BucketVersioning,
 )
-from .validation import Checker
+from ..validation.checker import Checker
 
 _BUCKET_NAME = r"(?!xn--)(?!.*-s3alias$)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9](?!.*\.\.)[a-z0-9.-]{1,61}[a-z0-9]"
 

@@ -10,16 +10,16 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence
 
-from .cdk import TerraformProvider
+from ..cdk import TerraformProvider
 from constructs import Construct
 
 
-from . import defaults
-from ._tf import Scope
-from .log_bucket import _BUCKET_NAME, LogBucket
+from .. import defaults
+from ..terraform.base import Scope
+from ..logs.log_bucket import _BUCKET_NAME, LogBucket
 from .policy import Statement, policy_document, trust_policy
-from .resources import IamInstanceProfile, IamRole, IamRolePolicy, IamRolePolicyAttachment
-from .validation import Checker, ConfigError, Problem, is_token
+from ..terraform.resources import IamInstanceProfile, IamRole, IamRolePolicy, IamRolePolicyAttachment
+from ..validation.checker import Checker, ConfigError, Problem, is_token
 
 DATA_READ_ACTIONS = ("s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation")
 DATA_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .typecheck import check_types
-from .validation import Checker, ConfigError
+from .checker import Checker, ConfigError
 
 
 def absorb(c: Checker, where: str, validate: Callable[..., None], *args: Any, **kwargs: Any) -> None:

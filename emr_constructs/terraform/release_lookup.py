@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .cdk import Fn, TerraformProvider, Token
+from ..cdk import Fn, TerraformProvider, Token
 from constructs import Construct
 
-from ._tf import Scope
+from .base import Scope
 from .resources import EmrReleaseLabels
-from .validation import Checker
+from ..validation.checker import Checker
 
 # ListReleaseLabels ReleaseLabelFilter: Prefix "For example, emr-5.", Application "For example, spark@2.1.0".
 PREFIX = r"emr-\d+(\.\d+){0,2}\.?"

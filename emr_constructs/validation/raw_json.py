@@ -15,7 +15,7 @@ import functools
 import json
 from typing import Any
 
-from .validation import Checker, is_token
+from .checker import Checker, is_token
 
 SECURITY_CONFIGURATION_SECTIONS = frozenset({
     "EncryptionConfiguration", "AuthenticationConfiguration", "AuthorizationConfiguration",

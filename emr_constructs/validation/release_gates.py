@@ -5,7 +5,7 @@ documented to refuse, and accept what it may accept.
 """
 from __future__ import annotations
 
-from .facts import GATES, Release
+from ..facts import GATES, Release
 
 
 def allows(gate: str, release: Release) -> bool:

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Mapping, Optional, Sequence
 
 import jsii
 
-from .cdk import (
+from ..cdk import (
     ITerraformDependable, TerraformDataSource, TerraformElement, TerraformProvider, TerraformProviderGeneratorMetadata,
     TerraformResource, TerraformResourceConfig, TerraformResourceLifecycle, TerraformStack,
 )

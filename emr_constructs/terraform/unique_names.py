@@ -10,9 +10,9 @@ from __future__ import annotations
 import weakref
 from typing import Any, Mapping, Optional
 
-from .cdk import TerraformStack
+from ..cdk import TerraformStack
 
-from .validation import Checker, is_token
+from ..validation.checker import Checker, is_token
 
 _CLAIMS: "weakref.WeakKeyDictionary[Any, dict[str, str]]" = weakref.WeakKeyDictionary()
 
