@@ -22,12 +22,12 @@ from emr_contract.outputs import CLUSTER_ID, LOG_GROUP, LOG_URI
 from ..aws.cloudwatch_logs import CloudWatchLogs
 from ..aws.emr_adapter import EmrAdapter
 from ..aws.s3_logs import S3StepLogs
+from ..diagnosis import Diagnosis, Evidence, diagnose
 from ..diagnosis.log_sample import LogSample
+from ..errors import InputError
 from ..plan.stack_outputs import load_outputs
 from ..report.step_evidence import CloudWatchStepLogs, EvidenceReader, Explained, LogPlace
-from ..diagnosis import Diagnosis, Evidence, diagnose
-from ..errors import InputError
-from .shell import Deps, EXIT_INTERNAL, EXIT_OK, guarded, RaisingParser
+from .shell import Deps, EXIT_INTERNAL, EXIT_OK, RaisingParser, guarded
 
 
 def build_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:

@@ -17,18 +17,18 @@ from emr_contract.outputs import CLUSTER_ID, CLUSTER_NAME, LOG_GROUP, LOG_URI
 from ..aws.cloudwatch_logs import CloudWatchLogs
 from ..aws.emr_adapter import EmrAdapter
 from ..aws.s3_logs import S3StepLogs
+from ..errors import ClusterDiedError, InputError, ResumeError, RunAbandoned
+from ..follow import CloudWatchSource, FollowedLines, LiveTailSource, LogFollower, LogLine, S3TailSource
 from ..plan.spec import check_against_cluster, step_config
 from ..report.run_cost import price_run
 from ..report.run_report import ERROR_OUTCOME, RunReport, render_table, to_dict, to_junit
 from ..report.step_evidence import EvidenceReader, LogPlace
+from ..run import state_file
 from ..run.machine import Event, RunMachine, RunOutcome
 from ..run.results import plan_report
 from ..run.runner import CancelToken, StepRunner
-from ..errors import ClusterDiedError, InputError, ResumeError, RunAbandoned
-from ..follow import CloudWatchSource, FollowedLines, LiveTailSource, LogFollower, LogLine, S3TailSource
-from ..run import state_file
 from ..state import Outcome
-from .run_inputs import RunContext, check_inputs, build_parser
+from .run_inputs import RunContext, build_parser, check_inputs
 from .shell import Deps, EXIT_ABANDONED, EXIT_BAD_INPUT, EXIT_CODES, EXIT_INTERNAL, EXIT_OK, guarded
 
 

@@ -12,17 +12,15 @@ from typing import Any
 
 from emr_contract.log_naming import log_group_problem
 
+from ..errors import Problem, SpecError
 from ..plan.spec import StepPlan, load_spec_file, parse_duration, run_id_problems
 from ..plan.stack_outputs import load_outputs
-from ..run.runner import RunnerConfig
-from ..errors import Problem, SpecError
 from ..run import state_file
+from ..run.runner import RunnerConfig
 from .shell import Deps, RaisingParser
 
 
 FOLLOW_MODES = ("auto", "live", "poll")
-
-
 EPILOG = """why a step failed: emr-steps explain FILE|- (offline) or emr-steps explain --cluster-id j-... --step-id s-...
 
 exit codes:

@@ -15,9 +15,9 @@ from typing import Any, NoReturn, TextIO, TypeVar
 from ..aws.cloudwatch_logs import make_logs_client
 from ..aws.emr_adapter import make_clients, make_submit_client
 from ..diagnosis.triage import triage
-from ..run.machine import RunOutcome
 from ..errors import (AwsCallError, ClusterDiedError, ClusterWaitTimeout, InputError, RunAbandoned, RunCancelled,
                       StepRunnerError)
+from ..run.machine import RunOutcome
 
 
 EXIT_OK = 0
@@ -30,7 +30,6 @@ EXIT_TIMEOUT = 6
 EXIT_AWS_ERROR = 7
 EXIT_ABANDONED = 130
 EXIT_READER_GONE = 141  # 128 + SIGPIPE, as a shell reports a process killed by a closed pipe
-
 
 EXIT_CODES = {
     RunOutcome.SUCCEEDED: EXIT_OK,
