@@ -27,7 +27,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,42 +118,35 @@ def scannable_json(stack_file: Path, dest: Path) -> Path:
     return dest
 
 
-_INIT_LOCK = threading.Lock()  # terraform's plugin cache is not safe for concurrent inits
-
-
-def plan_json(stack_dir: Path, work_dir: Path, plugin_cache: Path, provider_env: Optional[dict] = None) -> dict:
-    """An offline plan of one stack as terraform's own ``terraform show -json`` (local backend, no lock)."""
+def plan_json(document: dict, work_dir: Path, plugin_cache: Path, provider_env: Optional[dict] = None) -> dict:
+    """An offline plan of one synthesized stack as terraform's own ``terraform show -json`` (local backend)."""
     from scripts import terraform as tf
 
     work_dir.mkdir(parents=True, exist_ok=True)
-    document = json.loads((stack_dir / "cdk.tf.json").read_text())
-    document.get("terraform", {}).pop("backend", None)  # plan against an empty local state in work_dir
-    (work_dir / "cdk.tf.json").write_text(json.dumps(document))
+    document = {**document, "terraform": {k: v for k, v in document.get("terraform", {}).items() if k != "backend"}}
+    (work_dir / "cdk.tf.json").write_text(json.dumps(document))  # planned against an empty state in work_dir
     env = tf.terraform_env(work_dir)
     env["TF_PLUGIN_CACHE_DIR"] = str(plugin_cache)
-    with _INIT_LOCK:
-        tf.run(work_dir, "init", "-input=false", "-no-color", env=env)
+    tf.run(work_dir, "init", "-input=false", "-no-color", env=env)
     env.update(provider_env or {})
     tf.run(work_dir, "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=plan.tfplan", env=env)
     return json.loads(tf.run(work_dir, "show", "-json", "plan.tfplan", env=env).stdout)
 
 
 def plan_stacks(stack_dirs: dict[str, Path], work_dir: Path, plugin_cache: Path) -> dict[str, dict]:
-    """Each stack planned alone, so checkov reads terraform's own plan of it, never one rebuilt from a merged
-    root. Stacks with the same provider block share one provider process (``SharedProvider``): terraform would
-    otherwise start the 400 MB provider for every plan and show."""
+    """Each stack planned alone, one after another, so checkov reads terraform's own plan of it. They share one
+    provider process (``SharedProvider``; terraform configures it at the start of each command), or terraform
+    would start the 400 MB provider for every plan and show. A stack with an aliased provider is planned with
+    terraform's own providers: its aliases would share, and reconfigure, the one process."""
     from scripts.shared_provider import SharedProvider
 
-    groups: dict[str, list[str]] = {}
-    for name, stack_dir in stack_dirs.items():
-        provider = json.loads((stack_dir / "cdk.tf.json").read_text()).get("provider")
-        groups.setdefault(json.dumps(provider, sort_keys=True), []).append(name)
-    plans: dict[str, dict] = {}
-    for names in groups.values():
-        with SharedProvider() as provider:
-            for name in names:
-                plans[name] = plan_json(stack_dirs[name], work_dir / name, plugin_cache, provider.env())
-    return {name: plans[name] for name in stack_dirs}
+    plans = {}
+    with SharedProvider() as provider:
+        for name, stack_dir in stack_dirs.items():
+            document = json.loads((stack_dir / "cdk.tf.json").read_text())
+            shared = len(document.get("provider", {}).get("aws", [])) == 1
+            plans[name] = plan_json(document, work_dir / name, plugin_cache, provider.env() if shared else None)
+    return plans
 
 
 def run_checkov(framework: str, files: list[Path]) -> list[dict]:
