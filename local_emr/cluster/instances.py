@@ -84,9 +84,7 @@ def devices_of(cluster: EmulatedCluster, group_id: str | None, fleet_id: str | N
     for fid, req in zip(cluster.fleet_ids, cluster.requested_fleets):
         if fid == fleet_id:
             config = (req.get("InstanceTypeConfigs") or [{}])[0]
-            return [f"/dev/sd{chr(98 + i)}" for i in range(sum(
-                int(c.get("VolumesPerInstance", 1))
-                for c in (config.get("EbsConfiguration") or {}).get("EbsBlockDeviceConfigs", [])))]
+            return [d["Device"] for d in ebs_block_devices(config.get("EbsConfiguration"))]
     return []
 
 

@@ -259,13 +259,6 @@ class Lifecycle:
                         result: ProcessResult) -> None:
         """Runs in the watcher thread before the step is reaped: write the S3 mirror back, ship logs
         like EMR (mirror paths shown as their s3:// URIs), then clean up."""
-        for sink in self.line_sinks:  # sinks that buffer (not CloudWatchLogsSink: the agent ships on its own time)
-            flush = getattr(sink, "flush", None)
-            if callable(flush):
-                try:
-                    flush()
-                except Exception as exc:
-                    print(f"local_emr: flushing step output of {step.id} failed: {exc!r}", file=sys.stderr)
         try:
             written = work.finish()
         except Exception as exc:  # the step still ends, with what could be written
