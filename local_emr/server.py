@@ -22,6 +22,7 @@ from .steps.log_shipping import CloudWatchLogsSink
 from .config import EmulatorConfig
 from .cluster.lifecycle import Lifecycle, LineSink
 from .api.pricing_api import PricingMiddleware
+from .api.live_tail import LiveTailMiddleware
 from .api.wsgi import EmrMiddleware
 
 PINNED_MOTO_VERSION = "5.2.5"
@@ -67,7 +68,7 @@ class LocalEmr:
         self.lifecycle = Lifecycle(self.config, self.lock, endpoint_url=lambda: self.endpoint_url,
                                    line_sinks=sinks)
         self._server: BaseWSGIServer | None = None
-        self._emr_app: EmrMiddleware | None = None
+        self._live_tail: LiveTailMiddleware | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -98,8 +99,9 @@ class LocalEmr:
             s3_policy.install()
             moto_fixes.install()
         LocalEmr._patched_by.add(id(self))
-        self._emr_app = EmrMiddleware(DomainDispatcherApplication(create_backend_app), self.lifecycle, log=log)
-        app = PricingMiddleware(self._emr_app)
+        self._live_tail = LiveTailMiddleware(DomainDispatcherApplication(create_backend_app),
+                                             self.config.live_tail_session_seconds, self.config.live_tail_max_sessions)
+        app = PricingMiddleware(EmrMiddleware(self._live_tail, self.lifecycle, log=log))
         self._server = make_server(self.host, self.requested_port, app, threaded=True,
                                    request_handler=QuietHandler)
         self._server.daemon_threads = True  # type: ignore[attr-defined]
@@ -114,8 +116,8 @@ class LocalEmr:
     def stop(self) -> None:
         """Kill step processes, stop the scheduler and the HTTP server, release the port."""
         self.lifecycle.stop()
-        if self._emr_app is not None:
-            self._emr_app.live_tail.stop()  # Live Tail streams end; their request threads return
+        if self._live_tail is not None:
+            self._live_tail.live_tail.stop()  # Live Tail streams end; their request threads return
         if self.cloudwatch_logs is not None:
             self.cloudwatch_logs.stop()
         if self._server is not None:

@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import json
 import re
-import struct
 import threading
 import time
 import uuid
-from binascii import crc32
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from moto.core.eventstream import EventStreamEncoder
 from moto.logs.models import logs_backends
 from moto.logs.utils import EventMessageFilter
 
@@ -34,6 +33,7 @@ from emr_contract.live_tail import MAX_EVENTS_PER_UPDATE, UPDATE_SECONDS
 
 from ..steps.model import EmrApiError, validation_message
 from .request_shape import check_against_model
+from .wsgi import account_for, credential_scope, json_body, json_response, read_body
 
 LIVE_TAIL_TARGET = "Logs_20140328.StartLiveTail"
 EVENT_STREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
@@ -48,13 +48,9 @@ TIMEOUT_MESSAGE = "Live Tail session has timed out"
 but not its message."""
 
 
-class LiveTailError(Exception):
-    """A refusal before the stream starts: one of the operation's declared error codes and a message."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
+LiveTailError = EmrApiError
+"""A refusal before the stream starts: one of the operation's declared error codes and a message, answered as
+every other awsJson error of the emulator."""
 
 
 def _invalid(message: str) -> LiveTailError:
@@ -131,10 +127,7 @@ def parse_request(params: Any) -> TailRequest:
     """Check a StartLiveTail request against CloudWatch Logs' API model (types, lengths, patterns: an
     InvalidParameterException in the AWS-wide wording), then the rules its reference adds."""
     _refuse_a_starred_arn(params)
-    try:
-        check_against_model("logs", "StartLiveTail", params, _model_constraint)
-    except EmrApiError as exc:  # a value of the wrong JSON type
-        raise LiveTailError(exc.code, exc.message) from None
+    check_against_model("logs", "StartLiveTail", params, _model_constraint)
     identifiers = tuple(params["logGroupIdentifiers"])
     groups = tuple(_group(identifier) for identifier in identifiers)
     names, prefixes = _stream_filters(params, len(identifiers))
@@ -195,25 +188,9 @@ def sample(results: list[dict[str, Any]], limit: int = MAX_EVENTS_PER_UPDATE) ->
 
 
 # ---- framing --------------------------------------------------------------------------------------------------
-# AWS event-stream encoding: prelude = total length and headers length (4-byte big-endian each) and the prelude's
-# CRC32; headers; payload; the CRC32 of everything before it. Each header: name length (1 byte), name, value type
-# (7 = string), value length (2 bytes), value. https://docs.aws.amazon.com/lexv2/latest/dg/event-stream-encoding.html,
-# https://docs.aws.amazon.com/transcribe/latest/dg/event-stream.html; botocore/eventstream.py decodes it.
 
-STRING_HEADER = 7
-
-
-def _header(name: str, value: str) -> bytes:
-    key, data = name.encode(), value.encode()
-    return bytes([len(key)]) + key + bytes([STRING_HEADER]) + struct.pack("!H", len(data)) + data
-
-
-def encode_message(headers: dict[str, str], payload: bytes) -> bytes:
-    """One event-stream message."""
-    head = b"".join(_header(k, v) for k, v in headers.items())
-    prelude = struct.pack("!II", 12 + len(head) + len(payload) + 4, len(head))
-    body = prelude + struct.pack("!I", crc32(prelude)) + head + payload
-    return body + struct.pack("!I", crc32(body))
+encode_message = EventStreamEncoder().encode_message
+"""One AWS event-stream message (moto's encoder: prelude, string headers, payload, the two CRC32s)."""
 
 
 def event_message(event_type: str, payload: dict[str, Any]) -> bytes:
@@ -321,21 +298,13 @@ class LiveTail:
         self._active: Counter[tuple[str, str]] = Counter()
         self._stopping = threading.Event()
 
-    def active(self, account: str, region: str) -> int:
-        with self._lock:
-            return self._active[(account, region)]
-
     def stop(self) -> None:
         """End every session (the emulator is stopping)."""
         self._stopping.set()
 
     def open(self, account: str, region: str, body: bytes) -> tuple[list[tuple[str, str]], SessionBody]:
-        """(response headers, streamed body) of a session; LiveTailError when it is refused."""
-        try:
-            params = json.loads(body or b"{}")
-        except ValueError:
-            raise LiveTailError("SerializationException", "Request body is not valid JSON") from None
-        request = parse_request(params)
+        """(response headers, streamed body) of a session; an EmrApiError (LiveTailError) when it is refused."""
+        request = parse_request(json_body(body))
         backend = resolve_groups(request, account, region)
         matches = EventMessageFilter(request.pattern or "").matches  # FilterLogEvents' own matching, in moto
         cursor = TailCursor(request, matches, lambda: stream_views(request, backend))
@@ -359,3 +328,24 @@ class LiveTail:
                 self._active[key] -= 1
 
         return release
+
+
+class LiveTailMiddleware:
+    """CloudWatch Logs StartLiveTail, streamed live by this module (moto's answer is one snapshot); every other
+    request passes on."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], session_seconds: float, max_sessions: int) -> None:
+        self.app = app
+        self.live_tail = LiveTail(session_seconds, max_sessions)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("HTTP_X_AMZ_TARGET") != LIVE_TAIL_TARGET:
+            return self.app(environ, start_response)
+        access_key, region = credential_scope(environ)
+        try:
+            headers, stream = self.live_tail.open(account_for(environ, access_key), region or "us-east-1",
+                                                  read_body(environ))
+        except EmrApiError as err:
+            return json_response(start_response, 400, {"__type": err.code, "message": err.message})
+        start_response("200 OK", headers)
+        return stream

@@ -10,7 +10,6 @@ spot history is EC2 query-protocol XML
 """
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -19,10 +18,9 @@ from xml.sax.saxutils import escape
 
 from emr_cost.snapshot import SnapshotPriceBook
 
-from .wsgi import credential_scope
+from .wsgi import JSON_CONTENT_TYPE, credential_scope, read_body
 
 PRICING_TARGET_PREFIX = "AWSPriceListService."
-JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 SERVICES = ("AmazonEC2", "ElasticMapReduce")
 _EBS_FAMILY = {"storage": ("Storage", "GB-Mo"), "iops": ("System Operation", "IOPS-Mo"),
                "throughput": ("Provisioned Throughput", "GiBps-mo")}
@@ -128,26 +126,19 @@ class PricingMiddleware:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith(PRICING_TARGET_PREFIX):
             handler = self.handlers.get(target[len(PRICING_TARGET_PREFIX):])
-            body = self._body(environ)
+            body = read_body(environ)
             if handler is None:
                 return self._send(start_response, "400 Bad Request", JSON_CONTENT_TYPE, json.dumps(
                     {"__type": "InvalidParameterException", "Message": f"{target} is not emulated"}).encode())
             return self._send(start_response, "200 OK", JSON_CONTENT_TYPE,
                               json.dumps(handler(self.products, json.loads(body or b"{}"))).encode())
         if str(environ.get("CONTENT_TYPE", "")).startswith("application/x-www-form-urlencoded"):
-            body = self._body(environ)
+            body = read_body(environ)
             if b"Action=DescribeSpotPriceHistory" in body:
                 region = credential_scope(environ)[1] or "us-east-1"
                 form = parse_qs(body.decode())
                 return self._send(start_response, "200 OK", "text/xml", spot_price_history_xml(self.book, region, form))
         return self.app(environ, start_response)
-
-    @staticmethod
-    def _body(environ: dict[str, Any]) -> bytes:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(body)
-        return body
 
     @staticmethod
     def _send(start_response: Callable[..., Any], status: str, content_type: str, data: bytes) -> list[bytes]:

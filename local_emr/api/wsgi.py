@@ -19,7 +19,6 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
 
 from .emr_handlers import OVERRIDES, POST_HOOKS, PRE_CHECKS, EmrError, RequestContext
-from .live_tail import LIVE_TAIL_TARGET, LiveTail, LiveTailError
 from .request_shape import check_request
 from ..cluster.lifecycle import Lifecycle
 
@@ -44,6 +43,33 @@ def account_for(environ: dict[str, Any], access_key: str | None) -> str:
     return get_account_id_from(access_key) if access_key else DEFAULT_ACCOUNT_ID
 
 
+def read_body(environ: dict[str, Any]) -> bytes:
+    """The request body, put back so the next reader (moto) reads it too."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def json_body(body: bytes) -> Any:
+    """An awsJson request's parameters; a body that is no JSON is the protocol's SerializationException."""
+    try:
+        return json.loads(body or b"{}")
+    except ValueError:
+        raise EmrError("SerializationException", "Request body is not valid JSON") from None
+
+
+def json_response(start_response: Callable[..., Any], code: int, payload: dict[str, Any]) -> list[bytes]:
+    """An awsJson answer; an error (``__type``) also names itself in ``x-amzn-ErrorType``."""
+    data = json.dumps(payload).encode()
+    reason = {200: "OK", 400: "Bad Request", 500: "Internal Server Error"}[code]
+    headers = [("Content-Type", JSON_CONTENT_TYPE), ("Content-Length", str(len(data)))]
+    if code != 200:
+        headers.append(("x-amzn-ErrorType", str(payload["__type"])))
+    start_response(f"{code} {reason}", headers)
+    return [data]
+
+
 def describe_request(environ: dict[str, Any]) -> str:
     """A log label: the JSON target, the query-protocol Action, or method + path + query."""
     if environ.get("HTTP_X_AMZ_TARGET"):
@@ -52,9 +78,7 @@ def describe_request(environ: dict[str, Any]) -> str:
     if environ.get("QUERY_STRING"):
         label += "?" + str(environ["QUERY_STRING"])[:80]
     if str(environ.get("CONTENT_TYPE", "")).startswith("application/x-www-form-urlencoded"):
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(body)
+        body = read_body(environ)
         action = re.search(rb"(?:^|&)Action=([^&]+)", body)
         if action:
             label += " " + action.group(1).decode()
@@ -66,7 +90,6 @@ class EmrMiddleware:
         self.app = app
         self.lifecycle = lifecycle
         self.log = log
-        self.live_tail = LiveTail(lifecycle.config.live_tail_session_seconds, lifecycle.config.live_tail_max_sessions)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if self.log is None:
@@ -84,55 +107,35 @@ class EmrMiddleware:
 
     def _handle(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if target == LIVE_TAIL_TARGET:
-            return self._live_tail(environ, start_response)
         if not target.startswith(EMR_TARGET_PREFIX):
             return self.app(environ, start_response)
         operation = target[len(EMR_TARGET_PREFIX):]
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(body)
+        body = read_body(environ)
         access_key, region = credential_scope(environ)
         region = region or "us-east-1"
         # moto's EMR reads the region only from the host name; make it match the signature.
         environ["HTTP_HOST"] = f"elasticmapreduce.{region}.amazonaws.com"
         ctx = RequestContext(account_for(environ, access_key), region, self.lifecycle)
         try:
-            params = json.loads(body or b"{}")
-        except ValueError:
-            return self._respond(start_response, 400, {"__type": "SerializationException",
-                                                       "message": "Request body is not valid JSON"})
-        try:
+            params = json_body(body)
             with self.lifecycle.lock:
                 check_request(operation, params, lambda cluster_id: cluster_id in ctx.backend.clusters)
                 if operation in OVERRIDES:
-                    return self._respond(start_response, 200, OVERRIDES[operation](ctx, params))
+                    return json_response(start_response, 200, OVERRIDES[operation](ctx, params))
                 if operation in PRE_CHECKS:
                     PRE_CHECKS[operation](ctx, params)
                 status, headers, chunks = self._call_moto(environ)
                 if status.startswith("200") and operation in POST_HOOKS:
                     POST_HOOKS[operation](ctx, params, json.loads(b"".join(chunks) or b"{}"))
         except EmrError as err:
-            return self._respond(start_response, 400, {"__type": err.code, "message": err.message})
+            return json_response(start_response, 400, {"__type": err.code, "message": err.message})
         except Exception as exc:  # surface bugs as a 500 the SDK shows, not a dropped connection
             traceback.print_exc(file=sys.stderr)
-            return self._respond(start_response, 500, {"__type": "InternalServerError", "message": repr(exc)})
+            return json_response(start_response, 500, {"__type": "InternalServerError", "message": repr(exc)})
         finally:
             self.lifecycle.wake()
         start_response(status, headers)
         return chunks
-
-    def _live_tail(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        """CloudWatch Logs StartLiveTail, streamed live by local_emr/api/live_tail.py (moto's is one snapshot)."""
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        access_key, region = credential_scope(environ)
-        try:
-            headers, stream = self.live_tail.open(account_for(environ, access_key), region or "us-east-1", body)
-        except LiveTailError as err:
-            return self._respond(start_response, 400, {"__type": err.code, "message": err.message})
-        start_response("200 OK", headers)
-        return stream
 
     def _call_moto(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], list[bytes]]:
         captured: dict[str, Any] = {}
@@ -149,13 +152,3 @@ class EmrMiddleware:
             if close is not None:
                 close()
         return captured["status"], captured["headers"], chunks
-
-    @staticmethod
-    def _respond(start_response: Callable[..., Any], code: int, payload: dict[str, Any]) -> list[bytes]:
-        data = json.dumps(payload).encode()
-        reason = {200: "OK", 400: "Bad Request", 500: "Internal Server Error"}[code]
-        headers = [("Content-Type", JSON_CONTENT_TYPE), ("Content-Length", str(len(data)))]
-        if code != 200:
-            headers.append(("x-amzn-ErrorType", str(payload["__type"])))
-        start_response(f"{code} {reason}", headers)
-        return [data]
