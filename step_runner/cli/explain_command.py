@@ -12,9 +12,7 @@ import argparse
 import gzip
 import io
 import json
-import sys
-from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TextIO
 
 from emr_contract.log_naming import LOG_GROUP_TAG, choose_log_group
 from emr_contract.outputs import CLUSTER_ID, LOG_GROUP, LOG_URI
@@ -22,7 +20,7 @@ from emr_contract.outputs import CLUSTER_ID, LOG_GROUP, LOG_URI
 from ..aws.cloudwatch_logs import CloudWatchLogs
 from ..aws.emr_adapter import EmrAdapter
 from ..aws.s3_logs import S3StepLogs
-from ..diagnosis import Diagnosis, Evidence, diagnose
+from ..diagnosis import Diagnosis, Evidence, diagnose_sampled
 from ..diagnosis.log_sample import LogSample
 from ..errors import InputError
 from ..plan.stack_outputs import load_outputs
@@ -30,8 +28,8 @@ from ..report.step_evidence import CloudWatchStepLogs, EvidenceReader, Explained
 from .shell import Deps, EXIT_INTERNAL, EXIT_OK, RaisingParser, guarded
 
 
-def build_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    p = parser_class(
+def build_parser() -> argparse.ArgumentParser:
+    p = RaisingParser(
         prog="emr-steps explain",
         description="Explain why a step failed: from a log FILE (or - for stdin) with no AWS call, or from "
                     "a step on a cluster (--cluster-id/--outputs and --step-id).")
@@ -50,10 +48,7 @@ def build_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.Argume
 
 def explain(argv: list[str], deps: Deps) -> int:
     """`emr-steps explain`: 0 when explained (a kind or not), 2 bad input, 7 an AWS error, 1 a bug."""
-    _, code, error = guarded(lambda: explain_main(argv, stdin=deps.stdin, stdout=deps.stdout,
-                                                   make_clients=deps.make_clients,
-                                                   make_logs_client=deps.make_logs_client, parser_class=RaisingParser),
-                              deps)
+    _, code, error = guarded(lambda: explain_main(argv, deps), deps)
     if error is None:
         return EXIT_OK
     if "--json" in argv:
@@ -62,26 +57,23 @@ def explain(argv: list[str], deps: Deps) -> int:
     return code if code is not None else EXIT_INTERNAL
 
 
-def explain_main(argv: list[str], *, stdin: TextIO, stdout: TextIO,
-                 make_clients: Callable[[str | None, str | None], tuple[Any, Any]],
-                 make_logs_client: Callable[[str | None, str | None], Any],
-                 parser_class: type[argparse.ArgumentParser]) -> Diagnosis:
-    args = build_parser(parser_class).parse_args(argv)
+def explain_main(argv: list[str], deps: Deps) -> Diagnosis:
+    args = build_parser().parse_args(argv)
     online = args.step_id or args.cluster_id or args.outputs
     if args.file and online:
         raise InputError("explain takes a FILE or a step (--cluster-id/--outputs with --step-id), not both")
     notes: tuple[str, ...] = ()
     if args.file:
-        diagnosis = diagnose(Evidence(stderr=_read_input(args.file, stdin), sources=(args.file,)))
+        diagnosis = diagnose_sampled(Evidence(stderr=_read_input(args.file, deps.stdin), sources=(args.file,)))
     elif online:
-        explained = _explain_step(args, make_clients, make_logs_client)
+        explained = _explain_step(args, deps)
         diagnosis, notes = explained.diagnosis, explained.notes
     else:
         raise InputError("explain needs a log FILE, - for stdin, or --step-id with --cluster-id or --outputs")
     if args.json:
-        print(json.dumps({**diagnosis.to_dict(), "notes": list(notes)}, indent=2), file=stdout)
+        print(json.dumps({**diagnosis.to_dict(), "notes": list(notes)}, indent=2), file=deps.stdout)
     else:
-        print(render(diagnosis, notes), file=stdout)
+        print(render(diagnosis, notes), file=deps.stdout)
     return diagnosis
 
 
@@ -102,14 +94,14 @@ def _read_input(name: str, stdin: TextIO) -> str:
     return sample.text()
 
 
-def _explain_step(args: argparse.Namespace, make_clients, make_logs_client) -> Explained:
+def _explain_step(args: argparse.Namespace, deps: Deps) -> Explained:
     if not args.step_id:
         raise InputError("--step-id is required to explain a step")
     outputs = load_outputs(args.outputs, args.stack) if args.outputs else {}
     cluster_id = args.cluster_id or outputs.get(CLUSTER_ID)
     if not cluster_id:
         raise InputError("say which cluster: --cluster-id, or --outputs with a cluster_id output")
-    emr_client, s3_client = make_clients(args.region, args.profile)
+    emr_client, s3_client = deps.make_clients(args.region, args.profile)
     adapter = EmrAdapter(emr_client)
     cluster = adapter.describe_cluster(cluster_id)
     obs, _args = adapter.describe_step(cluster_id, args.step_id)
@@ -121,7 +113,7 @@ def _explain_step(args: argparse.Namespace, make_clients, make_logs_client) -> E
     reader = EvidenceReader([
         LogPlace("s3", S3StepLogs(s3_client, cluster.log_uri or outputs.get(LOG_URI))),
         LogPlace("cloudwatch", CloudWatchStepLogs(
-            lambda: CloudWatchLogs(make_logs_client(args.region, args.profile)), group)),
+            lambda: CloudWatchLogs(deps.make_logs_client(args.region, args.profile)), group)),
     ])
     reason = f"step {obs.state}" + (f": {obs.reason_code} {obs.reason_message or ''}".rstrip()
                                     if obs.reason_code else "")
@@ -146,10 +138,6 @@ def render(d: Diagnosis, notes: tuple[str, ...] = ()) -> str:
         out.append(f"read: {', '.join(d.sources)}")
     out += [f"note: {note}" for note in notes]
     return "\n".join(out)
-
-
-def stdin_default() -> TextIO:
-    return sys.stdin
 
 
 __all__ = ["build_parser", "explain_main", "render"]

@@ -68,7 +68,15 @@ class Diagnosis:
 
 
 def diagnose(evidence: Evidence) -> Diagnosis:
-    text = sample_text(evidence.text())
+    return _analyse(evidence, sample_text(evidence.text()))
+
+
+def diagnose_sampled(evidence: Evidence) -> Diagnosis:
+    """``diagnose`` of evidence whose logs are already a sample (log_sample.LogSample): not sampled again."""
+    return _analyse(evidence, evidence.text())
+
+
+def _analyse(evidence: Evidence, text: str) -> Diagnosis:
     found = find_events(text)
     match = classify(found, text)
     app_id = application_id(text)
@@ -81,4 +89,4 @@ def explain_text(text: str, source: str = "log") -> Diagnosis:
     return diagnose(Evidence(stderr=text, sources=(source,)))
 
 
-__all__ = ["Diagnosis", "Evidence", "diagnose", "explain_text"]
+__all__ = ["Diagnosis", "Evidence", "diagnose", "diagnose_sampled", "explain_text"]
