@@ -65,6 +65,12 @@ class CwEvent:
     message: str
     ingestion_time: int = 0
 
+    @classmethod
+    def of(cls, event: dict[str, Any], event_id: str = "") -> "CwEvent":
+        """From the wire: a FilterLogEvents event or a Live Tail session result (which has no id)."""
+        return cls(event_id, event.get("logStreamName", ""), int(event.get("timestamp", 0)),
+                   event.get("message", ""), int(event.get("ingestionTime", 0)))
+
 
 def make_logs_client(region: str | None = None, profile: str | None = None) -> Any:
     """A 'logs' client with the same adaptive retry config as the EMR and S3 clients, from the same session
@@ -140,12 +146,7 @@ class CloudWatchLogs:
         if next_token:
             kwargs["nextToken"] = next_token
         page = self._call("FilterLogEvents", "filter_log_events", **kwargs)
-        events = [
-            CwEvent(e["eventId"], e.get("logStreamName", ""), int(e.get("timestamp", 0)), e.get("message", ""),
-                    int(e.get("ingestionTime", 0)))
-            for e in page.get("events", [])
-        ]
-        return events, page.get("nextToken") or None
+        return [CwEvent.of(e, e["eventId"]) for e in page.get("events", [])], page.get("nextToken") or None
 
 
     def group_arn(self, group: str) -> str:
@@ -182,8 +183,7 @@ class LiveTail:
                 update = event.get("sessionUpdate")
                 if update is None:
                     continue
-                events = [CwEvent("", e.get("logStreamName", ""), int(e.get("timestamp", 0)), e.get("message", ""),
-                                  int(e.get("ingestionTime", 0))) for e in update.get("sessionResults", [])]
+                events = [CwEvent.of(e) for e in update.get("sessionResults", [])]
                 yield LiveTailUpdate(events, bool(update.get("sessionMetadata", {}).get("sampled")))
         except EventStreamError as exc:
             raise LiveTailEnded(f"{exc.response.get('Error', {}).get('Code', 'EventStreamError')}: {exc}") from exc

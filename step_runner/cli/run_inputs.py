@@ -173,8 +173,8 @@ def check_inputs(args: argparse.Namespace, deps: Deps, known: RunContext) -> _In
         problems += filter(None, [junit_problem])
     state_dir = Path(args.state_dir) if args.state_dir else state_file.default_state_dir()
     problems += filter(None, [_usable_dir(state_dir, "--state-dir")])
-    if args.log_group and log_group_problem(args.log_group):
-        problems.append(Problem("--log-group", args.log_group, log_group_problem(args.log_group) or ""))
+    if args.log_group and (problem := log_group_problem(args.log_group)):
+        problems.append(Problem("--log-group", args.log_group, problem))
     run_id = args.resume or args.run_id or _new_run_id(deps.now())
     run_flag = "--resume" if args.resume else "--run-id"
     run_id_ok = not run_id_problems(None, run_id, run_flag)

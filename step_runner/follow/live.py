@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from emr_contract.live_tail import MAX_EVENTS_PER_UPDATE
 from emr_contract.log_naming import (container_stream_prefix, driver_container_id, driver_stream, step_stream,
                                      step_stream_prefix)
 
@@ -184,8 +185,8 @@ class LiveTailSource:
             lines += self._deliver("live", item.events)
             if item.sampled:
                 self.sampled_updates += 1
-                self.on_notice("log following: Live Tail sampled an update (over 500 events a second); "
-                               "reading the rest back")
+                self.on_notice(f"log following: Live Tail sampled an update (over {MAX_EVENTS_PER_UPDATE} events a "
+                               "second); reading the rest back")
             if item.started or item.sampled:
                 lines += self._read_back(targets)
 

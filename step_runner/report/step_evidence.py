@@ -14,7 +14,7 @@ from typing import Any
 
 from emr_contract.log_naming import driver_stream, step_stream
 
-from ..aws.cloudwatch_logs import CloudWatchLogs, StreamGone
+from ..aws.cloudwatch_logs import CloudWatchLogs, LogsUnavailable, StreamGone
 from ..diagnosis import Diagnosis, Evidence, diagnose
 from ..state import FailureInfo
 from .log_source import StepLogSource
@@ -121,6 +121,7 @@ class CloudWatchStepLogs:
     def __init__(self, make_logs: Callable[[], CloudWatchLogs], group: str, max_pages: int = 50) -> None:
         self._make_logs = make_logs
         self._logs: CloudWatchLogs | None = None
+        self._unavailable: LogsUnavailable | None = None  # the group cannot be read: said once, not asked again
         self.group = group
         self.max_pages = max_pages
 
@@ -138,6 +139,8 @@ class CloudWatchStepLogs:
                 self._stream(driver_stream(cluster_id, application_id, "stderr")))
 
     def _stream(self, stream: str) -> str | None:
+        if self._unavailable is not None:
+            raise self._unavailable
         if self._logs is None:
             self._logs = self._make_logs()
         lines: list[str] = []
@@ -150,6 +153,9 @@ class CloudWatchStepLogs:
                     break
         except StreamGone:
             return None
+        except LogsUnavailable as exc:
+            self._unavailable = exc
+            raise
         return "\n".join(lines) if lines else None
 
 

@@ -268,3 +268,23 @@ def test_a_reader_gone_is_exit_141_and_nothing_on_stderr():
     err = io.StringIO()
     code = cli.main(["explain", str(corpus)], cli.Deps(stdout=ClosedPipe(), stderr=err, install_signals=False))
     assert (code, err.getvalue()) == (cli.EXIT_READER_GONE, "")
+
+
+def test_a_log_group_that_cannot_be_read_is_asked_once():
+    """Its stderr, stdout and driver reads share one refusal: each is a note, one FilterLogEvents call."""
+    from step_runner.aws.cloudwatch_logs import LogsUnavailable
+    from step_runner.report.step_evidence import CloudWatchStepLogs
+
+    class Refusing:
+        calls = 0
+
+        def filter_events(self, *args):
+            Refusing.calls += 1
+            raise LogsUnavailable("log group /aws/emr/j-1 not found")
+
+    reader = EvidenceReader([LogPlace("cloudwatch", CloudWatchStepLogs(Refusing, "/aws/emr/j-1"))])
+    explained = reader.explain("j-1", "s-1", note=CLUSTER_MODE_STDERR)
+    assert Refusing.calls == 1
+    assert explained.notes == ("could not read the step's stderr (cloudwatch): log group /aws/emr/j-1 not found",
+                               "could not read the step's stdout (cloudwatch): log group /aws/emr/j-1 not found",
+                               "could not read the driver's log (cloudwatch): log group /aws/emr/j-1 not found")
