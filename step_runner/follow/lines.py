@@ -6,7 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
+from emr_contract.log_naming import (container_stream_prefix, driver_container_id, driver_stream, step_stream,
+                                     step_stream_prefix)
+
 DRIVER_PREFIX = "driver-"
+STREAMS = ("stdout", "stderr")
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,18 @@ class FollowTarget:
     name: str
     cluster_mode: bool = False
     application_id: str | None = None
+
+
+def followed_streams(cluster_id: str, target: FollowTarget) -> dict[str, dict[str, str]]:
+    """The streams followed for a step, under the prefix that finds them ({prefix: {stream: label}}): the step's
+    stdout and stderr, and its driver's once its application is known."""
+    found = {step_stream_prefix(cluster_id, target.step_id):
+             {step_stream(cluster_id, target.step_id, s): s for s in STREAMS}}
+    app = target.application_id
+    if app:
+        found[container_stream_prefix(cluster_id, app, driver_container_id(app))] = {
+            driver_stream(cluster_id, app, s): DRIVER_PREFIX + s for s in STREAMS}
+    return found
 
 
 @dataclass(frozen=True)
@@ -62,4 +78,4 @@ def split_message(message: str) -> list[str]:
     return message.rstrip("\r\n").split("\n") if message.strip("\r\n") else [""]
 
 
-__all__ = ["DRIVER_PREFIX", "FollowTarget", "LineSource", "LogLine", "split_message"]
+__all__ = ["DRIVER_PREFIX", "FollowTarget", "LineSource", "LogLine", "followed_streams", "split_message"]

@@ -26,12 +26,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from emr_contract.live_tail import MAX_EVENTS_PER_UPDATE
-from emr_contract.log_naming import (container_stream_prefix, driver_container_id, driver_stream, step_stream,
-                                     step_stream_prefix)
 
 from ..aws.cloudwatch_logs import (MAX_LIVE_TAIL_PREFIXES, CloudWatchLogs, CwEvent, LiveTail, LiveTailEnded,
                               LiveTailUpdate, LogsUnavailable)
-from .lines import DRIVER_PREFIX, FollowTarget, LogLine, split_message
+from .lines import FollowTarget, LogLine, followed_streams, split_message
 from .polling import CloudWatchSource
 
 Key = tuple[str, int, str]
@@ -68,6 +66,7 @@ class LiveTailSource:
         self._generation = 0
         self._queue: queue.Queue[tuple[int, LiveTailUpdate | LiveTailEnded]] = queue.Queue()
         self._owner: dict[str, tuple[str, str, str]] = {}  # stream -> (step id, step name, label)
+        self._followed: dict[str, tuple[str | None, tuple[str, ...]]] = {}  # step id -> (application id, prefixes)
         self._delivered: dict[str, Counter[Key]] = {"live": Counter(), "readback": Counter()}
         self._printed: Counter[Key] = Counter()
 
@@ -103,6 +102,7 @@ class LiveTailSource:
 
     def forget(self, step_id: str) -> None:
         self.readback.forget(step_id)
+        self._followed.pop(step_id, None)
         gone = {s for s, (owner, _, _) in self._owner.items() if owner == step_id}
         for stream in gone:
             del self._owner[stream]
@@ -118,9 +118,7 @@ class LiveTailSource:
     # ---- sessions ------------------------------------------------------------------------------
 
     def _wanted_prefixes(self, targets: Sequence[FollowTarget]) -> tuple[str, ...]:
-        prefixes = [step_stream_prefix(self.cluster_id, t.step_id) for t in targets]
-        prefixes += [container_stream_prefix(self.cluster_id, t.application_id, driver_container_id(t.application_id))
-                     for t in targets if t.application_id]
+        prefixes = [prefix for t in targets for prefix in self._followed[t.step_id][1]]
         if len(prefixes) > MAX_LIVE_TAIL_PREFIXES:  # more steps than a session takes: the whole cluster's streams
             return (self.cluster_id + "/",)
         return tuple(sorted(set(prefixes)))
@@ -196,11 +194,14 @@ class LiveTailSource:
         return self._deliver("readback", [e for e, _, _ in self.readback.fetch_events(targets, final=final)])
 
     def _own(self, target: FollowTarget) -> None:
-        for label in ("stdout", "stderr"):
-            self._owner[step_stream(self.cluster_id, target.step_id, label)] = (target.step_id, target.name, label)
-            if target.application_id:
-                stream = driver_stream(self.cluster_id, target.application_id, label)
-                self._owner[stream] = (target.step_id, target.name, DRIVER_PREFIX + label)
+        """The target's streams and prefixes (lines.followed_streams), worked out when its application changes."""
+        known = self._followed.get(target.step_id)
+        if known is not None and known[0] == target.application_id:
+            return
+        followed = followed_streams(self.cluster_id, target)
+        self._followed[target.step_id] = (target.application_id, tuple(followed))
+        for streams in followed.values():
+            self._owner.update({stream: (target.step_id, target.name, label) for stream, label in streams.items()})
 
     def _deliver(self, source: str, events: Sequence[CwEvent]) -> list[LogLine]:
         counts = self._delivered[source]

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from emr_contract.log_naming import (AGENT_FLUSH_SECONDS, container_stream_prefix, driver_container_id, driver_stream,
-                                     step_stream, step_stream_prefix)
+from emr_contract.log_naming import AGENT_FLUSH_SECONDS
 
 from ..aws.cloudwatch_logs import MAX_STREAM_NAMES, CloudWatchLogs, CwEvent, StreamGone
-from .lines import DRIVER_PREFIX, FollowTarget, LogLine, split_message
+from .lines import FollowTarget, LogLine, followed_streams, split_message
 
 
 # --- CloudWatch Logs -------------------------------------------------------------------------------
@@ -92,20 +91,16 @@ class CloudWatchSource:
                 self._owner.pop(s, None)
 
     def _register(self, target: FollowTarget) -> _CwStep:
+        """The step's streams, registered when it is new and again when its application becomes known."""
         step = self._steps.get(target.step_id)
+        if step is not None and target.application_id in (None, step.target.application_id):
+            return step
         if step is None:
             step = self._steps[target.step_id] = _CwStep(target)
-            names = {step_stream(self.cluster_id, target.step_id, s) for s in ("stdout", "stderr")}
-            step.wanted[step_stream_prefix(self.cluster_id, target.step_id)] = names
-            for s in ("stdout", "stderr"):
-                self._owner[step_stream(self.cluster_id, target.step_id, s)] = (target.step_id, s)
-        if target.application_id and step.target.application_id != target.application_id:
-            app = target.application_id
-            step.target = target
-            prefix = container_stream_prefix(self.cluster_id, app, driver_container_id(app))
-            step.wanted[prefix] = {driver_stream(self.cluster_id, app, s) for s in ("stdout", "stderr")}
-            for s in ("stdout", "stderr"):
-                self._owner[driver_stream(self.cluster_id, app, s)] = (target.step_id, DRIVER_PREFIX + s)
+        step.target = target
+        for prefix, streams in followed_streams(self.cluster_id, target).items():
+            step.wanted[prefix] = set(streams)
+            self._owner.update({stream: (target.step_id, label) for stream, label in streams.items()})
         return step
 
     def _discover(self, steps: list[_CwStep], final: bool) -> None:
