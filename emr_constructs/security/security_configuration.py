@@ -23,7 +23,6 @@ from constructs import Construct
 
 from .. import defaults
 from ..validation import release_gates as rel
-from ..facts import GATES
 from ..terraform.base import Scope
 from .kms import KMS_KEY_ARN, EmrKmsKey, KmsKeyProps, validate_kms_key_props
 from ..terraform.resources import EmrSecurityConfiguration as EmrSecurityConfigurationResource
@@ -107,11 +106,11 @@ def for_release(props: SecurityProps, release_label: Optional[str]) -> tuple[Sec
         return props, warnings
     if props.local_disk_encryption and props.ebs_encryption and not rel.allows("ebs_encryption", release):
         props = replace(props, ebs_encryption=False)
-        warnings.append(f"EBS encryption needs {GATES['ebs_encryption'].first_label()}; {release} gets local disk "
+        warnings.append(f"EBS encryption needs {rel.gate_words('ebs_encryption')}; {release} gets local disk "
                         "encryption only")
     if props.imds_v2_required and not rel.allows("imds_v2", release):
         props = replace(props, imds_v2_required=False)
-        warnings.append(f"requiring IMDSv2 needs {GATES['imds_v2'].first_label()}; {release} keeps the EC2 default")
+        warnings.append(f"requiring IMDSv2 needs {rel.gate_words('imds_v2')}; {release} keeps the EC2 default")
     return props, warnings
 
 
