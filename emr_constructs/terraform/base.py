@@ -76,6 +76,13 @@ def path_in_stack(scope: Construct) -> Optional[tuple[str, ...]]:
     return getattr(scope, "_path_in_stack", None)
 
 
+def stack_of(scope: Any) -> Optional[Any]:
+    """The stack a construct is in, known without a jsii call for our own Scope constructs."""
+    if isinstance(scope, TerraformStack):
+        return scope
+    return getattr(scope, "_stack", None)
+
+
 class StackAttributes(TerraformElement):
     """The attributes of every resource and data source of ours in one stack whose logical id Python knows,
     and the stack's outputs added here, written as one fragment: one jsii callback per stack at synth instead
@@ -154,7 +161,7 @@ class Scope(Construct):
         create(self, scope, id)
         parent = path_in_stack(scope)
         self._path_in_stack = None if parent is None else (*parent, id)
-        self._stack = scope if isinstance(scope, TerraformStack) else getattr(scope, "_stack", None)
+        self._stack = stack_of(scope)
         self._provider = provider or getattr(scope, "_provider", None)
         self._tags = {**(getattr(scope, "_tags", None) or {}), **(tags or {})}
 
@@ -224,7 +231,7 @@ class _Attributed:
         """The stack's StackAttributes, created before this element when it is the stack's own child."""
         if path_in_stack(scope) is None:
             return None
-        return attributes_of(scope if isinstance(scope, TerraformStack) else scope._stack)
+        return attributes_of(stack_of(scope))
 
     def _join(self, batch: Optional[StackAttributes], scope: Construct, id: str, attributes: Mapping[str, Any]) -> None:
         self._attributes = dict(attributes)

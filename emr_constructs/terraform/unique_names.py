@@ -8,26 +8,19 @@ naming the field that chose it.
 from __future__ import annotations
 
 import weakref
-from typing import Any, Mapping, Optional
-
-from ..cdk import TerraformStack
+from typing import Any, Mapping
 
 from ..validation.checker import Checker, is_token
+from .base import stack_of
 
 _CLAIMS: "weakref.WeakKeyDictionary[Any, dict[str, str]]" = weakref.WeakKeyDictionary()
-
-
-def stack_of(scope: Any) -> Optional[Any]:
-    """The stack a construct is in, known without a jsii call for our own Scope constructs."""
-    if isinstance(scope, TerraformStack):
-        return scope
-    return getattr(scope, "_stack", None)
 
 
 def check_unclaimed(c: Checker, scope: Any, names: Mapping[str, tuple[str, Any]]) -> None:
     """``names``: resource name -> (field that chose it, its value). Record a problem for each already
     claimed in the same stack."""
-    claimed = _CLAIMS.get(stack_of(scope), {}) if stack_of(scope) is not None else {}
+    stack = stack_of(scope)
+    claimed = _CLAIMS.get(stack, {}) if stack is not None else {}
     for name, (field, value) in names.items():
         if is_token(name):
             continue
@@ -46,4 +39,4 @@ def claim(scope: Any, names: Mapping[str, tuple[str, Any]], owner: str) -> None:
             claimed[name] = owner
 
 
-__all__ = ["check_unclaimed", "claim", "stack_of"]
+__all__ = ["check_unclaimed", "claim"]
