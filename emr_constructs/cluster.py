@@ -142,7 +142,7 @@ def _named_after(cluster_name: str, props: LogBucketProps) -> LogBucketProps:
     return replace(props, bucket_prefix=f"{stem}-logs-")
 
 
-def _checked_arguments(scope: Construct, id: str, props: ClusterProps, *, iam_props: Optional[IamProps],
+def _checked_arguments(scope: Construct, props: ClusterProps, *, iam_props: Optional[IamProps],
                        roles: Optional["EmrRoles"], log_bucket_props: Optional[LogBucketProps],
                        log_bucket: Optional[LogBucket], autoscaling_role_arn: Optional[str]
                        ) -> tuple[Optional[IamProps], dict]:
@@ -265,7 +265,7 @@ class EmrCluster(Scope):
     ) -> None:
         """``provider``: a provider alias (another region or account) for every resource created here;
         ``props.tags`` go on every taggable resource created here."""
-        iam_props, names = _checked_arguments(scope, id, props, iam_props=iam_props, roles=roles,
+        iam_props, names = _checked_arguments(scope, props, iam_props=iam_props, roles=roles,
                                               log_bucket_props=log_bucket_props, log_bucket=log_bucket,
                                               autoscaling_role_arn=autoscaling_role_arn)
         claim(scope, names, f"EmrCluster '{id}'")

@@ -26,9 +26,8 @@ def check_types(c: Checker, where: str, obj: Any, expected: Any = None) -> bool:
     return len(c.problems) == before
 
 
-@functools.lru_cache(maxsize=None)
 def _hints(cls: type) -> dict[str, Any]:
-    """A class's resolved annotations (resolving them costs a compile per field: once per class)."""
+    """A class's resolved annotations (a compile per field: _kind asks once per class)."""
     return typing.get_type_hints(cls, localns=_forward_refs())
 
 
@@ -50,7 +49,7 @@ def _origin_args(hint: Any) -> tuple[Any, tuple[Any, ...]]:
     return typing.get_origin(hint), typing.get_args(hint)
 
 
-_MAPPING_ORIGINS = (dict, Mapping, typing.get_origin(Mapping[str, str]))
+_MAPPING_ORIGINS = (dict, Mapping)  # typing.Mapping[...]'s origin is collections.abc.Mapping
 
 
 @functools.lru_cache(maxsize=None)
