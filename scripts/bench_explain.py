@@ -30,7 +30,9 @@ def chatter(i: int) -> str:
 
 def write_log(path: Path, size: int) -> None:
     block = "".join(chatter(i) for i in range(1, 20_001))
-    failure = FAILURE.read_text(encoding="utf-8").partition("\n---\n")[2]
+    from scripts.corpus_accuracy import load
+
+    failure = load(FAILURE).text
     with open(path, "w", encoding="utf-8") as out:
         written = 0
         while written < size:
@@ -63,9 +65,9 @@ def measure() -> dict[str, float]:
         start = time.perf_counter()
         # VmHWM, the peak of this process's own memory: ru_maxrss would also count the parent it was forked from,
         # which in `make bench` has just synthesized every stack
-        probe = ("import re, sys; sys.path.insert(0, sys.argv[2]); from scripts.bench_explain import explain; "
-                 "kind = explain(__import__('pathlib').Path(sys.argv[1])); "
-                 "print(kind, re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))")
+        probe = ("import os, sys; sys.path.insert(0, sys.argv[2]); from scripts.bench_explain import explain; "
+                 "from scripts.bench import _peak_kb; "
+                 "kind = explain(__import__('pathlib').Path(sys.argv[1])); print(kind, _peak_kb(os.getpid()))")
         done = subprocess.run([sys.executable, "-c", probe, str(big), str(ROOT)], capture_output=True, text=True,
                               check=True)
         seconds = time.perf_counter() - start
