@@ -109,12 +109,11 @@ def synthesize(out: Path, stacks: Optional[list[str]] = None) -> list[str]:
     return names
 
 
-def scannable_json(stack_file: Path, dest: Path) -> Path:
+def scannable_json(document: dict, dest: Path) -> Path:
     """A copy checkov's terraform_json runner really parses: no terraform.required_version."""
-    document = json.loads(stack_file.read_text())
-    document.get("terraform", {}).pop("required_version", None)
+    terraform = {k: v for k, v in document.get("terraform", {}).items() if k != "required_version"}
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(json.dumps(document, indent=1))
+    dest.write_text(json.dumps({**document, "terraform": terraform}, indent=1))
     return dest
 
 
@@ -133,19 +132,19 @@ def plan_json(document: dict, work_dir: Path, plugin_cache: Path, provider_env: 
     return json.loads(tf.run(work_dir, "show", "-json", "plan.tfplan", env=env).stdout)
 
 
-def plan_stacks(stack_dirs: dict[str, Path], work_dir: Path, plugin_cache: Path) -> dict[str, dict]:
+def plan_stacks(documents: dict[str, dict], work_dir: Path, plugin_cache: Path) -> dict[str, dict]:
     """Each stack planned alone, one after another, so checkov reads terraform's own plan of it. They share one
     provider process (``SharedProvider``; terraform configures it at the start of each command), or terraform
     would start the 400 MB provider for every plan and show. A stack with an aliased provider is planned with
     terraform's own providers: its aliases would share, and reconfigure, the one process."""
+    from scripts import terraform as tf
     from scripts.shared_provider import SharedProvider
 
     plans = {}
     with SharedProvider() as provider:
-        for name, stack_dir in stack_dirs.items():
-            document = json.loads((stack_dir / "cdk.tf.json").read_text())
-            shared = len(document.get("provider", {}).get("aws", [])) == 1
-            plans[name] = plan_json(document, work_dir / name, plugin_cache, provider.env() if shared else None)
+        for name, document in documents.items():
+            shared = provider.env() if tf.single_aws_provider(document) else None
+            plans[name] = plan_json(document, work_dir / name, plugin_cache, shared)
     return plans
 
 
@@ -293,12 +292,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     tmp.mkdir(parents=True, exist_ok=True)
     try:
         names = synthesize(tmp / "out", args.stacks.split(",") if args.stacks else None)
-        stack_dirs = {name: tmp / "out" / "stacks" / name for name in names}
-        json_files = {n: scannable_json(d / "cdk.tf.json", tmp / "json" / f"{n}.tf.json") for n, d in stack_dirs.items()}
+        documents = {n: json.loads((tmp / "out" / "stacks" / n / "cdk.tf.json").read_text()) for n in names}
+        json_files = {n: scannable_json(d, tmp / "json" / f"{n}.tf.json") for n, d in documents.items()}
         cache = tmp / "plugin-cache"
         cache.mkdir(parents=True, exist_ok=True)
         plans: dict[str, Path] = {}
-        for name, plan in plan_stacks(stack_dirs, tmp / "tf", cache).items():
+        for name, plan in plan_stacks(documents, tmp / "tf", cache).items():
             plans[name] = tmp / "plan" / f"{name}.tfplan.json"
             plans[name].parent.mkdir(parents=True, exist_ok=True)
             plans[name].write_text(json.dumps(plan))
@@ -319,8 +318,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             failures += failed
             print(f"checkov {framework}: {total} checks on {len(files)} stack(s), {len(failed)} unwaived failure(s)")
 
-        lint_problems, linted = lint_policies({n: json.loads((d / "cdk.tf.json").read_text())
-                                               for n, d in stack_dirs.items()})
+        lint_problems, linted = lint_policies(documents)
         problems += lint_problems
         print(f"parliament: {linted} policy document(s), {len(lint_problems)} finding(s) at MEDIUM or above")
 

@@ -72,13 +72,17 @@ def prepare(stack_dir: Path, work_dir: Path, *, backend: bool = False) -> Path:
 _MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
-def shares_root(name: str, document: dict) -> bool:
-    """Whether a synthesized stack can be a child module of ``module_root``: a module name, and one hashicorp/aws
-    provider block without alias (an aliased provider would have to be passed to the module)."""
+def single_aws_provider(document: dict) -> bool:
+    """Whether a synthesized stack has one hashicorp/aws provider configuration, without alias, and no other."""
     providers = document.get("provider", {})
     configs = providers.get("aws", [])
-    return (_MODULE_NAME.fullmatch(name) is not None and set(providers) == {"aws"} and len(configs) == 1
-            and "alias" not in configs[0])
+    return set(providers) == {"aws"} and len(configs) == 1 and "alias" not in configs[0]
+
+
+def shares_root(name: str, document: dict) -> bool:
+    """Whether a synthesized stack can be a child module of ``module_root``: a module name, and a single aws
+    provider (an aliased provider would have to be passed to the module)."""
+    return _MODULE_NAME.fullmatch(name) is not None and single_aws_provider(document)
 
 
 def module_root(documents: Mapping[str, dict], work_dir: Path) -> Path:

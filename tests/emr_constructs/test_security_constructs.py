@@ -154,7 +154,6 @@ def test_waiver_list_has_a_reason_per_entry():
 def test_scannable_json_drops_required_version(tmp_path):
     from scripts.security import scannable_json
 
-    source = tmp_path / "cdk.tf.json"
-    source.write_text(json.dumps({"terraform": {"required_version": ">= 1.5"}, "resource": {}}))
+    source = {"terraform": {"required_version": ">= 1.5"}, "resource": {}}
     out = json.loads(scannable_json(source, tmp_path / "scan" / "s.tf.json").read_text())
     assert "required_version" not in out["terraform"]
