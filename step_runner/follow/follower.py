@@ -55,7 +55,6 @@ class LogFollower:
         self._stdout: dict[str, deque[str]] = {}
         self._done: set[str] = set()
         self._last_line_at: dict[str, float] = {}
-        self.lines_emitted = 0
 
     @property
     def source(self) -> LineSource | None:
@@ -168,7 +167,6 @@ class LogFollower:
                 m = _APP_ID.search(line.line)
                 if m and any(t.step_id == line.step_id and t.cluster_mode for t in targets):
                     self._apps[line.step_id] = m.group(0)
-        self.lines_emitted += 1
         self._last_line_at[line.step_id] = self.clock()
         self.on_line(line)
 

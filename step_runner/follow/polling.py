@@ -2,12 +2,13 @@
 the read-back of Live Tail."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from emr_contract.log_naming import AGENT_FLUSH_SECONDS
 
 from ..aws.cloudwatch_logs import MAX_STREAM_NAMES, CloudWatchLogs, CwEvent, StreamGone
+from ..aws.emr_adapter import chunks
 from .lines import FollowTarget, LogLine, followed_streams, split_message
 
 
@@ -75,7 +76,7 @@ class CloudWatchSource:
         fresh = [s for s in streams if self._since.get(s) is None]
         known = sorted((s for s in streams if self._since.get(s) is not None), key=lambda s: (self._since[s], s))
         events: list[CwEvent] = []
-        for batch in [*_chunks(fresh, MAX_STREAM_NAMES), *_chunks(known, MAX_STREAM_NAMES)]:
+        for batch in [*chunks(fresh, MAX_STREAM_NAMES), *chunks(known, MAX_STREAM_NAMES)]:
             events += self._read_batch(batch)
         self._prune()
         events.sort(key=lambda e: (e.timestamp, e.ingestion_time))
@@ -159,11 +160,6 @@ class CloudWatchSource:
             return
         floor = min(known) - self.overlap_ms
         self._seen = {k: ts for k, ts in self._seen.items() if ts >= floor}
-
-
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 __all__ = ["CloudWatchSource"]
