@@ -62,20 +62,20 @@ def check_shape(c: Checker, field: str, value: Any, shape_name: str) -> None:
 
 
 def check_configurations_json(c: Checker, field: str, text: Any) -> list[dict] | None:
-    value = parse(c, field, text)
-    if value is None:
-        return None
-    before = len(c.problems)
-    check_shape(c, field, value, "ConfigurationList")
-    return value if len(c.problems) == before else None
+    return _parsed_as(c, field, text, "ConfigurationList")
 
 
 def check_autoscaling_json(c: Checker, field: str, text: Any) -> dict | None:
+    return _parsed_as(c, field, text, "AutoScalingPolicy")
+
+
+def _parsed_as(c: Checker, field: str, text: Any, shape_name: str) -> Any:
+    """The JSON ``text`` when it fits EMR's ``shape_name``; None (with the problems recorded) when not."""
     value = parse(c, field, text)
     if value is None:
         return None
     before = len(c.problems)
-    check_shape(c, field, value, "AutoScalingPolicy")
+    check_shape(c, field, value, shape_name)
     return value if len(c.problems) == before else None
 
 
